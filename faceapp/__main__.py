@@ -1,0 +1,3 @@
+from faceapp.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,61 @@
+"""Typed records that flow through the pipeline: frame -> faces -> matches -> decisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(slots=True)
+class Detection:
+    """One face found by the detector, in the coordinates of the image it was found in."""
+
+    box: np.ndarray  # (4,) float32: x1, y1, x2, y2
+    score: float
+    landmarks: np.ndarray  # (5, 2) float32: left eye, right eye, nose, left mouth, right mouth
+
+    @property
+    def width(self) -> float:
+        return float(self.box[2] - self.box[0])
+
+    @property
+    def height(self) -> float:
+        return float(self.box[3] - self.box[1])
+
+    @property
+    def size(self) -> float:
+        """Side of the face box (geometric mean), the figure the quality gates use."""
+        return float(np.sqrt(max(self.width, 0.0) * max(self.height, 0.0)))
+
+
+@dataclass(slots=True)
+class EyeState:
+    """Eyelid opening per eye (upper-to-lower lid distance over eye width); ~0.3 open, <0.1 shut."""
+
+    left: float
+    right: float
+
+
+@dataclass(slots=True)
+class Face:
+    """A detection carried through alignment, liveness cues and embedding."""
+
+    detection: Detection
+    aligned: np.ndarray | None = None  # (112, 112, 3) uint8 BGR, ArcFace template
+    embedding: np.ndarray | None = None  # (D,) float32, L2-normalised
+    eyes: EyeState | None = None
+    mask_score: float | None = None  # probability that the face wears a mask
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def box(self) -> np.ndarray:
+        return self.detection.box
+
+    @property
+    def masked(self) -> bool | None:
+        from faceapp.config import THRESHOLDS
+
+        if self.mask_score is None:
+            return None
+        return self.mask_score >= THRESHOLDS.mask_probability
