@@ -1,0 +1,82 @@
+"""The vision engine: every model loaded once and shared by the CLI, the GUI worker and the tests.
+
+It turns an image into Faces: detect -> align -> eye openness -> mask check -> embed. Matching
+against the gallery and decisions live in the recognition modules above it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from faceapp.align import align_face
+from faceapp.config import DETECTOR, DetectorConfig
+from faceapp.types import Detection, Face
+
+
+@dataclass(slots=True)
+class StageTimer:
+    """Milliseconds spent per stage, for the bench command and the GUI's readout."""
+
+    ms: dict[str, float] = field(default_factory=dict)
+
+    def add(self, stage: str, start: float) -> float:
+        now = time.perf_counter()
+        self.ms[stage] = self.ms.get(stage, 0.0) + (now - start) * 1000.0
+        return now
+
+
+class Engine:
+    def __init__(self, detector_config: DetectorConfig = DETECTOR, *, with_mask: bool = True):
+        from faceapp.detector import Detector
+        from faceapp.embedder import Embedder
+        from faceapp.eyes import EyeModel
+
+        self.detector = Detector(detector_config)
+        self.embedder = Embedder()
+        self.eyes = EyeModel()
+        self.mask_classifier = None
+        if with_mask:
+            from faceapp.mask_classifier import MaskClassifier
+
+            self.mask_classifier = MaskClassifier()
+
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        return self.detector.detect(image)
+
+    def analyze(
+        self,
+        image: np.ndarray,
+        detections: list[Detection] | None = None,
+        *,
+        eyes: bool = True,
+        mask: bool = True,
+        embed: bool = True,
+        timer: StageTimer | None = None,
+    ) -> list[Face]:
+        """Run the per-face stages on every detection (detecting first if none are given)."""
+        timer = timer or StageTimer()
+        t = time.perf_counter()
+        if detections is None:
+            detections = self.detector.detect(image)
+            t = timer.add("detect", t)
+        faces = [Face(detection=d, aligned=align_face(image, d.landmarks)) for d in detections]
+        t = timer.add("align", t)
+        if not faces:
+            return faces
+        if eyes:
+            for f in faces:
+                f.eyes = self.eyes.openness(image, f.detection)
+            t = timer.add("eyes", t)
+        crops = np.stack([f.aligned for f in faces])
+        if mask and self.mask_classifier is not None:
+            for f, p in zip(faces, self.mask_classifier.predict(crops)):
+                f.mask_score = float(p)
+            t = timer.add("mask", t)
+        if embed:
+            for f, e in zip(faces, self.embedder.embed(crops)):
+                f.embedding = e
+            timer.add("embed", t)
+        return faces
