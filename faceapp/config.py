@@ -46,3 +46,63 @@ THRESHOLDS = Thresholds()
 # Threads per onnxruntime session. The small MTCNN convolutions lose to threading overhead (PNet:
 # 15 ms on 1 thread vs 22-25 ms on 2, ../shared/MODELS.md), so detection runs single-threaded.
 ORT_THREADS = {"pnet": 1, "rnet": 1, "onet": 1, "mobilefacenet": 2, "face_mesh": 1, "iris": 1}
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerConfig:
+    # A detection continues a track when its box overlaps the track's last box by this IoU. At 30 FPS a
+    # walking face moves a few % of its size per frame (IoU > 0.7); 0.3 still holds at 10 FPS.
+    iou_match: float = 0.3
+    # With embeddings on both sides, a pair this dissimilar is never joined (another person stepped
+    # into the same spot): same-person cosine is >= 0.52 unmasked, ~0.25 masked (../shared/MODELS.md).
+    embed_reject: float = 0.15
+    # Without overlap, a track can still be picked up again by its face when the cosine is this high
+    # (fast motion, a dropped frame): above the different-person maximum of 0.58.
+    embed_rejoin: float = 0.6
+    # A track unseen for this long is dropped: a blink or a frame the detector misses must not end it,
+    # but a person who walked off must not lend their identity to the next one.
+    lost_after_s: float = 1.0
+    # Identity votes kept per track (the last this many seconds): old evidence ages out.
+    vote_window_s: float = 3.0
+    # A committed identity needs this many votes: one lucky frame must not open the door.
+    min_votes: int = 3
+    # ...and the winner's share of the weighted votes must be at least this: about two frames in
+    # three, so a face that flips between two people (3 of 5 votes) commits neither.
+    vote_share: float = 0.65
+    # Face size (px) that earns a full-weight vote; smaller faces count less (their embedding is noisier).
+    full_weight_size: float = 112.0
+
+
+@dataclass(frozen=True, slots=True)
+class BlinkConfig:
+    # Open-eye baseline per eye: this percentile of openness over the last baseline_window_s. A high
+    # percentile ignores the blinks themselves (a blink is ~5% of a few seconds) yet follows the
+    # person's own eye shape (open eyes read 0.22-0.35 with the iris model, ../shared/MODELS.md).
+    baseline_percentile: float = 80.0
+    baseline_window_s: float = 3.0
+    # Samples needed (and seconds spanned) before a baseline counts: no blink from a cold start.
+    baseline_min_samples: int = 5
+    baseline_min_span_s: float = 0.15
+    # A baseline below this is not an open eye (a photo with shut eyes, a squint): never armed.
+    min_open_baseline: float = 0.15
+    # An eye is closed below closed_ratio x baseline AND below closed_ceiling. Blink bottoms read
+    # 0.045-0.098 against >= 0.22 open: half the baseline separates them with room for noise, and the
+    # ceiling stops a wide-eyed person's ordinary narrowing (0.4 -> 0.19) from counting.
+    closed_ratio: float = 0.5
+    closed_ceiling: float = 0.15
+    # ...and open again above this share of the baseline (hysteresis: noise around one threshold
+    # must not make a dip and a recovery).
+    reopen_ratio: float = 0.75
+    # A human blink keeps the lids down 60-500 ms (estimated between the sample midpoints around the
+    # closure); a shorter dip is a one-frame glitch, a longer one is a deliberate closure, not a blink.
+    min_duration_s: float = 0.04
+    max_duration_s: float = 0.5
+    # Eye samples further apart than this cannot time a closure (5 FPS): a closure in progress is
+    # dropped and the detector re-arms only when both eyes are seen open again.
+    max_gap_s: float = 0.2
+    # Blinks needed for a track to count as live.
+    blinks_required: int = 1
+
+
+TRACKER = TrackerConfig()
+BLINK = BlinkConfig()
