@@ -106,3 +106,23 @@ class BlinkConfig:
 
 TRACKER = TrackerConfig()
 BLINK = BlinkConfig()
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    # A camera unplugged or a stream that drops is retried for this long before the source fails:
+    # long enough for a USB re-enumeration or a network blip, short enough to tell the user.
+    reconnect_s: float = 30.0
+    # Seconds between reopen attempts (opening a missing V4L2 device costs ~10-100 ms), and the
+    # longest sleep inside one read() while waiting, so a stop request is seen promptly.
+    reconnect_interval_s: float = 1.0
+    reconnect_poll_s: float = 0.1
+    # Requested camera size: 640x480 is what the 30 FPS budget is measured on and what every webcam offers.
+    camera_size: tuple[int, int] = (640, 480)
+    # Frame rate assumed for a file whose container states none.
+    assumed_fps: float = 25.0
+    # Camera indices tried by probe_cameras (/dev/video0..7; many webcams expose two nodes each).
+    probe_max_index: int = 8
+
+
+SOURCES = SourceConfig()
