@@ -126,3 +126,29 @@ class SourceConfig:
 
 
 SOURCES = SourceConfig()
+
+
+@dataclass(frozen=True, slots=True)
+class QualityConfig:
+    """Enrollment gates: a gallery template is used for every later match, so it must be good."""
+
+    # Face box side in px: below ~80 the 112x112 crop is up-sampled and its embedding gets noisy.
+    min_face_size: float = 80.0
+    # Detector confidence: real frontal faces score > 0.99; a doubtful one is not worth a template.
+    min_score: float = 0.95
+    # Variance of the Laplacian of the aligned crop's gray: sharp photos read 300+, a 5 px blur < 60.
+    min_sharpness: float = 60.0
+    # Frontal enough: beyond ~25 deg yaw the far eye and cheek fold away and same-person similarity drops.
+    max_yaw_deg: float = 25.0
+    # Alignment removes roll, but a strong tilt often comes with a bad landmark fit.
+    max_roll_deg: float = 25.0
+    # Nose tip between eye line (0) and mouth line (1): ~0.5 frontal; outside this the head is
+    # pitched up or down by more than ~25 deg.
+    pitch_range: tuple[float, float] = (0.3, 0.7)
+    # Mean gray of the inner face: outside this the embedding sees mostly noise or glare.
+    brightness_range: tuple[float, float] = (40.0, 220.0)
+    # Share of inner-face pixels at 0-5 or 250-255 (blown highlights, crushed shadows).
+    max_clipped: float = 0.15
+
+
+QUALITY = QualityConfig()
