@@ -11,6 +11,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", help="folder for the database and logs (default: the user data folder; env FACEAPP_DATA_DIR)")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("gui", help="start the desktop app (the default)")
+    bench = sub.add_parser("bench", help="measure speed")
+    bench.add_argument("--gallery", type=int, metavar="N", help="1:N search time over N random identities")
     return parser
 
 
@@ -20,6 +22,12 @@ def main(argv: list[str] | None = None) -> int:
         from faceapp.ui.app import run_gui
 
         return run_gui(args)
+    if args.command == "bench" and args.gallery:
+        import json
+
+        from faceapp.search import bench_gallery
+
+        print(json.dumps(bench_gallery(args.gallery), indent=2))
     return 0
 
 
