@@ -475,10 +475,15 @@ class Gallery:
             self.db["people"].update(person_id, {"active": int(active)})
 
     def remove_person(self, person_id: int) -> None:
-        """Erase a person with every crop and embedding (cascade); their attendance records stay,
-        under the name they had."""
+        """Erase a person with every crop and embedding (cascade); their attendance records and
+        events stay, under the name they had last."""
         with self.transaction():
-            self.get_person(person_id)
+            person = self.get_person(person_id)
+            self.db.execute(
+                "UPDATE attendance SET person_name = ?, employee_no = ?, department = ? WHERE person_id = ?",
+                (person.name, person.employee_no, person.department, person_id),
+            )
+            self.db.execute("UPDATE events SET person_name = ? WHERE person_id = ?", (person.name, person_id))
             self.db["people"].delete(person_id)
 
     _PERSON_SQL = """
