@@ -1,8 +1,8 @@
 """1:N search: the gallery's embeddings as one in-memory float32 matrix, queried by cosine similarity,
 ranked per person (a person has several samples, masked variants included: their best one counts).
 
-One query is one matrix-vector product (memory-bound: N x D x 4 bytes read) plus a per-person max
-over rows grouped by person (np.maximum.reduceat) and a partial sort of the persons.
+One query is one matrix-vector product (memory-bound: N x D x 4 bytes read), then a partial sort
+(argpartition) of just enough of the best rows to hold the k best persons, deduplicated per person.
 """
 
 from __future__ import annotations
@@ -57,13 +57,11 @@ class SearchResult:
 
 
 @dataclass(frozen=True, slots=True)
-class _Block:
-    """Rows of one template kind, grouped by person: rows starts[i]:starts[i+1] are persons[i]'s."""
+class _Rows:
+    """The matrix rows one template filter searches."""
 
     rows: slice
-    starts: np.ndarray  # (P_b,) first row of each person, relative to the block
-    persons: np.ndarray  # (P_b,) index into EmbeddingIndex.person_ids, ascending
-    one_per_person: bool  # then the per-person max is the scores themselves
+    most_per_person: int  # the most rows any one person has among them
 
 
 def _normalised(vectors: np.ndarray) -> np.ndarray:
@@ -89,24 +87,22 @@ class EmbeddingIndex:
             matrix = np.array(vectors, np.float32, order="C", copy=True)  # our own copy, normalised in place
         else:
             matrix = np.ascontiguousarray(vectors[order], np.float32)
-            person_ids, masked = person_ids[order], masked[order]
         self.matrix = _normalised(matrix)
         self.dim = matrix.shape[1]
+        self.person_ids = person_ids[order]  # per row
         self.sample_ids = np.asarray(sample_ids, np.int64)[order]
-        self.person_ids, row_person = np.unique(person_ids, return_inverse=True)
-        split = int(np.searchsorted(masked, True))  # masked is sorted: False rows, then True rows
-        self._blocks = {
-            Templates.UNMASKED: self._block(row_person, 0, split),
-            Templates.MASKED: self._block(row_person, split, len(masked)),
+        split = int(np.searchsorted(masked[order], True))  # sorted: False rows, then True rows
+        self._rows = {
+            Templates.ALL: self._part(0, len(order)),
+            Templates.UNMASKED: self._part(0, split),
+            Templates.MASKED: self._part(split, len(order)),
         }
 
-    @staticmethod
-    def _block(row_person: np.ndarray, begin: int, end: int) -> _Block | None:
+    def _part(self, begin: int, end: int) -> _Rows | None:
         if begin == end:
             return None
-        persons = row_person[begin:end]
-        starts = np.flatnonzero(np.r_[True, persons[1:] != persons[:-1]])
-        return _Block(slice(begin, end), starts, persons[starts], len(starts) == end - begin)
+        _, counts = np.unique(self.person_ids[begin:end], return_counts=True)
+        return _Rows(slice(begin, end), int(counts.max()))
 
     @classmethod
     def empty(cls, dim: int) -> EmbeddingIndex:
@@ -114,10 +110,6 @@ class EmbeddingIndex:
 
     def __len__(self) -> int:
         return len(self.matrix)
-
-    @property
-    def person_count(self) -> int:
-        return len(self.person_ids)
 
     def _query_matrix(self, queries: np.ndarray) -> np.ndarray:
         q = np.array(queries, np.float32, ndmin=2, copy=True)
@@ -139,47 +131,25 @@ class EmbeddingIndex:
         return [self._rank(row, k, templates) for row in scores]
 
     def _rank(self, scores: np.ndarray, k: int, templates: Templates) -> SearchResult:
-        kinds = (Templates.UNMASKED, Templates.MASKED) if templates == Templates.ALL else (Templates(templates),)
-        blocks = [self._blocks[kind] for kind in kinds if self._blocks[kind] is not None]
-        if not blocks or k < 1:
+        part = self._rows[Templates(templates)]
+        if part is None or k < 1:
             return SearchResult(())
-        per_block = [self._per_person(scores, block) for block in blocks]
-        if len(blocks) == 1:
-            persons, best = blocks[0].persons, per_block[0]
-        else:  # both kinds: a person's best over both
-            persons = np.arange(self.person_count)
-            best = np.full(self.person_count, -np.inf, np.float32)
-            for block, values in zip(blocks, per_block):
-                best[block.persons] = np.maximum(best[block.persons], values)
-            seen = best > -np.inf
-            persons, best = persons[seen], best[seen]
-        want = min(max(k, 2), len(best))  # two at least, for the runner-up
-        top = np.argpartition(-best, want - 1)[:want] if want < len(best) else np.arange(len(best))
-        top = top[np.argsort(-best[top], kind="stable")]
+        scores = scores[part.rows]
+        want = max(k, 2)  # persons: k, and at least two for the runner-up
+        # Rows better than the want-th best person's best row belong to the want - 1 better persons,
+        # so that row ranks at most (want - 1) * most_per_person + 1: the top `many` rows hold every
+        # person we report, and only they need sorting (argpartition is O(N)).
+        many = want * part.most_per_person
+        top = np.argpartition(scores, len(scores) - many)[-many:] if many < len(scores) else np.arange(len(scores))
+        top = top[np.argsort(-scores[top], kind="stable")]
+        rows = top + part.rows.start
+        _, first = np.unique(self.person_ids[rows], return_index=True)  # each person's best row
+        best = np.sort(first)[:want]
         candidates = tuple(
-            Candidate(int(self.person_ids[persons[i]]), float(best[i]), self._best_sample(scores, blocks, persons[i]))
-            for i in top[:k]
+            Candidate(int(self.person_ids[rows[i]]), float(scores[top[i]]), int(self.sample_ids[rows[i]])) for i in best[:k]
         )
-        runner_up = float(best[top[1]]) if len(top) > 1 else NO_SCORE
+        runner_up = float(scores[top[best[1]]]) if len(best) > 1 else NO_SCORE
         return SearchResult(candidates, runner_up)
-
-    @staticmethod
-    def _per_person(scores: np.ndarray, block: _Block) -> np.ndarray:
-        values = scores[block.rows]
-        return values if block.one_per_person else np.maximum.reduceat(values, block.starts)
-
-    def _best_sample(self, scores: np.ndarray, blocks: list[_Block], person: int) -> int:
-        best_row, best_score = -1, -np.inf
-        for block in blocks:
-            i = int(np.searchsorted(block.persons, person))
-            if i == len(block.persons) or block.persons[i] != person:
-                continue
-            begin = block.rows.start + block.starts[i]
-            end = block.rows.start + block.starts[i + 1] if i + 1 < len(block.starts) else block.rows.stop
-            row = begin + int(np.argmax(scores[begin:end]))
-            if scores[row] > best_score:
-                best_row, best_score = row, scores[row]
-        return int(self.sample_ids[best_row])
 
 
 class GallerySearch:

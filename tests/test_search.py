@@ -65,6 +65,20 @@ def test_masked_probe_against_masked_templates():
     assert len(unmasked.candidates) == 1 and unmasked.best.sample_id in (10, 20)
 
 
+def test_person_with_many_samples_does_not_hide_the_runner_up():
+    rng = np.random.default_rng(5)
+    query = unit(rng, 1)[0]
+    many = query + 0.1 * unit(rng, 50)  # 50 samples of person 1, all closer than anyone else
+    other = query + 0.8 * unit(rng, 1)
+    rest = unit(rng, 200)
+    index = EmbeddingIndex(np.vstack([rest, many, other]), [*range(100, 300), *[1] * 50, 2], np.arange(251), np.zeros(251, bool))
+    result = index.search(query, k=1)
+    assert [c.person_id for c in result.candidates] == [1]
+    assert result.runner_up == pytest.approx(float(other[0] @ query / np.linalg.norm(other)), abs=1e-5)
+    assert [c.person_id for c in index.search(query, k=3).candidates][:2] == [1, 2]
+    assert len(index.search(query, k=1000).candidates) == 202  # k beyond the gallery: everyone, once
+
+
 def test_empty_and_bad_queries():
     index = EmbeddingIndex.empty(DIM)
     result = index.search(np.ones(DIM))
