@@ -71,6 +71,8 @@ class TrackerConfig:
     vote_share: float = 0.65
     # Face size (px) that earns a full-weight vote; smaller faces count less (their embedding is noisier).
     full_weight_size: float = 112.0
+    # Mask state of a track: the mean of its last few mask scores, so one odd frame does not flip it.
+    mask_history: int = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +155,25 @@ class QualityConfig:
 
 QUALITY = QualityConfig()
 
+
+
+@dataclass(frozen=True, slots=True)
+class LiveConfig:
+    # Frames with a longer side are shrunk for detection only (crops still come from the full frame):
+    # MTCNN's cost grows with pixels, and at 640 px a face at door distance is still 100+ px.
+    detect_long_side: int = 640
+    # A track whose identity is settled is re-embedded this often (not every frame): enough to notice
+    # a swap within a second, and the embedder's 3-4 ms per face goes to other work meanwhile.
+    reembed_s: float = 1.0
+    # A face that shows no blink for this long gets a "not live" decision (a photo at the door); a
+    # person blinks every 2-10 s at rest, and "please blink" prompts one within a second or two.
+    liveness_timeout_s: float = 6.0
+    # The same person (or unknown face) and outcome is not logged again within this many seconds when
+    # a track breaks and restarts (turning away, a missed frame): one visit, one log line.
+    event_repeat_s: float = 10.0
+
+
+LIVE = LiveConfig()
 
 # --- Gallery storage, attendance and access -------------------------------------------------------
 

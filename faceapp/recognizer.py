@@ -87,14 +87,16 @@ class Recognizer:
         return self.identify_embedding(face.embedding, face.masked)
 
     def identify_many(self, faces: list[Face]) -> list[Match]:
+        return self.identify_batch(np.stack([f.embedding for f in faces]), [f.masked for f in faces]) if faces else []
+
+    def identify_batch(self, embeddings: np.ndarray, masked: list[bool | None]) -> list[Match]:
         """Several faces of one frame: one matrix product per template set."""
-        out: list[Match | None] = [None] * len(faces)
-        for masked in (False, True):
-            idx = [i for i, f in enumerate(faces) if bool(f.masked) == masked]
+        out: list[Match | None] = [None] * len(masked)
+        for state in (False, True):
+            idx = [i for i, m in enumerate(masked) if bool(m) == state]
             if not idx:
                 continue
-            emb = np.stack([faces[i].embedding for i in idx])
-            results = self.search.search_batch(emb, k=2, templates=Templates.ALL if masked else Templates.UNMASKED)
+            results = self.search.search_batch(embeddings[idx], k=2, templates=Templates.ALL if state else Templates.UNMASKED)
             for i, r in zip(idx, results):
-                out[i] = self._match(r, masked)
+                out[i] = self._match(r, state)
         return out

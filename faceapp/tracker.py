@@ -61,6 +61,7 @@ class Track:
     embedding: np.ndarray | None = None  # latest embedding of this face
     embedded_at: float | None = None
     liveness: BlinkDetector = field(default_factory=BlinkDetector)
+    mask_scores: deque[float] = field(default_factory=lambda: deque(maxlen=TRACKER.mask_history))
     state: dict = field(default_factory=dict)
 
     @property
@@ -83,6 +84,23 @@ class Track:
         self.history.append(TrackSample(t, face.detection.box.copy(), face.detection.score))
         if face.embedding is not None:
             self.embedding, self.embedded_at = face.embedding, t
+
+    def analysed(self, face: Face, t: float) -> None:
+        """This frame's face after the per-face stages (eyes, mask, embedding) ran on it."""
+        self.face = face
+        if face.embedding is not None:
+            self.embedding, self.embedded_at = face.embedding, t
+        if face.mask_score is not None:
+            self.mask_scores.append(face.mask_score)
+
+    @property
+    def masked(self) -> bool | None:
+        """Mask state over the last few checks, so one odd frame does not flip it."""
+        from faceapp.config import THRESHOLDS
+
+        if not self.mask_scores:
+            return None
+        return float(np.mean(self.mask_scores)) >= THRESHOLDS.mask_probability
 
     def vote_weight(self, face: Face) -> float:
         """Bigger, surer faces count more: a small or doubtful detection gives a noisier embedding."""
@@ -163,14 +181,22 @@ class Tracker:
         self.tracks = [tr for tr in self.tracks if t - tr.last_seen <= self.config.lost_after_s]
         for fi, face in enumerate(faces):
             if fi not in used_f:
-                track = Track(
-                    id=self._next_id, face=face, first_seen=t, last_seen=t, config=self.config, age=0,
-                    liveness=self._liveness_factory(),
-                )
-                track.observe(face, t)
-                self._next_id += 1
-                self.tracks.append(track)
+                self._new_track(face, t)
         return [tr for tr in self.tracks if tr.misses == 0]
+
+    def _new_track(self, face: Face, t: float) -> Track:
+        track = Track(id=self._next_id, face=face, first_seen=t, last_seen=t, config=self.config, age=0,
+                      liveness=self._liveness_factory())
+        track.observe(face, t)
+        self._next_id += 1
+        self.tracks.append(track)
+        return track
+
+    def restart(self, track: Track, face: Face, t: float) -> Track:
+        """A different face took over this track's box (its embedding says so): it becomes a new
+        track with a new id, and none of the old one's votes, liveness or decisions."""
+        self.tracks.remove(track)
+        return self._new_track(face, t)
 
     def get(self, track_id: int) -> Track | None:
         return next((tr for tr in self.tracks if tr.id == track_id), None)
