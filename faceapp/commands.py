@@ -1,0 +1,309 @@
+"""CLI commands of the recognition layer: enroll, people, identify, run, eval-blink.
+
+Each takes the parsed argparse namespace and returns an exit code; --json gives machine output
+(`run` always writes one JSON object per line). The gallery lives in the data folder (--data-dir).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time
+from contextlib import contextmanager
+
+from faceapp.gallery import Gallery, GalleryError
+from faceapp.imageio import ImageError, load_image
+
+
+def _engine():
+    from faceapp.engine import Engine
+
+    return Engine()
+
+
+def _emit(obj: dict) -> None:
+    print(json.dumps(obj, ensure_ascii=False), flush=True)
+
+
+def _show(obj, as_json: bool, table) -> None:
+    if as_json:
+        print(json.dumps(obj, ensure_ascii=False, indent=2))
+    else:
+        table(obj)
+
+
+def _find(gallery: Gallery, who: str):
+    """A person by id or name."""
+    person = gallery.find_person(who)
+    if person is None and who.isdigit():
+        try:
+            person = gallery.get_person(int(who))
+        except GalleryError:
+            person = None
+    if person is None:
+        raise ValueError(f"nobody named {who!r} is enrolled")
+    return person
+
+
+# --- enroll ---------------------------------------------------------------------------------------
+
+
+def _source_frames(spec: str, count: int, every_s: float, start_s: float):
+    """`count` frames from a camera or video, `every_s` apart (media time for files), from `start_s`."""
+    from faceapp.sources import open_source
+
+    taken, next_t, first = [], None, None
+    with open_source(spec) as source:
+        for frame in source.frames(stop=lambda: len(taken) >= count):
+            first = frame.timestamp if first is None else first
+            t = frame.timestamp - first if source.live else frame.timestamp
+            if t < start_s or (next_t is not None and t < next_t):
+                continue
+            taken.append((f"{source.description}@{t:.2f}s", frame.image))
+            next_t = t + every_s
+        if not taken:
+            raise ValueError(source.message or f"no frames from {spec}")
+    return taken
+
+
+def cmd_enroll(args) -> int:
+    from faceapp.enroll import Enroller
+
+    with Gallery.open() as gallery:
+        person_id = _find(gallery, args.name).id if args.add else None
+        enroller = Enroller(_engine(), gallery)
+        images: list = list(args.images)
+        if args.source is not None:
+            images += _source_frames(args.source, args.frames, args.every, args.start)
+
+        def progress(done, total, what):
+            if not args.json:
+                print(f"[{done}/{total}] {what}", file=sys.stderr)
+
+        report = enroller.enroll(
+            None if args.add else args.name, images, person_id=person_id, employee_no=args.employee_no,
+            department=args.department or "", allow_largest=args.source is not None or args.largest,
+            masked_variants=not args.no_masked_variants, progress=progress,
+        )
+
+    def table(r):
+        for a in r["accepted"]:
+            print(f"accepted  {a['source']}  (+{a['variants']} masked variants)")
+        for x in r["rejected"]:
+            print(f"rejected  {x['source']}: {x['reason']}")
+        for d in r["duplicates"]:
+            print(f"warning   {d['source']} already matches {d['name']} (id {d['person_id']}, similarity {d['score']:.2f})")
+        if r["saved"]:
+            print(f"enrolled {r['person']['name']} (id {r['person']['id']}) with {len(r['accepted'])} photo(s)")
+        else:
+            print(f"nothing saved: {r['error'] or 'cancelled'}")
+
+    _show(report.to_json(), args.json, table)
+    return 0 if report.saved else 1
+
+
+# --- people ---------------------------------------------------------------------------------------
+
+
+def cmd_people(args) -> int:
+    with Gallery.open() as gallery:
+        if args.remove:
+            person = _find(gallery, args.remove)
+            gallery.remove_person(person.id)
+            print(f"removed {person.name} (id {person.id})", file=sys.stderr)
+        if args.activate or args.deactivate:
+            person = _find(gallery, args.activate or args.deactivate)
+            gallery.set_active(person.id, bool(args.activate))
+        rows = [
+            {"id": p.id, "name": p.name, "employee_no": p.employee_no, "department": p.department,
+             "active": p.active, "samples": p.sample_count, "created": p.created}
+            for p in gallery.list_people()
+        ]
+
+    def table(rows):
+        if not rows:
+            print("nobody is enrolled")
+        for r in rows:
+            flag = "" if r["active"] else "  (inactive)"
+            print(f"{r['id']:>5}  {r['name']:<24} {r['employee_no'] or '':<10} {r['department']:<14} "
+                  f"{r['samples']:>3} samples{flag}")
+
+    _show(rows, args.json, table)
+    return 0
+
+
+# --- identify -------------------------------------------------------------------------------------
+
+
+def cmd_identify(args) -> int:
+    from faceapp.recognizer import Recognizer, embedder_version
+
+    engine = _engine()
+    results, failed = [], 0
+    with Gallery.open() as gallery:
+        recognizer = Recognizer(gallery, embedder_version(gallery, engine.embedder))
+        for path in args.images:
+            try:
+                faces = engine.analyze(load_image(path), eyes=False)
+            except ImageError as exc:
+                results.append({"image": path, "error": str(exc)})
+                failed += 1
+                continue
+            found = []
+            for face, match in zip(faces, recognizer.identify_many(faces) if faces else []):
+                found.append({
+                    "box": [round(float(v), 1) for v in face.box],
+                    "person_id": match.person_id, "name": match.name, "score": round(match.score, 4),
+                    "margin": round(match.margin, 4), "threshold": match.threshold, "masked": match.masked,
+                })
+            results.append({"image": path, "faces": found})
+
+    def table(rows):
+        for r in rows:
+            if "error" in r:
+                print(f"{r['image']}: error: {r['error']}")
+                continue
+            if not r["faces"]:
+                print(f"{r['image']}: no face")
+            for f in r["faces"]:
+                who = f["name"] or "unknown"
+                print(f"{r['image']}: {who}  score {f['score']:.3f} (threshold {f['threshold']:.2f}"
+                      f"{', masked' if f['masked'] else ''}, margin {f['margin']:.3f})  box {f['box']}")
+
+    _show(results, args.json, table)
+    return 1 if failed else 0
+
+
+# --- run ------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _stop_on_signals(stop: list[bool]):
+    """Ctrl+C / SIGTERM end the run after the current frame, so the summary is still written."""
+    def handler(signum, frame):
+        stop[0] = True
+
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def cmd_run(args) -> int:
+    from faceapp.live import LivePipeline
+    from faceapp.sources import SourceStatus, open_source
+
+    engine = _engine()
+    stop = [False]
+    frames = 0
+    events = 0
+    with Gallery.open() as gallery, open_source(args.source) as source, _stop_on_signals(stop):
+        pipeline = LivePipeline(engine, gallery, require_liveness=not args.no_liveness, log_events=not args.dry_run)
+        status = source.status
+        started = time.perf_counter()
+        busy = 0.0
+        while not stop[0] and (args.max_frames is None or frames < args.max_frames):
+            frame = source.read()
+            if source.status != status:
+                status = source.status
+                _emit({"type": "status", "status": status.value, "message": source.message})
+                if status == SourceStatus.OK:
+                    pipeline.reset()  # a reconnected camera: old tracks are stale
+            if frame is None:
+                if status in (SourceStatus.ENDED, SourceStatus.FAILED, SourceStatus.CLOSED):
+                    break
+                continue
+            result = pipeline.process(frame.image, frame.timestamp)
+            busy += result.timings_ms.get("total", 0.0)
+            frames += 1
+            for event in result.events:
+                _emit({"type": "event", "frame": result.index, **event})
+                events += 1
+        elapsed = time.perf_counter() - started
+        _emit({
+            "type": "summary", "source": source.description, "status": source.status.value,
+            "message": source.message, "frames": frames, "events": events,
+            "seconds": round(elapsed, 2),
+            "pipeline_fps": round(1000.0 * frames / busy, 1) if busy else None,
+        })
+        failed = source.status == SourceStatus.FAILED
+    return 1 if failed else 0
+
+
+# --- eval-blink -----------------------------------------------------------------------------------
+
+
+def cmd_eval_blink(args) -> int:
+    from faceapp.eval_blink import analyze_blinks, still_photo_clip, video_frames
+
+    engine = _engine()
+    frames = still_photo_clip(load_image(args.video), frames=args.still_frames) if args.still else video_frames(args.video)
+    report = analyze_blinks(frames, engine)
+    out = {
+        "video": args.video,
+        "still_photo_clip": bool(args.still),
+        "frames": report.frames,
+        "frames_with_face": report.frames_with_face,
+        "blinks": len(report.blinks),
+        "blink_times_s": [round(t, 3) for t in report.times],
+        "blink_frames": [report.frame_of(t) for t in report.times],
+        "durations_ms": [round(1000 * b.duration) for b in report.blinks],
+    }
+
+    def table(r):
+        print(f"{r['video']}: {r['blinks']} blink(s) in {r['frames']} frames ({r['frames_with_face']} with a face)")
+        for t, f, d in zip(r["blink_times_s"], r["blink_frames"], r["durations_ms"]):
+            print(f"  blink at {t:7.3f} s  (frame {f}, {d} ms)")
+
+    _show(out, args.json, table)
+    return 0
+
+
+# --- argparse wiring --------------------------------------------------------------------------------
+
+
+def add_commands(sub) -> None:
+    """Add these subcommands to the `faceapp` parser's subparsers (cli.build_parser)."""
+    p = sub.add_parser("enroll", help="enroll a person from photos, folders or camera/video frames")
+    p.add_argument("name", metavar="NAME", help="the new person's name (with --add: an enrolled name or id)")
+    p.add_argument("images", nargs="*", metavar="IMAGE_OR_FOLDER")
+    p.add_argument("--source", help="also take frames from a camera index, video file or stream URL")
+    p.add_argument("--frames", type=int, default=5, help="frames to take from --source (default 5)")
+    p.add_argument("--every", type=float, default=0.5, metavar="SECONDS", help="time between frames taken from --source")
+    p.add_argument("--start", type=float, default=0.0, metavar="SECONDS", help="skip this much of --source first")
+    p.add_argument("--add", action="store_true", help="add the photos to an enrolled person")
+    p.add_argument("--employee-no")
+    p.add_argument("--department")
+    p.add_argument("--largest", action="store_true", help="use the largest face of photos with several faces")
+    p.add_argument("--no-masked-variants", action="store_true", help="store no synthetic masked templates")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_enroll)
+
+    p = sub.add_parser("people", help="list enrolled people (and remove or (de)activate one)")
+    p.add_argument("--remove", metavar="NAME_OR_ID")
+    p.add_argument("--activate", metavar="NAME_OR_ID")
+    p.add_argument("--deactivate", metavar="NAME_OR_ID")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_people)
+
+    p = sub.add_parser("identify", help="name the faces in photos (no liveness check)")
+    p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_identify)
+
+    p = sub.add_parser("run", help="run the live pipeline without the GUI; one JSON object per line")
+    p.add_argument("source", metavar="SOURCE", help="camera index, video file or stream URL")
+    p.add_argument("--max-frames", type=int)
+    p.add_argument("--no-liveness", action="store_true", help="do not wait for a blink")
+    p.add_argument("--dry-run", action="store_true", help="log no events and no attendance")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("eval-blink", help="blink times of the main face in a video")
+    p.add_argument("video", metavar="VIDEO")
+    p.add_argument("--still", action="store_true", help="VIDEO is a photo: make a shaky, noisy clip of it (must find 0)")
+    p.add_argument("--still-frames", type=int, default=75)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval_blink)
