@@ -19,9 +19,6 @@ from faceapp.gallery import Gallery, GalleryError, ModelVersion, Person
 from faceapp.search import GallerySearch, SearchResult, Templates
 from faceapp.types import Face, Match
 
-EMBEDDER_NAME = "mobilefacenet"
-
-
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -34,8 +31,8 @@ def embedder_version(gallery: Gallery, embedder) -> ModelVersion:
     """The gallery's model version for this embedder's weights (registered if new, and made active
     when no version is active yet): embeddings of different weights must never be compared."""
     path = Path(embedder.path)
-    mv = gallery.register_model(EMBEDDER_NAME if path.stem == EMBEDDER_NAME else path.stem, path.name,
-                                _sha256(path), int(embedder.dim))
+    dim = embedder.embed(np.zeros((1, 112, 112, 3), np.uint8)).shape[1]  # the model's own output size
+    mv = gallery.register_model(path.stem, path.name, _sha256(path), int(dim))
     if gallery.active_model() is None:
         gallery.activate_model(mv)
         mv = gallery.model_version(mv.id)

@@ -23,7 +23,7 @@ class ScriptedEngine:
     def __init__(self, tmp_path):
         model = tmp_path / "mobilefacenet.onnx"
         model.write_bytes(b"fake weights")
-        self.embedder = SimpleNamespace(path=model, dim=DIM)
+        self.embedder = SimpleNamespace(path=model, embed=lambda x: np.zeros((len(x), DIM), np.float32))
         self.script = lambda n: []
         self.frame = 0
         self.calls = {"eyes": 0, "embed": 0}

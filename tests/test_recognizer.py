@@ -82,6 +82,6 @@ def test_embedder_version_registers_and_activates(tmp_path):
     model = tmp_path / "mobilefacenet.onnx"
     model.write_bytes(b"weights")
     with Gallery(tmp_path / "g.db") as g:
-        mv = embedder_version(g, SimpleNamespace(path=model, dim=192))
+        mv = embedder_version(g, SimpleNamespace(path=model, embed=lambda x: np.zeros((len(x), 192), np.float32)))
         assert mv.active and mv.dim == 192 and mv.name == "mobilefacenet"
-        assert embedder_version(g, SimpleNamespace(path=model, dim=192)).id == mv.id
+        assert embedder_version(g, SimpleNamespace(path=model, embed=lambda x: np.zeros((len(x), 192), np.float32))).id == mv.id
