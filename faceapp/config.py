@@ -92,12 +92,17 @@ class BlinkConfig:
     # ceiling stops a wide-eyed person's ordinary narrowing (0.4 -> 0.19) from counting.
     closed_ratio: float = 0.5
     closed_ceiling: float = 0.15
+    # A blink needs one eye closed and, at the same moment, BOTH eyes below both_ratio x baseline. The
+    # eyes of a blink are not shut equally: on blink.mp4 the less-closed eye bottomed at 0.26-0.47 of
+    # its baseline, while the open eye of the wink never went below 0.76 of its own.
+    both_ratio: float = 0.6
     # ...and open again above this share of the baseline (hysteresis: noise around one threshold
     # must not make a dip and a recovery).
     reopen_ratio: float = 0.75
     # A human blink keeps the lids down 60-500 ms (estimated between the sample midpoints around the
-    # closure); a shorter dip is a one-frame glitch, a longer one is a deliberate closure, not a blink.
-    min_duration_s: float = 0.04
+    # closure; 120-200 ms on blink.mp4); a shorter dip is a one-frame glitch (at >= 20 FPS), a longer
+    # one a deliberate closure, not a blink.
+    min_duration_s: float = 0.05
     max_duration_s: float = 0.5
     # Eye samples further apart than this cannot time a closure (5 FPS): a closure in progress is
     # dropped and the detector re-arms only when both eyes are seen open again.

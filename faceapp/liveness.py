@@ -2,7 +2,8 @@
 
 Per track, each eye's openness is compared with that eye's own open baseline (a running high
 percentile), so narrow and wide eyes are judged alike. A blink is an episode that starts when an eye
-closes while both were open, sees BOTH eyes closed at once, and ends when both are open again, all
+closes while both were open, sees BOTH eyes well down at once (one shut, the other below most of
+its baseline: lids seldom close equally), and ends when both are open again, all
 within a human blink's duration (timestamps, not frame counts, so the frame rate does not matter).
 A wink (one eye) or a slow closure (too long) is not a blink; noise around the open level never
 crosses the closed threshold and the reopen threshold both, so it cannot make one.
@@ -14,7 +15,6 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-import numpy as np
 
 from faceapp.config import BLINK, BlinkConfig
 from faceapp.types import EyeState
@@ -50,7 +50,8 @@ class _Baseline:
             return None
         if self.samples[-1][0] - self.samples[0][0] < c.baseline_min_span_s:
             return None
-        base = float(np.percentile([v for _, v in self.samples], c.baseline_percentile))
+        ranked = sorted(v for _, v in self.samples)  # nearest-rank percentile: ~100 values, no numpy overhead
+        base = ranked[min(len(ranked) - 1, int(len(ranked) * c.baseline_percentile / 100.0))]
         return base if base >= c.min_open_baseline else None
 
 
@@ -79,6 +80,11 @@ class BlinkDetector:
     def _open(self, value: float, base: float) -> bool:
         return value > self.config.reopen_ratio * base
 
+    def _both_down(self, values: tuple[float, float], bases: tuple[float, float]) -> tuple[bool, float]:
+        """(one eye shut and the other well down too, the more open eye's share of its baseline)."""
+        rel = max(v / b for v, b in zip(values, bases))
+        return rel < self.config.both_ratio and any(self._closed(v, b) for v, b in zip(values, bases)), rel
+
     def update(self, t: float, eyes: EyeState | Sequence[float] | None) -> Blink | None:
         c = self.config
         if eyes is None:
@@ -98,12 +104,8 @@ class BlinkDetector:
             return None
         closed = [self._closed(v, b) for v, b in zip(values, bases)]
         if self._armed and any(closed) and prev_t is not None:
-            self._episode = {
-                "bases": bases,
-                "start": (prev_t + t) / 2,
-                "both": all(closed),
-                "low": (max(v / b for v, b in zip(values, bases)), t),
-            }
+            both, rel = self._both_down(values, bases)
+            self._episode = {"bases": bases, "start": (prev_t + t) / 2, "both": both, "low": (rel, t)}
             self._armed = False
             return None
         if all(self._open(v, b) for v, b in zip(values, bases)):
@@ -114,9 +116,8 @@ class BlinkDetector:
         """One more sample inside a closure: ends it when both eyes are open again."""
         c = self.config
         bases = ep["bases"]  # frozen at the start: the closure itself must not move the thresholds
-        if all(self._closed(v, b) for v, b in zip(values, bases)):
-            ep["both"] = True
-        rel = max(v / b for v, b in zip(values, bases))
+        both, rel = self._both_down(values, bases)
+        ep["both"] = ep["both"] or both
         if rel < ep["low"][0]:
             ep["low"] = (rel, t)
         if not all(self._open(v, b) for v, b in zip(values, bases)):

@@ -87,3 +87,14 @@ def test_detector_live_flag():
     lr = dip(t, lr, 2.0, 0.2)
     lives = [d.live for ti, v in zip(t, lr) if d.update(ti, v) or True]
     assert not lives[0] and lives[-1] and d.blinks[0].duration < 0.3
+
+
+def test_unequal_lids_still_a_blink_but_not_a_squinting_wink():
+    t, lr = series()
+    lr = dip(t, lr, 1.5, 0.25, eyes=(0,))
+    lr = dip(t, lr, 1.5, 0.25, eyes=(1,), bottom=0.13)  # the other lid only half-way down (0.46 of open)
+    # a wink whose open eye narrows a little (to 0.8 of open) in sympathy
+    lr = dip(t, lr, 3.0, 0.25, eyes=(0,))
+    lr = dip(t, lr, 3.0, 0.25, eyes=(1,), bottom=0.22)
+    found = blink_times(lr, t)
+    assert len(found) == 1 and abs(found[0] - 1.5) < 0.05
