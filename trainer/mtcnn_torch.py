@@ -10,6 +10,7 @@ came from Caffe via TensorFlow, whose flatten order before the dense layers is (
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 import torch
 from torch import nn
@@ -117,7 +118,7 @@ class ONet(nn.Module):
 NETS: dict[str, type[nn.Module]] = {"pnet": PNet, "rnet": RNet, "onet": ONet}
 
 
-def load_net(name: str, state_dict_path: str | Path) -> nn.Module:
+def load_net(name: str, state_dict_path: str | Path | BinaryIO) -> nn.Module:
     """One of "pnet"/"rnet"/"onet" with facenet-pytorch's weights, in eval mode; strict key match."""
     net = NETS[name]()
     state = torch.load(state_dict_path, map_location="cpu", weights_only=True)
