@@ -33,11 +33,11 @@ RTOL = 1e-4
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "mtcnn_reference.npz"
 
-# name -> (example input shape, output names, dynamic axes of the input)
-SPECS: dict[str, tuple[tuple[int, ...], list[str], dict[int, str]]] = {
-    "pnet": ((1, 3, 60, 80), ["reg", "prob"], {0: "batch", 2: "height", 3: "width"}),
-    "rnet": ((4, 3, 24, 24), ["reg", "prob"], {0: "batch"}),
-    "onet": ((4, 3, 48, 48), ["reg", "landmarks", "prob"], {0: "batch"}),
+# name -> (example input shape, output names, dynamic axes of the input and of every output)
+SPECS: dict[str, tuple[tuple[int, ...], list[str], dict[int, str], dict[int, str]]] = {
+    "pnet": ((1, 3, 60, 80), ["reg", "prob"], {0: "batch", 2: "height", 3: "width"}, {0: "batch", 2: "rows", 3: "cols"}),
+    "rnet": ((4, 3, 24, 24), ["reg", "prob"], {0: "batch"}, {0: "batch"}),
+    "onet": ((4, 3, 48, 48), ["reg", "landmarks", "prob"], {0: "batch"}, {0: "batch"}),
 }
 # Shapes of the seeded uint8 check images stored as test fixtures (kept small: a few KB in all).
 FIXTURE_SHAPES = {"pnet": (1, 3, 24, 32), "rnet": (2, 3, 24, 24), "onet": (1, 3, 48, 48)}
@@ -90,7 +90,7 @@ def torch_outputs(net: torch.nn.Module, x: np.ndarray) -> list[np.ndarray]:
 
 
 def export(name: str, net: torch.nn.Module, path: Path) -> None:
-    shape, outputs, axes = SPECS[name]
+    shape, outputs, axes, out_axes = SPECS[name]
     dummy = torch.from_numpy(normalise(check_images(shape, seed=0)))
     with warnings.catch_warnings():
         # The TorchScript exporter (dynamo=False) is deprecated, but it writes the plain opset-17
@@ -102,7 +102,7 @@ def export(name: str, net: torch.nn.Module, path: Path) -> None:
             str(path),
             input_names=["image"],
             output_names=outputs,
-            dynamic_axes={"image": axes, **{o: {0: "batch"} for o in outputs}},
+            dynamic_axes={"image": axes, **{o: out_axes for o in outputs}},
             opset_version=OPSET,
             do_constant_folding=True,
             dynamo=False,

@@ -34,7 +34,7 @@ class PReLU(nn.Module):
 
 def _flatten_whc(x: torch.Tensor) -> torch.Tensor:
     """Flatten NCHW in TensorFlow's transposed-image order (N, W, H, C), as the dense weights expect."""
-    return x.permute(0, 3, 2, 1).reshape(x.shape[0], -1)
+    return x.permute(0, 3, 2, 1).flatten(1)
 
 
 class PNet(nn.Module):
