@@ -38,7 +38,7 @@ TOLERANCE = 1e-4
 FIXTURES = "tflite_reference.npz"
 
 # A real face for the checks: one eye open, one shut, so the iris model sees both states.
-# Box and landmarks from facenet-pytorch's MTCNN (trainer.mtcnn_reference), rounded.
+# Box and landmarks from facenet-pytorch's MTCNN (trainer.reference_mtcnn), rounded.
 REAL_IMAGE = "blink/left_blink2.jpg"
 REAL_DETECTION = Detection(
     box=np.array([123.2, 16.2, 355.2, 310.9], np.float32),
