@@ -68,12 +68,16 @@ def eval_blink(video_path: str | os.PathLike, engine, config: BlinkConfig = BLIN
 
 
 def still_photo_clip(
-    image: np.ndarray, frames: int = 75, fps: float = 25.0, seed: int = 0, *,
+    image: np.ndarray, frames: int = 75, fps: float = 25.0, seed: int = 0, *, size: int = 640,
     shift_px: float = 1.5, scale: float = 0.01, noise: float = 3.0, jpeg: tuple[int, int] = (70, 95),
 ) -> Iterator[tuple[np.ndarray, float]]:
-    """A photo 'filmed' by a camera: per frame a random sub-pixel shift, a slight zoom and rotation,
-    gaussian sensor noise and JPEG re-compression. A print held in a hand looks like this."""
+    """A photo 'filmed' by a camera (fitted into size x size, a webcam's resolution): per frame a
+    random sub-pixel shift, a slight zoom and rotation, gaussian sensor noise and JPEG
+    re-compression. A print held in a hand looks like this."""
     rng = np.random.default_rng(seed)
+    if max(image.shape[:2]) > size:
+        f = size / max(image.shape[:2])
+        image = cv2.resize(image, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
     h, w = image.shape[:2]
     for i in range(frames):
         m = cv2.getRotationMatrix2D((w / 2, h / 2), rng.uniform(-0.5, 0.5), 1.0 + rng.uniform(-scale, scale))
