@@ -88,7 +88,7 @@ class LivePipeline:
         """Run on each track only the stages it still needs; returns the tracks that got an embedding."""
         groups: dict[tuple[bool, bool], list[Track]] = {}
         for tr in tracks:
-            eyes = self.require_liveness and not tr.liveness.live
+            eyes = self._needs_eyes(tr, t)
             embed = tr.identity is None or tr.embedded_at is None or t - tr.embedded_at >= self.config.reembed_s
             groups.setdefault((eyes, embed), []).append(tr)
         embedded = []
@@ -122,6 +122,16 @@ class LivePipeline:
     def _live(self, tr: Track) -> bool:
         return tr.liveness.live or not self.require_liveness
 
+    def _timed_out(self, tr: Track, t: float) -> bool:
+        return t - tr.first_seen >= self.config.liveness_timeout_s
+
+    def _needs_eyes(self, tr: Track, t: float) -> bool:
+        """Eyes are read while a blink is awaited, except from an unknown face past the wait: it is
+        denied whether it blinks or not (and may not be a face at all)."""
+        if self._live(tr):
+            return False
+        return not (tr.identity is not None and not tr.identity.known and self._timed_out(tr, t))
+
     def _decide(self, tr: Track, t: float, when: datetime) -> dict[str, Any] | None:
         """The access decision for a track once its identity is settled (and it blinked, or the
         blink wait ran out); one per identity per track."""
@@ -132,8 +142,8 @@ class LivePipeline:
         key = (ident.person_id, live)
         if tr.state.get("decided") == key:
             return None
-        if not live and t - tr.first_seen < self.config.liveness_timeout_s:
-            return None  # "please blink"
+        if not live and (not ident.known or not self._timed_out(tr, t)):
+            return None  # "please blink"; an unknown face that never blinks is not worth a log line
         person = self.recognizer.person(ident.person_id) if ident.known else None
         sighting = Sighting(person=person, score=ident.score, margin=ident.margin, live=live, masked=tr.masked)
         result = decide(sighting, self.policy, when)

@@ -141,3 +141,14 @@ def test_dry_run_logs_nothing(tmp_path):
         got = events(run(pipe, engine, lambda n: [((200, 100, 340, 260), unit(1), blinking(n / FPS))], 2))
         assert [e["kind"] for e in got] == ["unknown"] and not got[0]["logged"]
         assert gallery.events() == []
+
+
+def test_unknown_thing_that_never_blinks_is_quiet_and_cheap(world):
+    engine, gallery, pipe, ann = world
+    # a face-like false detection (a pumpkin): unknown, never blinks
+    results = run(pipe, engine, lambda n: [((400, 100, 470, 180), unit(6), (0.3, 0.3))], 10)
+    assert events(results) == [] and gallery.events() == []
+    assert results[-1].tracks[0].liveness_pending and results[-1].tracks[0].decision is None
+    eyes_before = engine.calls["eyes"]
+    run(pipe, engine, lambda n: [((400, 100, 470, 180), unit(6), (0.3, 0.3))], 1, start=250)
+    assert engine.calls["eyes"] == eyes_before  # no eye reads after the wait
