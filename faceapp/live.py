@@ -23,8 +23,14 @@ from faceapp.config import LIVE, TRACKER, LiveConfig
 from faceapp.engine import StageTimer
 from faceapp.gallery import Gallery, now
 from faceapp.recognizer import Recognizer, embedder_version
-from faceapp.tracker import Track, Tracker
+from faceapp.tracker import Track, Tracker, iou
 from faceapp.types import Decision, Detection, Face, FrameResult, TrackView
+
+
+def _moved(d: Detection, scale: float, dx: float, dy: float) -> Detection:
+    """A detection from a resized or cropped copy, in the frame's coordinates."""
+    shift = np.array([dx, dy], np.float32)
+    return Detection(box=d.box * scale + np.tile(shift, 2), score=d.score, landmarks=d.landmarks * scale + shift)
 
 
 class LivePipeline:
@@ -55,6 +61,7 @@ class LivePipeline:
         self.tracker = Tracker()
         self.frame_index = 0
         self._logged: dict[tuple, float] = {}  # (who, kind) -> timestamp of its last logged event
+        self._last_full: float | None = None  # timestamp of the last whole-frame detection
         self.reload_settings()
 
     def reload_settings(self) -> None:
@@ -66,22 +73,48 @@ class LivePipeline:
     def reset(self) -> None:
         """Forget every track (a new source, a camera that reconnected)."""
         self.tracker = Tracker()
+        self._last_full = None
 
     # --- stages -----------------------------------------------------------------------------------
 
-    def _detect(self, frame: np.ndarray, timer: StageTimer) -> list[Detection]:
-        t = time.perf_counter()
+    def _detect(self, frame: np.ndarray, t: float, timer: StageTimer) -> list[Detection]:
+        """Whole-frame detection now and then (and whenever nothing is tracked); in between, only
+        around the tracked faces."""
+        start = time.perf_counter()
+        tracked = [tr for tr in self.tracker.tracks if tr.misses == 0 and not self._dormant(tr, t)]
+        if not tracked or self._last_full is None or t - self._last_full >= self.config.full_detect_s \
+                or t < self._last_full:
+            found = self._detect_full(frame)
+            self._last_full = t
+            timer.add("detect", start)
+        else:
+            found = self._detect_around(frame, tracked)
+            timer.add("detect_roi", start)
+        return found
+
+    def _detect_full(self, frame: np.ndarray) -> list[Detection]:
         h, w = frame.shape[:2]
         scale = self.config.detect_long_side / max(h, w)
         if scale >= 1.0:
-            found = self.engine.detect(frame)
-        else:
-            small = cv2.resize(frame, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
-            found = [
-                Detection(box=d.box / scale, score=d.score, landmarks=d.landmarks / scale)
-                for d in self.engine.detect(small)
-            ]
-        timer.add("detect", t)
+            return self.engine.detect(frame)
+        small = cv2.resize(frame, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+        return [_moved(d, 1 / scale, 0, 0) for d in self.engine.detect(small)]
+
+    def _detect_around(self, frame: np.ndarray, tracks: list[Track]) -> list[Detection]:
+        h, w = frame.shape[:2]
+        found: list[Detection] = []
+        for tr in tracks:
+            cx, cy = (tr.box[:2] + tr.box[2:]) / 2
+            half = self.config.roi_scale * tr.detection.size / 2
+            x0, y0 = max(int(cx - half), 0), max(int(cy - half), 0)
+            x1, y1 = min(int(cx + half) + 1, w), min(int(cy + half) + 1, h)
+            if x1 - x0 < 24 or y1 - y0 < 24:
+                continue
+            min_face = max(self.config.roi_min_face * tr.detection.size, 20.0)
+            for d in self.engine.detector.detect(frame[y0:y1, x0:x1], min_face_size=min_face):
+                d = _moved(d, 1.0, x0, y0)
+                if all(iou(d.box, other.box) < 0.5 for other in found):  # windows of close faces overlap
+                    found.append(d)
         return found
 
     def _analyse(self, frame: np.ndarray, tracks: list[Track], t: float, timer: StageTimer) -> list[Track]:
@@ -125,12 +158,14 @@ class LivePipeline:
     def _timed_out(self, tr: Track, t: float) -> bool:
         return t - tr.first_seen >= self.config.liveness_timeout_s
 
+    def _dormant(self, tr: Track, t: float) -> bool:
+        """An unknown face that did not blink within the wait: denied whether it blinks or not (and
+        maybe not a face at all), so it gets no eye reads and is only looked for in whole frames."""
+        return (not self._live(tr) and tr.identity is not None and not tr.identity.known
+                and self._timed_out(tr, t))
+
     def _needs_eyes(self, tr: Track, t: float) -> bool:
-        """Eyes are read while a blink is awaited, except from an unknown face past the wait: it is
-        denied whether it blinks or not (and may not be a face at all)."""
-        if self._live(tr):
-            return False
-        return not (tr.identity is not None and not tr.identity.known and self._timed_out(tr, t))
+        return not self._live(tr) and not self._dormant(tr, t)
 
     def _decide(self, tr: Track, t: float, when: datetime) -> dict[str, Any] | None:
         """The access decision for a track once its identity is settled (and it blinked, or the
@@ -173,11 +208,12 @@ class LivePipeline:
         blinks and votes; `when` (default now) stamps the logged events."""
         timer = StageTimer()
         start = time.perf_counter()
-        detections = self._detect(frame, timer)
+        detections = self._detect(frame, timestamp, timer)
         tracks = self.tracker.update([Face(detection=d) for d in detections], timestamp)
         embedded = self._analyse(frame, tracks, timestamp, timer)
         self._identify(embedded, timestamp, timer)
-        tracks = [tr for tr in self.tracker.tracks if tr.seen_now]  # restarts replaced some
+        # seen in this frame (restarts replaced some), and dormant ones between whole-frame detections
+        tracks = [tr for tr in self.tracker.tracks if tr.seen_now or self._dormant(tr, timestamp)]
         when = when or now()
         events = [e for e in (self._decide(tr, timestamp, when) for tr in tracks) if e is not None]
         views = [

@@ -5,11 +5,13 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from faceapp.config import LiveConfig
 from faceapp.gallery import Gallery, Sample
 from faceapp.live import LivePipeline
 from faceapp.types import Detection, EyeState, Face
 
 DIM = 8
+EVERY_FRAME = LiveConfig(full_detect_s=0.0)  # the script answers whole frames only
 FPS = 25.0
 
 
@@ -64,7 +66,7 @@ def blinking(t, at=(1.2,)):
 def world(tmp_path):
     engine = ScriptedEngine(tmp_path)
     gallery = Gallery(tmp_path / "g.db")
-    pipe = LivePipeline(engine, gallery)
+    pipe = LivePipeline(engine, gallery, config=EVERY_FRAME)
     ann = gallery.add_person("Ann", samples=[Sample(crop=np.zeros((112, 112, 3), np.uint8))],
                              embeddings=unit(0)[None], model_version=pipe.model_version)
     yield engine, gallery, pipe, ann
@@ -137,7 +139,7 @@ def test_someone_else_steps_into_the_box(world):
 def test_dry_run_logs_nothing(tmp_path):
     engine = ScriptedEngine(tmp_path)
     with Gallery(tmp_path / "g.db") as gallery:
-        pipe = LivePipeline(engine, gallery, log_events=False)
+        pipe = LivePipeline(engine, gallery, config=EVERY_FRAME, log_events=False)
         got = events(run(pipe, engine, lambda n: [((200, 100, 340, 260), unit(1), blinking(n / FPS))], 2))
         assert [e["kind"] for e in got] == ["unknown"] and not got[0]["logged"]
         assert gallery.events() == []
