@@ -17,8 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from faceapp import quality
-from faceapp.align import align_face
-from faceapp.config import QUALITY, THRESHOLDS, QualityConfig
+from faceapp.config import QUALITY, QualityConfig
 from faceapp.gallery import Gallery, GalleryError, Person, Sample
 from faceapp.imageio import ImageError, load_image
 from faceapp.recognizer import Recognizer, embedder_version
@@ -127,21 +126,10 @@ class Enroller:
         return _Candidate(source, face, q)
 
     def _variants(self, image: np.ndarray, cand: _Candidate, seed: int) -> None:
-        """Masked variants of an unmasked face, drawn on the full photo and aligned again the way a
-        masked face at the camera will be (the detector's landmarks shift under a mask)."""
-        from faceapp import masks
-
-        crops = []
-        for kind, style in masks.ENROLLMENT_STYLES.items():
-            covered = masks.draw_mask(image, cand.face.detection.landmarks, style, seed)
-            landmarks = cand.face.detection.landmarks
-            again = self.engine.detect(covered)
-            if again:  # the same face, re-detected under its mask
-                near = min(again, key=lambda d: float(np.abs(d.box - cand.face.detection.box).sum()))
-                landmarks = near.landmarks
-            cand.variants.append((f"synthetic-{kind}", align_face(covered, landmarks)))
-            crops.append(cand.variants[-1][1])
-        cand.variant_embeddings = self.engine.embedder.embed(np.stack(crops))
+        """Masked variants of an unmasked face (masks.ENROLLMENT_STYLES, re-detected under the mask
+        the way a camera sees a masked face) with their embeddings."""
+        cand.variants = self.engine.masked_variants(image, cand.face.detection, seed)
+        cand.variant_embeddings = self.engine.embedder.embed(np.stack([crop for _, crop in cand.variants]))
 
     # --- a person ------------------------------------------------------------------------------------
 
@@ -206,16 +194,19 @@ class Enroller:
         return report
 
     def _consistent(self, cands: list[_Candidate], report: EnrollReport) -> list[_Candidate]:
-        """Drop photos that do not look like the rest of the batch (someone else's photo in the folder)."""
+        """Drop photos that match fewer than half of the batch's other photos (someone else's photo
+        in the folder). With two photos there is no telling which one is the odd one."""
         if len(cands) < 3:
-            return cands  # with two, there is no telling which one is the odd one
+            return cands
         emb = np.stack([c.face.embedding for c in cands])
+        sims = emb @ emb.T
+        need = len(cands) // 2  # half of the n - 1 others, rounded up
         keep = []
         for i, c in enumerate(cands):
-            others = np.delete(emb, i, axis=0).mean(0)
-            score = float(emb[i] @ others / (np.linalg.norm(others) + 1e-9))
-            if score < THRESHOLDS.match_unmasked:
-                report.rejected.append(Rejected(c.source, f"does not look like the other photos (similarity {score:.2f})"))
+            others = np.delete(sims[i], i)
+            if int((others >= self.recognizer.policy.threshold_unmasked).sum()) < need:
+                report.rejected.append(Rejected(
+                    c.source, f"does not look like the other photos (best similarity {others.max():.2f})"))
             else:
                 keep.append(c)
         return keep
