@@ -69,6 +69,9 @@ class TrackerConfig:
     vote_window_s: float = 3.0
     # A committed identity needs this many votes: one lucky frame must not open the door.
     min_votes: int = 3
+    # "Unknown" needs more: the first frames of someone turning towards the camera often match
+    # nobody, and an early "unknown" would be logged before the person is recognised.
+    min_votes_unknown: int = 8
     # ...and the winner's share of the weighted votes must be at least this: about two frames in
     # three, so a face that flips between two people (3 of 5 votes) commits neither.
     vote_share: float = 0.65

@@ -5,7 +5,8 @@ detect -> track -> (per track, only what it still needs) eyes for liveness, mask
 
 Stages are skipped when their answer is already known: eyes only while a track waits for its blink,
 embedding every frame only until the identity vote settles (then once per LIVE.reembed_s, enough to
-notice a swap). A settled, live face costs one detection per frame.
+notice a swap), and between whole-frame detections (every LIVE.full_detect_s) faces are looked for
+only around their last box. A settled, live face costs one small detection per frame.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from faceapp.access import AccessPolicy, ActionRunner, OutputAction, Sighting, d
 from faceapp.attendance import Attendance
 from faceapp.config import LIVE, TRACKER, LiveConfig
 from faceapp.engine import StageTimer
-from faceapp.gallery import Gallery, now
+from faceapp.gallery import Gallery, GalleryError, now
 from faceapp.recognizer import Recognizer, embedder_version
 from faceapp.tracker import Track, Tracker, iou
 from faceapp.types import Decision, Detection, Face, FrameResult, TrackView
@@ -187,9 +188,13 @@ class LivePipeline:
         event = result.event(sighting, when)
         who = ident.person_id if ident.known else ("track", tr.id)
         repeat = t - self._logged.get((who, event.kind), -np.inf) < self.config.event_repeat_s
-        attendance = None
+        attendance, error = None, None
         if self.log_events and not repeat:
-            attendance = self.attendance.log(event)  # the event, and attendance when recognised
+            try:
+                attendance = self.attendance.log(event)  # the event, and attendance when recognised
+            except GalleryError as exc:  # a busy, full or read-only database must not stop the camera
+                error = str(exc)
+            self._logged = {k: v for k, v in self._logged.items() if t - v < self.config.event_repeat_s}
             self._logged[(who, event.kind)] = t
         if result.granted and self.actions is not None and not repeat:
             self.actions.submit(self.action, event.to_json())
@@ -197,8 +202,9 @@ class LivePipeline:
             **event.to_json(),
             "track_id": tr.id,
             "timestamp": round(t, 3),
-            "logged": self.log_events and not repeat,
+            "logged": self.log_events and not repeat and error is None,
             "attendance": attendance is not None,
+            **({"log_error": error} if error else {}),
         }
 
     # --- one frame --------------------------------------------------------------------------------

@@ -122,7 +122,7 @@ class Track:
         if totals[winner] < c.vote_share * sum(totals.values()):
             return self.identity  # the frames disagree: keep what was committed, if anything
         ours = [v for v in self.votes if v.match.person_id == winner]
-        if len(ours) < c.min_votes:
+        if len(ours) < (c.min_votes if winner is not None else c.min_votes_unknown):
             return self.identity
         w = np.array([v.weight for v in ours])
         last = ours[-1].match

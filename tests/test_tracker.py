@@ -92,9 +92,10 @@ def test_vote_weighted_by_size_and_disagreement_blocks():
     assert ident is None
 
 
-def test_unknown_majority_commits_unknown():
+def test_unknown_needs_more_votes_than_a_name():
     tr = Tracker()
     (t,) = tr.update([face(100, 100)], 0.0)
-    for k in range(4):
-        ident = t.add_vote(match(None, 0.2), k * 0.03)
+    for k in range(TrackerConfig().min_votes_unknown - 1):
+        assert t.add_vote(match(None, 0.2), k * 0.03) is None
+    ident = t.add_vote(match(None, 0.2), 0.5)
     assert ident is not None and not ident.known
