@@ -154,3 +154,16 @@ def test_unknown_thing_that_never_blinks_is_quiet_and_cheap(world):
     eyes_before = engine.calls["eyes"]
     run(pipe, engine, lambda n: [((400, 100, 470, 180), unit(6), (0.3, 0.3))], 1, start=250)
     assert engine.calls["eyes"] == eyes_before  # no eye reads after the wait
+
+
+def test_database_error_does_not_stop_the_pipeline(world, monkeypatch):
+    from faceapp.gallery import GalleryError
+
+    engine, gallery, pipe, ann = world
+
+    def broken(event):
+        raise GalleryError("The disk holding the face database is full.")
+
+    monkeypatch.setattr(pipe.attendance, "log", broken)
+    got = events(run(pipe, engine, lambda n: [((200, 100, 340, 260), unit(0), blinking(n / FPS))], 2))
+    assert [e["kind"] for e in got] == ["recognised"] and not got[0]["logged"] and "full" in got[0]["log_error"]
