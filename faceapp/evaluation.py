@@ -82,13 +82,13 @@ def eval_lfw(engine: Engine, lfw_dir: Path, *, masked: bool = True, limit: int |
     rows = list(csv.DictReader(open(lfw_dir / "pairs_resolved.csv")))
     if limit:
         rows = rows[:: max(1, len(rows) // limit)]
-    needed_second = {r["img2"] for r in rows}
+    needed_first, needed_second = {r["img1"] for r in rows}, {r["img2"] for r in rows}
     cache: dict[str, Embedded] = {}
     t0 = time.perf_counter()
-    paths = sorted({r["img1"] for r in rows} | needed_second)
+    paths = sorted(needed_first | needed_second)
     for i, rel in enumerate(paths):
         cache[rel] = embed_photo(engine, lfw_dir / rel, masked=masked and rel in needed_second,
-                                 templates=masked, seed=i)
+                                 templates=masked and rel in needed_first, seed=i)
         if progress:
             progress(i + 1, len(paths))
     elapsed = time.perf_counter() - t0
