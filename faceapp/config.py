@@ -46,3 +46,19 @@ THRESHOLDS = Thresholds()
 # Threads per onnxruntime session. The small MTCNN convolutions lose to threading overhead (PNet:
 # 15 ms on 1 thread vs 22-25 ms on 2, ../shared/MODELS.md), so detection runs single-threaded.
 ORT_THREADS = {"pnet": 1, "rnet": 1, "onet": 1, "mobilefacenet": 2, "face_mesh": 1, "iris": 1}
+
+
+@dataclass(frozen=True, slots=True)
+class TrainerLimits:
+    # Fewer than 2 people gives ArcFace nothing to separate.
+    min_people: int = 2
+    # 3 photos per person: at least 1 held out to check the result and 2 left to train on.
+    min_samples_per_person: int = 3
+    # Share of each person's photos held out for before/after figures and early stopping.
+    held_out_fraction: float = 0.2
+    # A fine-tuned model is offered only if it costs at most this much AUC (0.5 points) on unmasked
+    # held-out photos and on people it never saw: it must not trade general recognition for masks.
+    max_auc_drop: float = 0.005
+
+
+TRAINER = TrainerLimits()
