@@ -48,6 +48,71 @@ THRESHOLDS = Thresholds()
 ORT_THREADS = {"pnet": 1, "rnet": 1, "onet": 1, "mobilefacenet": 2, "face_mesh": 1, "iris": 1}
 
 
+# --- Gallery storage, attendance and access -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StorageConfig:
+    # How long a write waits for another connection's lock before giving up with "busy". The GUI and
+    # a CLI enrolment may share the file; their transactions last milliseconds, so 5 s only expires
+    # when something is really stuck, and is still short enough for a user to get an answer.
+    busy_timeout_s: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class AttendanceConfig:
+    # A person standing at the camera is recognised every frame; one attendance record per 5 minutes
+    # counts an arrival once yet still records someone who leaves and returns after a short errand.
+    cooldown_s: float = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class AccessConfig:
+    # An output action (door relay script, HTTP webhook) that takes longer than this is abandoned: a
+    # door must open within a second or two of the decision, so a later success is worthless.
+    action_timeout_s: float = 5.0
+    # Pending actions beyond this are dropped (and logged) rather than queued: a dead webhook must
+    # not build up a backlog that opens the door minutes later.
+    action_queue: int = 16
+
+
+STORAGE = StorageConfig()
+ATTENDANCE = AttendanceConfig()
+ACCESS = AccessConfig()
+
+# Defaults of the user settings stored in the gallery (Gallery.setting(key)); the UI edits these.
+SETTING_DEFAULTS: dict[str, object] = {
+    "attendance.cooldown_s": ATTENDANCE.cooldown_s,
+    "match.threshold_unmasked": THRESHOLDS.match_unmasked,
+    "match.threshold_masked": THRESHOLDS.match_masked,
+    "match.margin": THRESHOLDS.match_margin,
+    # Door policy: off by default, since a mask rule only makes sense where one is in force.
+    "access.mask_required": False,
+    # Weekly schedule {"mon": [["08:00", "18:00"]], ...}; None means the door is open to known
+    # people at any time.
+    "access.schedule": None,
+    # Output on grant: {"kind": "none"} | {"kind": "command", "argv": [...]} | {"kind": "http", "url": ...}
+    "access.action": {"kind": "none"},
+    "access.action_timeout_s": ACCESS.action_timeout_s,
+}
+
+@dataclass(frozen=True, slots=True)
+class EyeCropConfig:
+    # MediaPipe crops each eye as a square 2.3x the eye-corner distance, the framing its iris
+    # model was trained on.
+    crop_scale: float = 2.3
+    # Eye-corner distance as a fraction of the distance between the detector's two eye points.
+    # Face-mesh corners on the blink clip gave 0.43-0.47 (median per eye); 0.45 reads blinks as
+    # well as cropping from the mesh corners does, without running the face mesh.
+    corner_fraction: float = 0.45
+    # The corner midpoint sits this far (x eye distance) below MTCNN's eye point, towards the
+    # mouth: median 0.025 on the blink clip.
+    centre_offset: float = 0.025
+
+
+EYE_CROP = EyeCropConfig()
+
+
 @dataclass(frozen=True, slots=True)
 class TrainerLimits:
     # Fewer than 2 people gives ArcFace nothing to separate.
