@@ -69,11 +69,11 @@ class FaceSet:
 
 
 def faceset_from_gallery(gallery) -> FaceSet:
-    """Every enrolled person's real (not synthetic-masked) aligned crops."""
+    """Every active person's real photos (unmasked or really masked), not the synthetic variants."""
     groups: dict[str, list[np.ndarray]] = {}
     ids: list[int | None] = []
-    for person in gallery.list_people():
-        crops = [s.aligned for s in gallery.list_samples(person.id) if not s.synthetic and s.aligned is not None]
+    for person in gallery.list_people(active_only=True):
+        crops = [s.crop for s in gallery.samples_for(person.id) if not s.mask_kind.startswith("synthetic")]
         if crops:
             groups[person.name] = crops
             ids.append(person.id)

@@ -16,6 +16,8 @@ import numpy as np
 from faceapp.align import align_face
 from faceapp.imageio import load_image
 
+CSV_NAMES = ("face-recognition-pivot.csv", "master.csv")  # deepface's pair lists in faces-sample
+
 
 @dataclass(slots=True)
 class PairSet:
@@ -44,26 +46,36 @@ def align_largest(image_bgr: np.ndarray, detector) -> np.ndarray | None:
 
 
 def default_detector():
-    from faceapp.detector import Detector
+    """The app's ONNX MTCNN; facenet-pytorch's reference MTCNN where the app's is not built."""
+    try:
+        from faceapp.detector import Detector
 
-    return Detector()
+        return Detector()
+    except (ImportError, FileNotFoundError):
+        from trainer.mtcnn_reference import ReferenceDetector
+
+        return ReferenceDetector()
 
 
-def align_files(paths: list[Path], detector=None) -> dict[Path, np.ndarray]:
-    """Aligned crop per photo; photos without a face are left out."""
-    detector = detector or default_detector()
+def align_files(paths: list[Path], detector=None, landmarks: dict[str, np.ndarray] | None = None) -> dict[Path, np.ndarray]:
+    """Aligned crop per photo; photos without a face are left out. With `landmarks` ({file name:
+    five points in load_image's frame}) nothing is detected and photos not listed are left out."""
+    if landmarks is None:
+        detector = detector or default_detector()
     out = {}
     for path in paths:
+        if landmarks is not None:
+            if path.name in landmarks:
+                out[path] = align_face(load_image(path), np.asarray(landmarks[path.name], np.float32))
+            continue
         crop = align_largest(load_image(path), detector)
         if crop is not None:
             out[path] = crop
     return out
 
 
-def pair_set_from_csv(folder: Path, csv_names: tuple[str, ...] = ("face-recognition-pivot.csv", "master.csv"),
-                      detector=None) -> PairSet:
-    """Pairs listed in deepface-style CSVs (file_x, file_y, Yes/No) of photos in `folder`, deduplicated."""
-    folder = Path(folder)
+def _labelled_pairs(folder: Path, csv_names: tuple[str, ...]) -> dict[tuple[str, str], bool]:
+    """{(file a, file b) sorted: same person} from deepface-style CSVs (file_x, file_y, Yes/No)."""
     labelled: dict[tuple[str, str], bool] = {}
     for name in csv_names:
         with open(folder / name, newline="") as f:
@@ -72,8 +84,17 @@ def pair_set_from_csv(folder: Path, csv_names: tuple[str, ...] = ("face-recognit
                 decision = (row.get("decision") or row.get("Decision") or "").strip().lower()
                 if a != b:
                     labelled[tuple(sorted((a, b)))] = decision == "yes"
+    return labelled
+
+
+def pair_set_from_csv(folder: Path, csv_names: tuple[str, ...] = CSV_NAMES, detector=None,
+                      landmarks: dict[str, np.ndarray] | None = None, exclude: set[str] = frozenset()) -> PairSet:
+    """Labelled pairs of the photos in `folder`, deduplicated; pairs touching `exclude` (file names,
+    e.g. people trained on) are left out."""
+    folder = Path(folder)
+    labelled = {k: v for k, v in _labelled_pairs(folder, csv_names).items() if not (set(k) & exclude)}
     files = sorted({n for pair in labelled for n in pair})
-    crops = align_files([folder / n for n in files], detector)
+    crops = align_files([folder / n for n in files], detector, landmarks)
     index = {p.name: i for i, p in enumerate(crops)}
     kept = [(index[a], index[b], s) for (a, b), s in labelled.items() if a in index and b in index]
     return PairSet(

@@ -576,7 +576,14 @@ def _finetune(source, cfg: FinetuneConfig, progress_cb, cancel_flag, unseen, bas
     result.after = evaluate(functools.partial(trunk.embed, student), eval_data)
     result.recommended, result.reason = recommend(before, result.after)
 
-    out_dir = Path(export_dir) if export_dir else (_gallery_models_dir(gallery) if gallery is not None else None)
+    if export_dir:
+        out_dir = Path(export_dir)
+    elif gallery is not None:
+        from faceapp.model_versions import finetuned_dir
+
+        out_dir = finetuned_dir(gallery)
+    else:
+        out_dir = None
     if out_dir is not None:
         report(Progress("export", epochs=cfg.epochs, message="exporting ONNX"))
         result.onnx_path, result.onnx_max_diff = export_checked(student.cpu(), out_dir, held_set.crops)
@@ -616,17 +623,13 @@ def export_checked(model: nn.Module, out_dir: Path, check_crops: np.ndarray) -> 
     return path, diff
 
 
-def _gallery_models_dir(gallery) -> Path:
-    return Path(gallery.data_dir) / "models"
-
-
 def register_version(gallery, result: TrainResult) -> int:
-    """Record the exported model as a new (inactive) model version with its before/after figures."""
-    return gallery.register_model_version(
-        path=str(result.onnx_path),
-        metrics=json.dumps({"before": result.before.as_dict(), "after": result.after.as_dict(),
-                            "recommended": result.recommended, "reason": result.reason}),
-    )
+    """Record the exported model as a new, inactive model version with its before/after figures."""
+    from faceapp.model_versions import register_finetuned
+
+    metrics = {"before": result.before.as_dict(), "after": result.after.as_dict(),
+               "recommended": result.recommended, "reason": result.reason}
+    return register_finetuned(gallery, result.onnx_path, metrics).id
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
-"""Verification and identification figures from embeddings (numpy only, so the app can use them too)."""
+"""Before/after figures of a fine-tune: held-out photos against per-person templates, and labelled pairs."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
 import numpy as np
+
+from faceapp.metrics import roc_auc, tar_at_far
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,36 +26,12 @@ def l2_normalize(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
 
 
-def roc_auc(genuine: np.ndarray, impostor: np.ndarray) -> float:
-    """Probability that a genuine score beats an impostor score (ties count half): Mann-Whitney U."""
-    genuine, impostor = np.asarray(genuine, np.float64), np.asarray(impostor, np.float64)
-    if len(genuine) == 0 or len(impostor) == 0:
-        return float("nan")
-    scores = np.concatenate([genuine, impostor])
-    order = np.argsort(scores, kind="mergesort")
-    ranks = np.empty(len(scores), np.float64)
-    ranks[order] = np.arange(1, len(scores) + 1)
-    # Average ranks over ties.
-    sorted_scores = scores[order]
-    _, first, counts = np.unique(sorted_scores, return_index=True, return_counts=True)
-    for start, n in zip(first[counts > 1], counts[counts > 1]):
-        ranks[order[start : start + n]] = ranks[order[start : start + n]].mean()
-    u = ranks[: len(genuine)].sum() - len(genuine) * (len(genuine) + 1) / 2
-    return float(u / (len(genuine) * len(impostor)))
-
-
-def tar_at_far(genuine: np.ndarray, impostor: np.ndarray, far: float = 0.01) -> float:
-    """Fraction of genuine scores above the strictest threshold that accepts at most `far` of impostors."""
-    if len(genuine) == 0 or len(impostor) == 0:
-        return float("nan")
-    imp = np.sort(np.asarray(impostor, np.float64))[::-1]
-    allowed = int(np.floor(far * len(imp)))  # impostors that may score above the threshold
-    threshold = imp[allowed] if allowed < len(imp) else -np.inf
-    return float(np.mean(np.asarray(genuine) > threshold))
-
-
 def pair_scores(genuine: np.ndarray, impostor: np.ndarray, rank1: float | None = None) -> Scores:
-    return Scores(roc_auc(genuine, impostor), tar_at_far(genuine, impostor), rank1, len(genuine), len(impostor))
+    if not len(genuine) or not len(impostor):
+        return Scores(float("nan"), float("nan"), rank1, len(genuine), len(impostor))
+    scores = np.concatenate([genuine, impostor])
+    same = np.arange(len(scores)) < len(genuine)
+    return Scores(roc_auc(scores, same), tar_at_far(scores, same, 0.01)[0], rank1, len(genuine), len(impostor))
 
 
 def class_templates(embeddings: np.ndarray, labels: np.ndarray, num_classes: int) -> np.ndarray:
