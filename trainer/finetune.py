@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Literal
 
@@ -138,13 +138,15 @@ class TrainResult:
     num_train: int = 0
     num_held_out: int = 0
     world_size: int = 1
+    state_dict: dict | None = field(default=None, repr=False)  # the chosen epoch's MobileFaceNet weights
 
     @property
     def seconds_per_epoch(self) -> float:
         return float(np.mean([h.seconds for h in self.history])) if self.history else float("nan")
 
     def as_dict(self) -> dict:
-        d = asdict(self)
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "state_dict"}
+        d["history"] = [asdict(h) for h in self.history]
         d["before"] = self.before.as_dict() if self.before else None
         d["after"] = self.after.as_dict() if self.after else None
         d["onnx_path"] = str(self.onnx_path) if self.onnx_path else None
@@ -572,6 +574,7 @@ def _finetune(source, cfg: FinetuneConfig, progress_cb, cancel_flag, unseen, bas
 
     student.load_state_dict(best_state)
     student.eval()
+    result.state_dict = best_state
     report(Progress("evaluate", epochs=cfg.epochs, message="evaluating the fine-tuned model"))
     result.after = evaluate(functools.partial(trunk.embed, student), eval_data)
     result.recommended, result.reason = recommend(before, result.after)
