@@ -68,3 +68,27 @@ def test_cancel_stops_before_training_and_exports_nothing(trainer_faces, tmp_pat
     result = finetune(faces, FinetuneConfig(**TINY), cancel_flag=stop, export_dir=tmp_path)
     assert result.cancelled and not result.recommended and result.onnx_path is None
     assert not list(tmp_path.iterdir())
+
+
+def _ev(auc=0.99, tar_m=0.9, auc_m=0.98, margin_m=0.2, unseen_auc=0.995):
+    from trainer.finetune import Evaluation
+    from trainer.metrics import Scores
+
+    return Evaluation(Scores(auc, 0.95, 1.0, margin=0.4), Scores(auc_m, tar_m, 0.95, margin=margin_m),
+                      Scores(unseen_auc, 0.9))
+
+
+def test_recommend_only_a_better_model_that_keeps_general_recognition():
+    from trainer.finetune import recommend
+
+    before = _ev()
+    assert recommend(before, _ev(tar_m=0.95))[0]
+    assert recommend(before, _ev(auc_m=0.99))[0]  # same TAR, better AUC
+    assert recommend(before, _ev(margin_m=0.25))[0]  # both saturated: the margin decides
+    assert not recommend(before, _ev())[0]  # no change
+    assert not recommend(before, _ev(tar_m=0.85, auc_m=0.999))[0]
+    ok, why = recommend(before, _ev(tar_m=0.99, auc=0.984))  # unmasked AUC -0.6 points
+    assert not ok and "held-out unmasked AUC" in why
+    ok, why = recommend(before, _ev(tar_m=0.99, unseen_auc=0.989))
+    assert not ok and "unseen-people AUC" in why
+    assert recommend(before, _ev(tar_m=0.99, auc=0.986, unseen_auc=0.991))[0]  # within 0.5 points

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -89,7 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     faces = cached_faces(args.cache, args.people, args.photos)
     unseen = cached_unseen(args.cache)
     cfg = FinetuneConfig(epochs=args.epochs, layers=args.layers, seed=args.seed)
-    result = finetune(faces, cfg, unseen=unseen, export_dir=args.out)
+    def show(p) -> None:
+        if p.phase == "evaluate" and p.epoch:
+            print(f"epoch {p.epoch}/{p.epochs} done at {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+
+    t0 = time.perf_counter()
+    result = finetune(faces, cfg, show, unseen=unseen, export_dir=args.out)
     if args.json:
         print(json.dumps(result.as_dict(), indent=2))
         return 0
@@ -97,7 +103,12 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(unseen.crops)} unseen photos in {len(unseen.pairs)} pairs; torch threads {torch.get_num_threads()}")
     print(f"layers {cfg.layers}, epochs run {len(result.history)} (best {result.best_epoch}), "
           f"{result.seconds_per_epoch:.1f} s per epoch (train + held-out check), total {result.seconds:.1f} s")
+    for h in result.history:
+        print(f"  epoch {h.epoch:2d}: {h.seconds:5.1f} s  loss {h.loss:.3f}  train acc {h.accuracy:.3f}  "
+              f"held-out AUC {h.held_out_auc:.4f}  masked margin {h.masked_margin:.3f}")
     print(table(result))
+    b, a = result.before.held_out_masked, result.after.held_out_masked
+    print(f"held-out masked margin over the nearest other person: {b.margin:.3f} -> {a.margin:.3f}")
     print(("recommended: " if result.recommended else "not recommended: ") + result.reason)
     if result.onnx_path:
         print(f"ONNX {result.onnx_path}, max |ORT - torch| on normalised embeddings {result.onnx_max_diff:.2e}")
