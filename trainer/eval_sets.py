@@ -46,15 +46,9 @@ def align_largest(image_bgr: np.ndarray, detector) -> np.ndarray | None:
 
 
 def default_detector():
-    """The app's ONNX MTCNN; facenet-pytorch's reference MTCNN where the app's is not built."""
-    try:
-        from faceapp.detector import Detector
+    from faceapp.detector import Detector
 
-        return Detector()
-    except (ImportError, FileNotFoundError):
-        from trainer.mtcnn_reference import ReferenceDetector
-
-        return ReferenceDetector()
+    return Detector()
 
 
 def align_files(paths: list[Path], detector=None, landmarks: dict[str, np.ndarray] | None = None) -> dict[Path, np.ndarray]:

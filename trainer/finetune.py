@@ -394,10 +394,11 @@ class _Dist:
 
 
 def _init_distributed() -> _Dist:
-    """Join the process group when launched by torchrun (WORLD_SIZE > 1), else run alone."""
+    """Join the process group when launched by torchrun (WORLD_SIZE > 1), else run alone (on the GPU
+    if there is one)."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world <= 1:
-        return _Dist()
+        return _Dist(device=torch.device("cuda" if torch.cuda.is_available() else "cpu"))
     local = int(os.environ.get("LOCAL_RANK", "0"))
     if torch.cuda.is_available():
         torch.cuda.set_device(local)
