@@ -261,3 +261,19 @@ class EyeCropConfig:
 
 
 EYE_CROP = EyeCropConfig()
+
+
+@dataclass(frozen=True, slots=True)
+class TrainerLimits:
+    # Fewer than 2 people gives ArcFace nothing to separate.
+    min_people: int = 2
+    # 3 photos per person: at least 1 held out to check the result and 2 left to train on.
+    min_samples_per_person: int = 3
+    # Share of each person's photos held out for before/after figures and early stopping.
+    held_out_fraction: float = 0.2
+    # A fine-tuned model is offered only if it costs at most this much AUC (0.5 points) on unmasked
+    # held-out photos and on people it never saw: it must not trade general recognition for masks.
+    max_auc_drop: float = 0.005
+
+
+TRAINER = TrainerLimits()
