@@ -477,6 +477,12 @@ def add_commands(sub) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_bench)
 
+    from trainer import cli as train_cli  # imports no torch: `train` explains how to get it
+
+    p = sub.add_parser("train", help=train_cli.HELP)
+    train_cli.add_arguments(p)
+    p.set_defaults(func=train_cli.cmd_train)
+
     ev = sub.add_parser("eval", help="accuracy evaluations").add_subparsers(dest="evaluation", metavar="EVALUATION", required=True)
     p = ev.add_parser("blink", help="blink times of the main face in a video")
     p.add_argument("video", metavar="VIDEO")

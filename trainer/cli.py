@@ -1,6 +1,6 @@
 """`faceapp train`: fine-tune the embedder on the enrolled people from the command line.
 
-Wiring (in faceapp/cli.py):  p = sub.add_parser("train", help=HELP); add_arguments(p)  ->  cmd_train(args)
+Wired into the `faceapp` parser by faceapp.commands.add_commands.
 This module imports no torch at load time, so `faceapp train` can explain how to get it.
 """
 
