@@ -24,12 +24,12 @@ from PySide6.QtWidgets import (
 
 from faceapp.ui.context import AppContext
 from faceapp.ui.errors import show_error
-from faceapp.ui.i18n import tr
+from faceapp.ui.i18n import N_, tr
 from faceapp.ui.lock import require_unlock
 from faceapp.ui.tasks import run_with_progress
 
-RECORD_COLUMNS = ("Time", "Name", "Employee number", "Department", "Score", "Mask")
-SUMMARY_COLUMNS = ("Date", "Name", "Employee number", "Department", "First in", "Last out", "Records")
+RECORD_COLUMNS = (N_("Time"), N_("Name"), N_("Employee number"), N_("Department"), N_("Score"), N_("Mask"))
+SUMMARY_COLUMNS = (N_("Date"), N_("Name"), N_("Employee number"), N_("Department"), N_("First in"), N_("Last out"), N_("Records"))
 # New events arrive in bursts (one per recognised face): refresh at most this often.
 REFRESH_DELAY_MS = 400
 

@@ -127,7 +127,8 @@ class AppContext(QObject):
         """Set (or with None, remove) the admin PIN; raises adminpin.PinError for a weak PIN."""
         self.gallery.set_setting(PIN_KEY, adminpin.hash_pin(pin) if pin else None)
         log.info("admin PIN %s", "set" if pin else "removed")
-        self._set_unlocked(True)
+        self._unlocked = True
+        self.lock_changed.emit(True)  # also when already unlocked: the PIN's presence changed
 
     def unlock(self, pin: str) -> bool:
         ok = not self.pin_is_set() or adminpin.verify_pin(pin, str(self.gallery.setting(PIN_KEY)))

@@ -34,6 +34,11 @@ def load_catalogue(code: str) -> dict[str, str]:
         return {}
 
 
+def N_(text: str) -> str:  # noqa: N802 (gettext's name for it)
+    """Marks a string in a constant table for translation; tr() translates it where it is shown."""
+    return text
+
+
 def tr(text: str) -> str:
     """The current language's version of an English UI string (the string itself if missing)."""
     return _state["catalogue"].get(text) or text

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from faceapp.types import Decision, FrameResult
 from faceapp.ui import live_worker as lw
 from faceapp.ui.context import AppContext
-from faceapp.ui.i18n import tr
+from faceapp.ui.i18n import N_, tr
 from faceapp.ui.tasks import call_in_background
 from faceapp.ui.video_view import VideoView
 
@@ -35,13 +35,13 @@ VIDEO_FILTER = "*.mp4 *.avi *.mkv *.mov *.webm *.m4v *.mpg *.mpeg *.wmv"
 
 # Door decision reasons (Decision.reason, access.DenyReason) in words; the pipeline's message is the fallback.
 REASONS = {
-    "granted": "Welcome",
-    "not_live": "No blink seen: this may be a photo or a screen.",
-    "unknown": "Face not recognised.",
-    "ambiguous": "Too close to more than one enrolled person; please look at the camera again.",
-    "inactive": "Access for this person is switched off.",
-    "outside_schedule": "Access is not allowed at this time.",
-    "mask_required": "Please wear a mask.",
+    "granted": N_("Welcome"),
+    "not_live": N_("No blink seen: this may be a photo or a screen."),
+    "unknown": N_("Face not recognised."),
+    "ambiguous": N_("Too close to more than one enrolled person; please look at the camera again."),
+    "inactive": N_("Access for this person is switched off."),
+    "outside_schedule": N_("Access is not allowed at this time."),
+    "mask_required": N_("Please wear a mask."),
 }
 
 
@@ -100,7 +100,7 @@ class LivePage(QWidget):
         self.source_label = QLabel()
         self.source_box = QComboBox()
         self.source_box.setObjectName("sourceBox")
-        self.source_box.setMinimumWidth(220)
+        self.source_box.setMinimumWidth(160)
         self.source_box.activated.connect(self._source_chosen)
         self.probe_button = QToolButton()
         self.probe_button.setObjectName("probeButton")

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton, QTabWidget
 
 from faceapp.ui.attendance_page import AttendancePage
 from faceapp.ui.context import AppContext
-from faceapp.ui.i18n import tr
+from faceapp.ui.i18n import N_, tr
 from faceapp.ui.live_page import LivePage
 from faceapp.ui.lock import LockGate, require_unlock
 from faceapp.ui.people_page import PeoplePage
@@ -16,7 +16,7 @@ from faceapp.ui.settings_page import SettingsPage
 from faceapp.ui.trainer_page import TrainerPage
 
 LIVE, PEOPLE, ATTENDANCE, TRAINER, SETTINGS = range(5)
-TAB_TITLES = ("Live", "People", "Attendance", "Trainer", "Settings")
+TAB_TITLES = (N_("Live"), N_("People"), N_("Attendance"), N_("Trainer"), N_("Settings"))
 
 
 class MainWindow(QMainWindow):
@@ -114,7 +114,9 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1180, 760)
-        self.tabs.setCurrentIndex(int(self.context.ui_settings.value("window/tab", LIVE)))
+        tab = int(self.context.ui_settings.value("window/tab", LIVE))
+        locked = tab in self.gates and not self.context.unlocked
+        self.tabs.setCurrentIndex(LIVE if locked or not 0 <= tab < self.tabs.count() else tab)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
         if not self.isFullScreen():

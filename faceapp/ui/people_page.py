@@ -25,12 +25,12 @@ from PySide6.QtWidgets import (
 
 from faceapp.ui.context import AppContext
 from faceapp.ui.errors import show_error
-from faceapp.ui.i18n import tr
+from faceapp.ui.i18n import N_, tr
 from faceapp.ui.person_form import PersonForm
 from faceapp.ui.qimage import bgr_to_pixmap
 
 THUMB = 56
-COLUMNS = ("Photo", "Name", "Employee number", "Department", "Photos", "Status")
+COLUMNS = (N_("Photo"), N_("Name"), N_("Employee number"), N_("Department"), N_("Photos"), N_("Status"))
 
 
 class EditPersonDialog(QDialog):

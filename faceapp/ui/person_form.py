@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QWidget
 
-from faceapp.ui.i18n import tr
+from faceapp.ui.i18n import N_, tr
 
 
 class PersonForm(QWidget):
@@ -26,7 +26,7 @@ class PersonForm(QWidget):
         self.retranslate()
 
     def retranslate(self) -> None:
-        for label, text in zip(self.labels, ("Name", "Employee number", "Department")):
+        for label, text in zip(self.labels, (N_("Name"), N_("Employee number"), N_("Department"))):
             label.setText(tr(text) + ":")
         self.name.setPlaceholderText(tr("required"))
         self.employee_no.setPlaceholderText(tr("optional"))

@@ -30,13 +30,13 @@ from faceapp.adminpin import PinError
 from faceapp.ui import i18n
 from faceapp.ui.context import AppContext
 from faceapp.ui.errors import show_error
-from faceapp.ui.i18n import tr
+from faceapp.ui.i18n import N_, tr
 from faceapp.ui.lock import pin_field
 from faceapp.ui.tasks import call_in_background
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-ACTIONS = (("none", "No output"), ("command", "Run a command"), ("http", "Call a web address (HTTP POST)"))
+DAY_NAMES = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"))
+ACTIONS = (("none", N_("No output")), ("command", N_("Run a command")), ("http", N_("Call a web address (HTTP POST)")))
 
 
 def hint_label() -> QLabel:
