@@ -265,9 +265,10 @@ class LivePage(QWidget):
             lw.ENDED: tr("The video has ended."),
             lw.STOPPED: tr("Stopped. Pick a camera or open a video file."),
             lw.FAILED: tr("The picture cannot be shown: {detail}").format(detail=detail),
+            lw.NO_MODELS: tr("Recognition is unavailable: the models could not be loaded. Details are in the log file."),
         }
         self.video.set_message(messages.get(state, ""))
-        running = state in (lw.OPENING, lw.LOADING, lw.RUNNING, lw.LOST)
+        running = state in (lw.OPENING, lw.LOADING, lw.RUNNING, lw.LOST, lw.NO_MODELS)
         self.run_button.setText(tr("Stop") if running else tr("Start"))
         if not running:
             self.fps_label.clear()

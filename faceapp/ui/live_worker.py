@@ -32,6 +32,7 @@ FPS_ALPHA = 0.1
 
 # States sent with state_changed.
 OPENING, LOADING, RUNNING, LOST, ENDED, STOPPED, FAILED = "opening", "loading", "running", "lost", "ended", "stopped", "failed"
+NO_MODELS = "no_models"  # the picture shows, but the pipeline could not be loaded
 
 _NO_REQUEST = object()
 
@@ -58,7 +59,7 @@ class LiveWorker(QThread):
         self._pipeline: Any = None
         self._pipeline_error: BaseException | None = None
         self._loader: threading.Thread | None = None
-        self._state: str | None = None  # the last LOADING / RUNNING / LOST / FAILED sent
+        self._state: str | None = None  # the last LOADING / RUNNING / LOST / NO_MODELS sent
         self.realtime = True  # pace video files to their frame rate (tests turn it off)
 
     # --- called from the GUI thread -----------------------------------------------------------
@@ -163,15 +164,16 @@ class LiveWorker(QThread):
                 self._state = LOST
                 self.state_changed.emit(LOST, source.message)
             return source, spec, failures
+        status, message = source.status, source.message
         source.close()
-        if source.status == SourceStatus.ENDED or not source.live:
+        if status == SourceStatus.ENDED or not source.live:
             # a file that ended or cannot be read stays stopped: retrying would not change it
-            self.state_changed.emit(ENDED if source.status == SourceStatus.ENDED else FAILED, source.message)
+            self.state_changed.emit(ENDED if status == SourceStatus.ENDED else FAILED, message)
             return None, None, 0
         # a camera or stream that failed (or gave up reconnecting) is tried again, indefinitely
-        log.warning("source %r: %s", spec, source.message)
+        log.warning("source %r: %s", spec, message)
         self._state = LOST
-        self.state_changed.emit(LOST, source.message)
+        self.state_changed.emit(LOST, message)
         self._sleep(RETRY_DELAYS[min(failures, len(RETRY_DELAYS) - 1)])
         return None, spec, failures + 1
 
@@ -192,9 +194,9 @@ class LiveWorker(QThread):
             self.tap_result.emit(tap(frame, timestamp))
             return None
         if self._pipeline is None:
-            if self._pipeline_error is not None and self._state != FAILED:
-                self._state = FAILED
-                self.state_changed.emit(FAILED, str(self._pipeline_error))
+            if self._pipeline_error is not None and self._state != NO_MODELS:
+                self._state = NO_MODELS
+                self.state_changed.emit(NO_MODELS, str(self._pipeline_error))
             return None
         result = self._pipeline.process(frame, timestamp)
         if result.events:
