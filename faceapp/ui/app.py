@@ -14,7 +14,7 @@ def app_icon():
 
     from faceapp.resources import resources_dir
 
-    return QIcon(str(resources_dir() / "icons" / "faceapp.svg"))
+    return QIcon(str(resources_dir() / "icons" / "faceapp.png"))  # PNG: no SVG plugin needed in a frozen build
 
 
 def application():
