@@ -36,6 +36,9 @@ def run_gui(args) -> int:
     from faceapp.ui.errors import install_excepthook, set_log_file
     from faceapp.ui.tasks import wait_for_background
 
+    # OpenCV's own warnings (a missing camera, retried every few seconds) would flood the terminal;
+    # the live view shows the state and the log file keeps the details.
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
     app = application()
     try:
         from faceapp.ui.context import AppContext

@@ -92,7 +92,8 @@ class VideoView(QWidget):
                 if any(t.liveness_pending for t in self.result.tracks):
                     self._paint_prompt(p, target, tr("Please blink"))
         if self.message:
-            self._paint_message(p, self.message)
+            # over a picture the message sits at the top, so the face stays visible
+            self._paint_message(p, self.message, at_top=self.image is not None)
         p.end()
 
     def _paint_track(self, p: QPainter, track: TrackView, origin: QPointF, scale: float) -> None:
@@ -137,13 +138,15 @@ class VideoView(QWidget):
         p.setPen(QColor("white"))
         p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
-    def _paint_message(self, p: QPainter, text: str) -> None:
+    def _paint_message(self, p: QPainter, text: str, at_top: bool) -> None:
         font = QFont(self.font())
         font.setPointSize(15)
         p.setFont(font)
         rect = QRectF(self.rect()).adjusted(40, 0, -40, 0)
-        bounds = p.fontMetrics().boundingRect(rect.toRect(), Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignCenter, text)
-        box = QRectF(bounds).adjusted(-20, -14, 20, 14)
+        bounds = QRectF(p.fontMetrics().boundingRect(rect.toRect(), Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignCenter, text))
+        if at_top:
+            bounds.moveTop(self.image_rect().top() + 24)
+        box = bounds.adjusted(-20, -14, 20, 14)
         path = QPainterPath()
         path.addRoundedRect(box, 10, 10)
         p.fillPath(path, QColor(0, 0, 0, 170))
