@@ -46,3 +46,52 @@ THRESHOLDS = Thresholds()
 # Threads per onnxruntime session. The small MTCNN convolutions lose to threading overhead (PNet:
 # 15 ms on 1 thread vs 22-25 ms on 2, ../shared/MODELS.md), so detection runs single-threaded.
 ORT_THREADS = {"pnet": 1, "rnet": 1, "onet": 1, "mobilefacenet": 2, "face_mesh": 1, "iris": 1}
+
+
+# --- Gallery storage, attendance and access -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StorageConfig:
+    # How long a write waits for another connection's lock before giving up with "busy". The GUI and
+    # a CLI enrolment may share the file; their transactions last milliseconds, so 5 s only expires
+    # when something is really stuck, and is still short enough for a user to get an answer.
+    busy_timeout_s: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class AttendanceConfig:
+    # A person standing at the camera is recognised every frame; one attendance record per 5 minutes
+    # counts an arrival once yet still records someone who leaves and returns after a short errand.
+    cooldown_s: float = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class AccessConfig:
+    # An output action (door relay script, HTTP webhook) that takes longer than this is abandoned: a
+    # door must open within a second or two of the decision, so a later success is worthless.
+    action_timeout_s: float = 5.0
+    # Pending actions beyond this are dropped (and logged) rather than queued: a dead webhook must
+    # not build up a backlog that opens the door minutes later.
+    action_queue: int = 16
+
+
+STORAGE = StorageConfig()
+ATTENDANCE = AttendanceConfig()
+ACCESS = AccessConfig()
+
+# Defaults of the user settings stored in the gallery (Gallery.setting(key)); the UI edits these.
+SETTING_DEFAULTS: dict[str, object] = {
+    "attendance.cooldown_s": ATTENDANCE.cooldown_s,
+    "match.threshold_unmasked": THRESHOLDS.match_unmasked,
+    "match.threshold_masked": THRESHOLDS.match_masked,
+    "match.margin": THRESHOLDS.match_margin,
+    # Door policy: off by default, since a mask rule only makes sense where one is in force.
+    "access.mask_required": False,
+    # Weekly schedule {"mon": [["08:00", "18:00"]], ...}; None means the door is open to known
+    # people at any time.
+    "access.schedule": None,
+    # Output on grant: {"kind": "none"} | {"kind": "command", "argv": [...]} | {"kind": "http", "url": ...}
+    "access.action": {"kind": "none"},
+    "access.action_timeout_s": ACCESS.action_timeout_s,
+}
