@@ -6,20 +6,17 @@ import logging
 import logging.handlers
 from pathlib import Path
 
+from faceapp.paths import logs_dir
+
 # A kiosk runs for months: rotate so the log never fills the disk (3 x 1 MB is weeks of errors).
 MAX_BYTES = 1_000_000
 BACKUPS = 3
 _FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
 
 
-def log_path(data_dir: Path) -> Path:
-    return Path(data_dir) / "logs" / "faceapp.log"
-
-
 def setup_logging(data_dir: Path, level: int = logging.INFO) -> Path:
-    """Send the root logger to the rotating log file (once per file); returns its path."""
-    path = log_path(data_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Send the root logger to data_dir/logs/faceapp.log, rotating (once per file); returns its path."""
+    path = logs_dir(data_dir) / "faceapp.log"
     root = logging.getLogger()
     root.setLevel(level)
     for handler in root.handlers:
