@@ -33,7 +33,7 @@ def run_gui(args) -> int:
     from PySide6.QtWidgets import QMessageBox
 
     from faceapp.paths import data_dir
-    from faceapp.ui.errors import install_excepthook, set_log_file
+    from faceapp.ui.errors import install_excepthook
     from faceapp.ui.tasks import wait_for_background
 
     # OpenCV's own warnings (a missing camera, retried every few seconds) would flood the terminal;
@@ -48,7 +48,6 @@ def run_gui(args) -> int:
         logging.getLogger(__name__).exception("start-up failed")
         QMessageBox.critical(None, "faceapp", f"faceapp cannot start:\n{exc}")
         return 1
-    set_log_file(context.log_path)
     install_excepthook()
     log.info("faceapp starting; data folder %s", context.data_dir)
 

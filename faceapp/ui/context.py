@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from faceapp import adminpin
-from faceapp.logfile import setup_logging
+from faceapp.logfile import remove_logging, setup_logging
 from faceapp.ui import i18n
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,8 @@ class AppContext(QObject):
         super().__init__(parent)
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.log_path = setup_logging(self.data_dir)
+        self._log_handler = setup_logging(self.data_dir)
+        self.log_path = Path(self._log_handler.baseFilename)
         self.gallery = Gallery(database_path(self.data_dir))
         self.attendance = Attendance(self.gallery)
         # Window size, last tab and language: per data folder, so a test run never touches the user's.
@@ -61,6 +62,7 @@ class AppContext(QObject):
 
     def close(self) -> None:
         self.gallery.close()
+        remove_logging(self._log_handler)
 
     def make_pipeline(self):
         """The live pipeline (called in the worker's loader thread: loading models takes seconds)."""

@@ -9,14 +9,10 @@ import traceback
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from faceapp.logfile import current_log_file
 from faceapp.ui.i18n import tr
 
 log = logging.getLogger("faceapp.ui")
-_log_file = {"path": None}
-
-
-def set_log_file(path) -> None:
-    _log_file["path"] = path
 
 
 def show_error(parent: QWidget | None, message: str, exc: BaseException | None = None) -> QMessageBox:
@@ -31,8 +27,9 @@ def show_error(parent: QWidget | None, message: str, exc: BaseException | None =
     box = QMessageBox(QMessageBox.Icon.Warning, tr("faceapp"), message, QMessageBox.StandardButton.Ok, parent)
     box.setObjectName("errorDialog")
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    if _log_file["path"]:
-        box.setInformativeText(tr("Details were written to the log file:") + f"\n{_log_file['path']}")
+    path = current_log_file()
+    if path:
+        box.setInformativeText(tr("Details were written to the log file:") + f"\n{path}")
     if exc is not None:
         box.setDetailedText("".join(traceback.format_exception_only(type(exc), exc)).strip())
     box.open()
