@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -48,6 +48,21 @@ REASONS = {
 def reason_text(decision: Decision) -> str:
     key = REASONS.get(decision.reason)
     return tr(key) if key else decision.message
+
+
+def describe_event(event: dict) -> str:
+    """One line for the latest-recognitions list, from a pipeline event (gallery.Event.to_json + extras)."""
+    when = str(event.get("time", ""))[11:19]
+    name = event.get("person_name") or tr("Unknown face")
+    access = (event.get("details") or {}).get("access")
+    if access == "granted":
+        text = f"{when}  {name} — {tr('granted')}"
+    else:
+        key = REASONS.get(access or str(event.get("kind")))
+        text = f"{when}  {name} — {tr('denied')}: {tr(key) if key else event.get('reason') or ''}"
+    if event.get("attendance"):
+        text += "  ✓ " + tr("attendance")
+    return text
 
 
 class DecisionBanner(QLabel):
@@ -151,6 +166,8 @@ class LivePage(QWidget):
         self.worker.fps_changed.connect(self._on_fps)
         self.worker.events_ready.connect(self._on_events)
         self.worker.start()
+        context.live_view = self
+        context.settings_changed.connect(self._settings_changed)
         self.banner_timer = QTimer(self)
         self.banner_timer.setInterval(500)
         self.banner_timer.timeout.connect(self._expire_banner)
@@ -160,6 +177,8 @@ class LivePage(QWidget):
     # --- sources ------------------------------------------------------------------------------
     def start(self, spec) -> None:
         """Show a camera index, a video file path or a stream URL."""
+        if isinstance(spec, str) and spec.isdigit():
+            spec = int(spec)  # "--source 0" is a camera
         self.current_spec = spec
         self._select_in_box(spec)
         self.worker.set_source(spec)
@@ -172,6 +191,9 @@ class LivePage(QWidget):
 
     def shutdown(self) -> None:
         self.worker.stop()
+
+    def _settings_changed(self) -> None:
+        self.worker.post(self.context.apply_settings)
 
     def _toggle_running(self) -> None:
         if self.state in (lw.STOPPED, lw.ENDED, lw.FAILED) or self.current_spec is None:
@@ -280,9 +302,10 @@ class LivePage(QWidget):
     @Slot(list)
     def _on_events(self, events: list) -> None:
         for event in events:
-            text = self.context.describe_event(event)
-            if text:
-                self.recent.insertItem(0, QListWidgetItem(text))
+            item = QListWidgetItem(describe_event(event))
+            granted = (event.get("details") or {}).get("access") == "granted"
+            item.setForeground(QColor("#2ea043") if granted else QColor("#da3633"))
+            self.recent.insertItem(0, item)
         while self.recent.count() > RECENT_MAX:
             self.recent.takeItem(self.recent.count() - 1)
         self.context.events_added.emit(events)

@@ -56,6 +56,7 @@ class LiveWorker(QThread):
         self._shown.set()
         self._request: Any = _NO_REQUEST
         self._tap: Callable | None = None
+        self._posted: list[Callable[[Any], None]] = []
         self._pipeline: Any = None
         self._pipeline_error: BaseException | None = None
         self._loader: threading.Thread | None = None
@@ -68,6 +69,12 @@ class LiveWorker(QThread):
         with self._lock:
             self._request = spec
         self._wake.set()
+
+    def post(self, fn: Callable[[Any], None]) -> None:
+        """Run fn(pipeline) in the worker thread before the next frame (e.g. reload settings); it is
+        dropped if the pipeline has not loaded yet, which then reads the settings fresh anyway."""
+        with self._lock:
+            self._posted.append(fn)
 
     def set_tap(self, tap: Callable | None) -> None:
         """Hand frames to tap(frame, timestamp) instead of the pipeline (enrollment capture)."""
@@ -189,7 +196,10 @@ class LiveWorker(QThread):
 
     def _process(self, frame, timestamp):
         with self._lock:
-            tap = self._tap
+            tap, posted, self._posted = self._tap, self._posted, []
+        if self._pipeline is not None:
+            for fn in posted:
+                fn(self._pipeline)
         if tap is not None:
             self.tap_result.emit(tap(frame, timestamp))
             return None

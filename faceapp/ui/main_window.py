@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
 
         context.language_changed.connect(self.retranslate)
         context.lock_changed.connect(self._update_lock_button)
+        context.action_failed.connect(self._action_failed)
         self.retranslate()
         self._restore()
 
@@ -87,6 +88,9 @@ class MainWindow(QMainWindow):
             self.context.lock()
         else:
             require_unlock(self.context, self)
+
+    def _action_failed(self, error: str) -> None:
+        self.statusBar().showMessage(tr("The door output failed: {error}").format(error=error), 15000)
 
     # --- state --------------------------------------------------------------------------------
     def _update_lock_button(self, *_):
