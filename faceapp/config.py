@@ -112,7 +112,8 @@ class CaptureConfig:
     # still caps it at QualityConfig.max_yaw_deg): a slight turn, enough to vary the template.
     straight_max_yaw_deg: float = 10.0
     turn_min_yaw_deg: float = 8.0
-    # Someone who cannot follow a pose prompt is not stuck: after this long any good shot counts.
+    # Someone who cannot follow the oval or a pose prompt is not stuck: after this long on one step
+    # any shot that passes the enrollment gates counts.
     step_timeout_s: float = 5.0
     # The face's centre must lie inside the on-screen oval, drawn over the middle of the picture
     # (its width and height as shares of the picture's height).

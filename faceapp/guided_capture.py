@@ -4,8 +4,8 @@ was not taken.
 The person is asked to look straight, then to turn slightly one way and the other, so the templates
 cover the poses met at the door. Every shot passes the enrollment quality gates (Enroller.check)
 and has the face inside the on-screen oval; a shot that already matches another enrolled person is
-flagged as a possible duplicate. Someone who cannot follow a pose prompt is not stuck: after
-CaptureConfig.step_timeout_s any good shot counts.
+flagged as a possible duplicate. Someone who cannot follow the oval or a pose prompt is not stuck:
+after CaptureConfig.step_timeout_s any shot that passes the gates counts.
 """
 
 from __future__ import annotations
@@ -90,15 +90,16 @@ class GuidedCapture:
             self._step_started = t
         source = f"camera shot {len(self.shots) + 1}"
         feedback = CaptureFeedback(step=self.step, prompt=self.prompt())
-        got = self.enroller.check(frame, source)
+        # the largest face is the one in the oval; a face further back is not the one enrolling
+        got = self.enroller.check(frame, source, allow_largest=True)
         if not hasattr(got, "face"):  # a Rejected: the quality gates say why
             feedback.problem = got.reason
             return feedback
         box = got.face.detection.box
         feedback.box = box
-        problem = "" if self.in_oval(box, frame.shape) else NOT_IN_OVAL
-        if not problem and t - self._step_started < self.config.step_timeout_s:
-            problem = self._pose_problem(feedback.prompt, got.quality.yaw)
+        problem = ""
+        if t - self._step_started < self.config.step_timeout_s:  # after it, any good shot counts
+            problem = NOT_IN_OVAL if not self.in_oval(box, frame.shape) else self._pose_problem(feedback.prompt, got.quality.yaw)
         if problem:
             feedback.problem = problem
             return feedback

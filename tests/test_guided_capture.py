@@ -24,7 +24,7 @@ class FakeEnroller:
     def identify(self, embedding, masked):
         return self.match
 
-    def check(self, image, source):
+    def check(self, image, source, allow_largest=False):
         item = next(self.script)
         if isinstance(item, str):
             return SimpleNamespace(source=source, reason=item)
@@ -59,12 +59,14 @@ def test_rejections_oval_and_rate_limit():
     assert third.taken is not None and third.step == 1 and third.box is not None
 
 
-def test_pose_prompt_is_waived_after_the_step_timeout():
-    config = CaptureConfig(steps=("turn",), step_timeout_s=3.0, check_every_s=0.0)
-    capture = GuidedCapture(FakeEnroller([(0, CENTRE)] * 5), config=config)
-    out = run(capture, 5)
-    assert [f.problem for f in out[:3]] == [NOT_TURNED] * 3
-    assert out[3].taken is not None and capture.done
+def test_pose_and_oval_are_waived_after_the_step_timeout():
+    config = CaptureConfig(steps=("turn", "straight"), step_timeout_s=3.0, check_every_s=0.0, min_gap_s=0.0)
+    capture = GuidedCapture(FakeEnroller([(0, CENTRE)] * 4 + [(0, CORNER)] * 3), config=config)
+    out = run(capture, 7)
+    assert [f.problem for f in out[:3]] == [NOT_TURNED] * 3  # t = 0, 1, 2
+    assert out[3].taken is not None  # t = 3: the step waited 3 s
+    assert [f.problem for f in out[4:6]] == [NOT_IN_OVAL] * 2  # the next step started at t = 3
+    assert out[6].taken is not None and capture.done
 
 
 def test_duplicate_of_someone_else_is_flagged_but_not_of_the_same_person():

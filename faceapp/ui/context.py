@@ -32,7 +32,8 @@ class AppContext(QObject):
     lock_changed = Signal(bool)  # True: the admin parts are unlocked
     action_failed = Signal(str)  # a door output action failed (from the action thread)
 
-    def __init__(self, data_dir: Path, parent: QObject | None = None):
+    def __init__(self, data_dir: Path, parent: QObject | None = None, *, engine=None):
+        """engine: an Engine already loaded (tests share one); by default it loads on first use."""
         from faceapp.attendance import Attendance
         from faceapp.gallery import Gallery
         from faceapp.paths import database_path
@@ -46,7 +47,7 @@ class AppContext(QObject):
         self.attendance = Attendance(self.gallery)
         # Window size, last tab and language: per data folder, so a test run never touches the user's.
         self.ui_settings = QSettings(str(self.data_dir / "ui.ini"), QSettings.Format.IniFormat)
-        self._engine = None
+        self._engine = engine
         self._engine_lock = threading.Lock()
         self._actions = None  # the door output runner, started with the live pipeline
         self.live_view = None  # the Live tab (set by it): enrollment borrows its camera

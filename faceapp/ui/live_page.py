@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QColor, QImage
@@ -219,7 +220,7 @@ class LivePage(QWidget):
         if isinstance(spec, int):
             return tr("Camera {n}").format(n=spec)
         text = str(spec)
-        return text if "://" in text else text.replace("\\", "/").rsplit("/", 1)[-1]
+        return text if "://" in text else Path(text).name
 
     def probe_cameras(self) -> None:
         self.probe_button.setEnabled(False)

@@ -178,11 +178,13 @@ class PeoplePage(QWidget):
             self.samples.addItem(item)
 
     # --- actions ------------------------------------------------------------------------------
-    def enroll(self) -> None:
+    def enroll(self):
         from faceapp.ui.enroll_dialog import EnrollDialog
 
         dialog = EnrollDialog(self.context, self)
+        dialog.enrolled.connect(self.select)
         dialog.open()
+        return dialog
 
     def edit_selected(self) -> None:
         person = self.selected()
@@ -197,12 +199,15 @@ class PeoplePage(QWidget):
             show_error(self, tr("The changes could not be saved.") + f"\n{exc}", exc)
         self.context.people_changed.emit()
 
-    def add_photos(self) -> None:
+    def add_photos(self):
         from faceapp.ui.enroll_dialog import EnrollDialog
 
         person = self.selected()
-        if person is not None:
-            EnrollDialog(self.context, self, person=person).open()
+        if person is None:
+            return None
+        dialog = EnrollDialog(self.context, self, person=person)
+        dialog.open()
+        return dialog
 
     def toggle_active(self) -> None:
         person = self.selected()
