@@ -7,6 +7,7 @@ import json
 import os
 import sys
 
+from faceapp import __version__
 from faceapp.imageio import ImageError
 
 
@@ -125,6 +126,8 @@ def cmd_bench(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="faceapp", description="Face recognition for attendance and door access.")
     parser.add_argument("--data-dir", help="folder for the database and logs (default: the user data folder; env FACEAPP_DATA_DIR)")
+    parser.add_argument("--self-test", action="store_true", help="load every model, run the pipeline and check the database, then exit")
+    parser.add_argument("--version", action="version", version=f"faceapp {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("gui", help="start the desktop app (the default)")
 
@@ -154,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.data_dir:
         os.environ["FACEAPP_DATA_DIR"] = args.data_dir
+    if args.self_test:
+        from faceapp.selftest import run_self_test
+
+        return run_self_test(args.data_dir)
     if args.command in (None, "gui"):
         from faceapp.ui.app import run_gui
 

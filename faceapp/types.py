@@ -31,7 +31,9 @@ class Detection:
 
 @dataclass(slots=True)
 class EyeState:
-    """Eyelid opening per eye (upper-to-lower lid distance over eye width); ~0.3 open, <0.1 shut."""
+    """Eyelid opening per eye (upper-to-lower lid distance over eye width); ~0.3 open, <0.15 shut.
+
+    left/right follow Detection.landmarks: left is the eye on the image's left (the subject's right)."""
 
     left: float
     right: float
