@@ -96,6 +96,7 @@ SETTING_DEFAULTS: dict[str, object] = {
     "access.action_timeout_s": ACCESS.action_timeout_s,
 }
 
+
 @dataclass(frozen=True, slots=True)
 class EyeCropConfig:
     # MediaPipe crops each eye as a square 2.3x the eye-corner distance, the framing its iris
@@ -111,6 +112,7 @@ class EyeCropConfig:
 
 
 EYE_CROP = EyeCropConfig()
+
 
 @dataclass(frozen=True, slots=True)
 class CaptureConfig:
