@@ -36,12 +36,6 @@ from faceapp.ui.tasks import run_with_progress
 
 log = logging.getLogger(__name__)
 
-# Words of the guided capture (faceapp.guided_capture), marked for translation here.
-CAPTURE_TEXTS = (
-    N_("Look straight at the camera"), N_("Turn your head slightly to one side"),
-    N_("Now turn slightly to the other side"), N_("All shots taken"), N_("move your face into the oval"),
-    N_("look straight at the camera"), N_("turn your head a little more"), N_("turn to the other side"),
-)
 # Heads of the enrollment gates' reasons (faceapp.quality / enroll): the figures after them stay.
 REASON_HEADS = (
     N_("no face found"), N_("face too small"), N_("unsure detection"), N_("blurred"), N_("face turned sideways"),
@@ -341,7 +335,7 @@ class EnrollDialog(QDialog):
 
         outcome = run_with_progress(self, tr("Checking photos…"), work)
         if outcome.error is not None:
-            show_error(self, tr("The photos could not be checked: the face models could not be loaded."), outcome.error)
+            show_error(self, tr("The photos could not be checked."), outcome.error)
             return
         for check in outcome.result or []:
             name = Path(check.path).name

@@ -9,6 +9,7 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QFrame, QLabel, QListView, QListWidget, QListWidgetItem, QVBoxLayout
 
+from faceapp.config import CAPTURE
 from faceapp.ui.i18n import tr
 from faceapp.ui.qimage import bgr_to_pixmap
 from faceapp.ui.video_view import AMBER, GREEN, RED, VideoView
@@ -42,8 +43,8 @@ class CaptureView(VideoView):
         if self.image is None:
             return
         target = self.image_rect()
-        h = target.height() * 0.7
-        w = h * 0.75
+        h = target.height() * CAPTURE.oval_height  # the oval GuidedCapture checks the face against
+        w = target.height() * CAPTURE.oval_width
         oval = QRectF(target.center().x() - w / 2, target.center().y() - h / 2, w, h)
         colour = {True: GREEN, False: RED, None: AMBER}[self.verdict]
         p = QPainter(self)
