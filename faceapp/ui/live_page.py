@@ -195,6 +195,9 @@ class LivePage(QWidget):
 
     def _settings_changed(self) -> None:
         self.worker.post(self.context.apply_settings)
+        camera = self.context.default_source()
+        if isinstance(self.current_spec, int) and camera != self.current_spec:
+            self.start(camera)  # the camera chosen in Settings replaces the one showing
 
     def _toggle_running(self) -> None:
         if self.state in (lw.STOPPED, lw.ENDED, lw.FAILED) or self.current_spec is None:

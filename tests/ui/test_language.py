@@ -15,6 +15,7 @@ def test_every_ui_string_has_a_chinese_translation():
         wanted.setdefault(text, "guided_capture.py")
     missing = {s: where for s, where in wanted.items() if not catalogue.get(s)}
     assert not missing, f"untranslated: {missing}"
+    assert not set(catalogue) - set(wanted), "translations of strings no longer in the UI"
     # placeholders must survive translation, or format() fails at run time
     for source, text in catalogue.items():
         assert sorted(part.split("}")[0] for part in source.split("{")[1:]) == sorted(
