@@ -87,7 +87,7 @@ class EnrollDialog(QDialog):
         self.photos: list[str] = []  # accepted photo files
         self.duplicates: dict[str, str] = {}  # source -> name of the person it matches
         self.setAcceptDrops(True)
-        self.resize(940, 720)
+        self.resize(960, 780)
 
         self.form = PersonForm()
         self.form.name.textChanged.connect(self._update_buttons)
@@ -103,6 +103,8 @@ class EnrollDialog(QDialog):
         self.feedback = QLabel()
         self.feedback.setObjectName("shotFeedback")
         self.feedback.setWordWrap(True)
+        self.guidance.setWordWrap(True)
+        self.view.setMinimumHeight(300)
         self.capture_button = QPushButton()
         self.capture_button.setObjectName("captureButton")
         self.capture_button.clicked.connect(self.toggle_capture)
@@ -114,7 +116,7 @@ class EnrollDialog(QDialog):
         camera_tab = QWidget()
         camera_layout = QHBoxLayout(camera_tab)
         camera_layout.addWidget(self.view, 3)
-        camera_layout.addLayout(camera_side, 2)
+        camera_layout.addLayout(camera_side, 1)
 
         # photos tab
         self.drop = DropArea()
@@ -149,7 +151,7 @@ class EnrollDialog(QDialog):
         self.rejected_label = QLabel()
         self.rejected = QListWidget()
         self.rejected.setObjectName("rejectedList")
-        self.rejected.setMaximumHeight(110)
+        self.rejected.setMaximumHeight(90)
         self.duplicate_warning = QLabel()
         self.duplicate_warning.setObjectName("duplicateWarning")
         self.duplicate_warning.setWordWrap(True)

@@ -38,29 +38,22 @@ class CaptureView(VideoView):
         self.verdict = verdict
         self.update()
 
-    def paintEvent(self, event):  # noqa: N802 (Qt naming)
-        super().paintEvent(event)
-        if self.image is None:
-            return
-        target = self.image_rect()
+    def paint_guides(self, p: QPainter, target: QRectF) -> None:
         h = target.height() * CAPTURE.oval_height  # the oval GuidedCapture checks the face against
         w = target.height() * CAPTURE.oval_width
         oval = QRectF(target.center().x() - w / 2, target.center().y() - h / 2, w, h)
         colour = {True: GREEN, False: RED, None: AMBER}[self.verdict]
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
         # dim everything outside the oval so the eye goes to it
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(QColor(0, 0, 0, 90))
         outside = QPainterPath()
         outside.addRect(target)
         inside = QPainterPath()
         inside.addEllipse(oval)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(0, 0, 0, 90))
         p.drawPath(outside.subtracted(inside))
         p.setPen(QPen(colour, 4, Qt.PenStyle.DashLine))
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawEllipse(oval)
-        p.end()
 
 
 class DropArea(QFrame):

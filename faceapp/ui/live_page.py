@@ -146,6 +146,8 @@ class LivePage(QWidget):
         self.recent_title.setStyleSheet("font-weight: 600;")
         self.recent = QListWidget()
         self.recent.setObjectName("recentList")
+        self.recent.setWordWrap(True)
+        self.recent.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         side = QVBoxLayout()
         side.addWidget(self.banner)
         side.addWidget(self.recent_title)

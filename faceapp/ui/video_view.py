@@ -91,10 +91,14 @@ class VideoView(QWidget):
                     self._paint_track(p, track, target.topLeft(), scale)
                 if any(t.liveness_pending for t in self.result.tracks):
                     self._paint_prompt(p, target, tr("Please blink"))
+            self.paint_guides(p, target)
         if self.message:
             # over a picture the message sits at the top, so the face stays visible
             self._paint_message(p, self.message, at_top=self.image is not None)
         p.end()
+
+    def paint_guides(self, p: QPainter, target: QRectF) -> None:
+        """Subclasses draw over the picture here (one painter per paint event, also for grab())."""
 
     def _paint_track(self, p: QPainter, track: TrackView, origin: QPointF, scale: float) -> None:
         x1, y1, x2, y2 = (float(v) for v in track.box)

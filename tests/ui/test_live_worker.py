@@ -85,9 +85,9 @@ def test_lost_camera_reports_and_reconnects(qtbot, monkeypatch):
         qtbot.waitUntil(lambda: len(opened) >= 3, timeout=10000)
     finally:
         worker.stop()
-    assert lw.LOST in states
-    assert states.index(lw.LOST) < len(states) - 1  # it went on after the loss
-    assert len(frames) >= 4  # frames from the reopened camera
+    lost = states.index(lw.LOST)
+    assert lw.RUNNING in states[:lost] and lw.RUNNING in states[lost:]  # running again after the loss
+    assert frames  # (frames the GUI has not painted yet are replaced, so not every one arrives)
 
 
 def test_missing_models_fail_with_a_message_but_keep_the_picture(qtbot, shared):
