@@ -309,6 +309,7 @@ class LivePage(QWidget):
     def _on_events(self, events: list) -> None:
         for event in events:
             item = QListWidgetItem(describe_event(event))
+            item.setData(Qt.ItemDataRole.UserRole, event)  # to word it again in another language
             granted = (event.get("details") or {}).get("access") == "granted"
             item.setForeground(QColor("#2ea043") if granted else QColor("#da3633"))
             self.recent.insertItem(0, item)
@@ -325,4 +326,7 @@ class LivePage(QWidget):
         self.banner.retranslate()
         for i in range(self.source_box.count()):
             self.source_box.setItemText(i, self._spec_name(self.source_box.itemData(i)))
+        for i in range(self.recent.count()):
+            item = self.recent.item(i)
+            item.setText(describe_event(item.data(Qt.ItemDataRole.UserRole)))
         self._render_state()

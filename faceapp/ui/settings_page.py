@@ -265,6 +265,9 @@ class SettingsPage(QWidget):
         self.remove_pin_button.setText(tr("Remove PIN"))
         self.save_button.setText(tr("Save"))
         self.revert_button.setText(tr("Undo changes"))
+        self.language.blockSignals(True)  # the language may have been switched elsewhere
+        self.language.setCurrentIndex(max(self.language.findData(i18n.language()), 0))
+        self.language.blockSignals(False)
         self.saved_label.clear()
         self._render_pin()
 
@@ -312,9 +315,6 @@ class SettingsPage(QWidget):
         self.camera.clear()
         camera = self.context.default_source()
         self.camera.addItem(str(camera), camera)
-        self.language.blockSignals(True)
-        self.language.setCurrentIndex(max(self.language.findData(i18n.language()), 0))
-        self.language.blockSignals(False)
         self.saved_label.clear()
 
     def values(self) -> dict:
