@@ -66,11 +66,11 @@ class AttendancePage(QWidget):
         for edit in (self.date_from, self.date_to):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
-            edit.dateChanged.connect(self.refresh)
+            edit.dateChanged.connect(self._changed)
         self.person = QComboBox()
         self.person.setObjectName("personFilter")
         self.person.setMinimumWidth(180)
-        self.person.currentIndexChanged.connect(self.refresh)
+        self.person.currentIndexChanged.connect(self._changed)
         self.export_button = QPushButton()
         self.export_button.setObjectName("exportButton")
         self.export_button.clicked.connect(self.export_csv)
@@ -94,7 +94,8 @@ class AttendancePage(QWidget):
         self.refresh_timer = QTimer(self)
         self.refresh_timer.setSingleShot(True)
         self.refresh_timer.setInterval(REFRESH_DELAY_MS)
-        self.refresh_timer.timeout.connect(self.refresh)
+        self.refresh_timer.timeout.connect(self._changed)
+        self._stale = True  # the tables are filled when the page is shown (not before the first paint)
         context.events_added.connect(self._on_events)
         context.people_changed.connect(self._fill_people)
         self._fill_people()
@@ -110,7 +111,7 @@ class AttendancePage(QWidget):
         self.views.setTabText(1, tr("All records"))
         self.records.setHorizontalHeaderLabels([tr(c) for c in RECORD_COLUMNS])
         self.summary.setHorizontalHeaderLabels([tr(c) for c in SUMMARY_COLUMNS])
-        self.refresh()
+        self._changed()
 
     def _fill_people(self) -> None:
         current = self.person.currentData()
@@ -134,7 +135,19 @@ class AttendancePage(QWidget):
             "person_id": self.person.currentData(),
         }
 
+    def _changed(self) -> None:
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event):  # noqa: N802 (Qt naming)
+        if self._stale:
+            self.refresh()
+        super().showEvent(event)
+
     def refresh(self) -> None:
+        self._stale = False
         f = self.filters()
         records = self.context.attendance_records(**f)
         summary = self.context.attendance_summary(**f)

@@ -109,8 +109,9 @@ class PeoplePage(QWidget):
         layout.addLayout(body, 1)
 
         self.people = []
-        context.people_changed.connect(self.refresh)
-        self.retranslate()  # fills the table too: its texts are translated
+        self._stale = True  # the table is filled when the page is shown (not before the first paint)
+        context.people_changed.connect(self._changed)
+        self.retranslate()
 
     def retranslate(self) -> None:
         self.search.setPlaceholderText(tr("Search by name, number or department"))
@@ -119,10 +120,22 @@ class PeoplePage(QWidget):
         self.photos_button.setText(tr("Add photos…"))
         self.delete_button.setText(tr("Delete…"))
         self.table.setHorizontalHeaderLabels([tr(c) for c in COLUMNS])
-        self.refresh()
+        self._changed()  # the status column is translated text
 
     # --- list ---------------------------------------------------------------------------------
+    def _changed(self) -> None:
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event):  # noqa: N802 (Qt naming)
+        if self._stale:
+            self.refresh()
+        super().showEvent(event)
+
     def refresh(self) -> None:
+        self._stale = False
         selected = self.selected()
         self.people = self.context.gallery.list_people()
         self.table.setRowCount(len(self.people))
@@ -151,6 +164,8 @@ class PeoplePage(QWidget):
             self.table.setRowHidden(row, bool(needle) and needle not in haystack)
 
     def select(self, person_id: int) -> None:
+        if self._stale:
+            self.refresh()
         for row, person in enumerate(self.people):
             if person.id == person_id:
                 self.table.selectRow(row)

@@ -23,9 +23,8 @@ def test_tables_filter_and_export_csv(window, context, qtbot, tmp_path, monkeypa
 
     alice, bob, day = _seed(context)
     page = window.attendance
-    window.tabs.setCurrentIndex(ATTENDANCE)
+    window.tabs.setCurrentIndex(ATTENDANCE)  # a page fills its tables when shown
     context.people_changed.emit()
-    page.refresh()
     assert page.records.rowCount() == 4
     assert page.summary.rowCount() == 3  # Alice twice, Bob once
     yesterday = day.date().isoformat()
@@ -52,8 +51,19 @@ def test_tables_filter_and_export_csv(window, context, qtbot, tmp_path, monkeypa
     assert "3 rows" in page.count_label.text()
 
 
+def test_hidden_page_waits_until_shown(window, context):
+    page = window.attendance
+    context.attendance.record(context.gallery.add_person("Dan").id)
+    context.events_added.emit([{}])
+    page.refresh_timer.timeout.emit()
+    assert page.records.rowCount() == 0  # not shown yet: no work
+    window.tabs.setCurrentIndex(ATTENDANCE)
+    assert page.records.rowCount() == 1
+
+
 def test_new_events_refresh_the_table(window, context, qtbot):
     page = window.attendance
+    window.tabs.setCurrentIndex(ATTENDANCE)
     person = context.gallery.add_person("Carol")
     context.attendance.record(person.id)
     context.events_added.emit([{"kind": "recognised", "person_id": person.id}])
