@@ -24,6 +24,9 @@ class DetectorConfig:
     nms_pnet_all: float = 0.7
     nms_rnet: float = 0.7
     nms_onet: float = 0.7
+    # Larger images are shrunk to this long side before detection (coordinates are mapped back):
+    # bounds time and memory, and keeps the int32 integral image exact (h * w * 255 < 2**31).
+    max_image_side: int = 1920
 
 
 @dataclass(frozen=True, slots=True)

