@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from faceapp import guided_capture as gc
 from faceapp.ui import live_worker as lw
 from faceapp.ui.context import AppContext
-from faceapp.ui.enroll_widgets import IMAGE_FILTER, CaptureView, DropArea, ShotStrip, image_files
+from faceapp.ui.enroll_widgets import IMAGE_FILTER, CaptureView, DropArea, ShotStrip, dropped_images
 from faceapp.ui.errors import show_error
 from faceapp.ui.i18n import N_, tr
 from faceapp.ui.person_form import PersonForm
@@ -212,9 +212,11 @@ class EnrollDialog(QDialog):
         else:
             steps = len(self.capture.config.steps)
             self.guidance.setText(tr(gc.PROMPTS[self.capture.prompt()]))
-            status = tr("Shot {n} of {total}").format(n=min(self.capture.step + (0 if self.capture.done else 1), steps), total=steps)
+            shot = min(self.capture.step + (0 if self.capture.done else 1), steps)
+            status = tr("Shot {n} of {total}").format(n=shot, total=steps)
             self.feedback.setText(status + (f"\n{reason_words(problem)}" if problem else ""))
-        self.capture_button.setText(tr("Stop") if self._tapping else (tr("Capture again") if self.capture else tr("Start camera capture")))
+        idle = tr("Capture again") if self.capture else tr("Start camera capture")
+        self.capture_button.setText(tr("Stop") if self._tapping else idle)
 
     def _render_counts(self) -> None:
         self.accepted_label.setText(tr("Photos to save: {n}").format(n=len(self.shot_sources)))
@@ -298,7 +300,7 @@ class EnrollDialog(QDialog):
     def choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, tr("Add a folder of photos"))
         if folder:
-            self.add_files(image_files([folder]))
+            self.add_files(dropped_images([folder]))
 
     def dragEnterEvent(self, event):  # noqa: N802 (Qt naming): drops anywhere on the dialog count
         self.drop.dragEnterEvent(event)

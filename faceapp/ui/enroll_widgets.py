@@ -3,28 +3,22 @@ of accepted crops and rejected shots."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QFrame, QLabel, QListView, QListWidget, QListWidgetItem, QVBoxLayout
 
 from faceapp.config import CAPTURE
+from faceapp.enroll import IMAGE_SUFFIXES, image_files
 from faceapp.ui.i18n import tr
 from faceapp.ui.qimage import bgr_to_pixmap
 from faceapp.ui.video_view import AMBER, GREEN, RED, VideoView
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
-IMAGE_FILTER = "*.jpg *.jpeg *.png *.bmp *.webp *.tif *.tiff"
+IMAGE_FILTER = " ".join(f"*{suffix}" for suffix in sorted(IMAGE_SUFFIXES))
 
 
-def image_files(paths: list[str]) -> list[str]:
-    """The image files among dropped or chosen paths; folders are searched one level deep."""
-    found = []
-    for p in map(Path, paths):
-        candidates = sorted(p.iterdir()) if p.is_dir() else [p]
-        found += [str(c) for c in candidates if c.is_file() and c.suffix.lower() in IMAGE_SUFFIXES]
-    return found
+def dropped_images(paths: list[str]) -> list[str]:
+    """The image files among dropped paths, and those inside dropped folders."""
+    return [str(p) for p in image_files(paths) if p.suffix.lower() in IMAGE_SUFFIXES]
 
 
 class CaptureView(VideoView):
@@ -95,7 +89,7 @@ class DropArea(QFrame):
     def dropEvent(self, event):  # noqa: N802 (Qt naming)
         self._set_hover(False)
         paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        files = image_files(paths)
+        files = dropped_images(paths)
         if files:
             event.acceptProposedAction()
             self.files_dropped.emit(files)

@@ -285,8 +285,9 @@ class LivePage(QWidget):
 
     def _render_state(self) -> None:
         state, detail = self.state, self.state_detail
+        source = "" if self.current_spec is None else self._spec_name(self.current_spec)
         messages = {
-            lw.OPENING: tr("Opening {source}…").format(source=self._spec_name(self.current_spec)) if self.current_spec is not None else "",
+            lw.OPENING: tr("Opening {source}…").format(source=source) if source else "",
             lw.LOADING: tr("Loading the recognition models…"),
             lw.RUNNING: "",
             lw.LOST: tr("The camera is not available. Reconnecting…"),

@@ -37,7 +37,7 @@ class MainWindow(QMainWindow):
             TRAINER: LockGate(context, self.trainer),
             SETTINGS: LockGate(context, self.settings),
         }
-        for index, page in enumerate((self.live, self.gates[PEOPLE], self.attendance, self.gates[TRAINER], self.gates[SETTINGS])):
+        for page in (self.live, self.gates[PEOPLE], self.attendance, self.gates[TRAINER], self.gates[SETTINGS]):
             self.tabs.addTab(page, "")
         self.setCentralWidget(self.tabs)
 

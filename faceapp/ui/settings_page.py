@@ -311,7 +311,8 @@ class SettingsPage(QWidget):
         self._schedule_enabled(schedule is None)
         action = s("access.action") or {"kind": "none"}
         self.action_kind.setCurrentIndex(max(self.action_kind.findData(action.get("kind", "none")), 0))
-        self.action_target.setText(shlex.join(action.get("argv", [])) if action.get("kind") == "command" else action.get("url", ""))
+        command = action.get("kind") == "command"
+        self.action_target.setText(shlex.join(action.get("argv", [])) if command else action.get("url", ""))
         self.camera.clear()
         camera = self.context.default_source()
         self.camera.addItem(str(camera), camera)
@@ -391,9 +392,8 @@ class SettingsPage(QWidget):
         kind = self.action_kind.currentData()
         self.action_target.setEnabled(kind in ("command", "http"))
         self.test_button.setEnabled(kind in ("command", "http"))
-        self.action_target.setPlaceholderText(
-            {"command": tr("e.g. /usr/local/bin/open-door --relay 1"), "http": tr("e.g. http://door-controller/open")}.get(kind, "")
-        )
+        examples = {"command": tr("e.g. /usr/local/bin/open-door --relay 1"), "http": tr("e.g. http://door-controller/open")}
+        self.action_target.setPlaceholderText(examples.get(kind, ""))
 
     def test_action(self) -> None:
         action = self.action()

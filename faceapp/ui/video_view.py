@@ -147,7 +147,8 @@ class VideoView(QWidget):
         font.setPointSize(15)
         p.setFont(font)
         rect = QRectF(self.rect()).adjusted(40, 0, -40, 0)
-        bounds = QRectF(p.fontMetrics().boundingRect(rect.toRect(), Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignCenter, text))
+        flags = Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignCenter
+        bounds = QRectF(p.fontMetrics().boundingRect(rect.toRect(), flags, text))
         if at_top:
             bounds.moveTop(self.image_rect().top() + 24)
         box = bounds.adjusted(-20, -14, 20, 14)
