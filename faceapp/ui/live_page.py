@@ -110,6 +110,7 @@ class LivePage(QWidget):
         super().__init__(parent)
         self.context = context
         self.current_spec = None
+        self.camera_sizes: dict[int, str] = {}  # "  (640×480)" per camera found by probing
         self.state, self.state_detail = lw.STOPPED, ""
         self.banner_until = 0.0
 
@@ -220,10 +221,9 @@ class LivePage(QWidget):
             index = self.source_box.count() - 1
         self.source_box.setCurrentIndex(index)
 
-    @staticmethod
-    def _spec_name(spec) -> str:
+    def _spec_name(self, spec) -> str:
         if isinstance(spec, int):
-            return tr("Camera {n}").format(n=spec)
+            return tr("Camera {n}").format(n=spec) + self.camera_sizes.get(spec, "")
         text = str(spec)
         return text if "://" in text else Path(text).name
 
@@ -237,8 +237,9 @@ class LivePage(QWidget):
         keep = [(self.source_box.itemText(i), self.source_box.itemData(i)) for i in range(self.source_box.count())
                 if not isinstance(self.source_box.itemData(i), int)]
         self.source_box.clear()
+        self.camera_sizes = {cam.index: f"  ({cam.width}×{cam.height})" for cam in cameras}
         for cam in cameras:
-            self.source_box.addItem(tr("Camera {n}").format(n=cam.index) + f"  ({cam.width}×{cam.height})", cam.index)
+            self.source_box.addItem(self._spec_name(cam.index), cam.index)
         for text, spec in keep:
             self.source_box.addItem(text, spec)
         if not cameras:
@@ -249,6 +250,7 @@ class LivePage(QWidget):
     @Slot(object)
     def _on_probe_failed(self, exc) -> None:
         self.probe_button.setEnabled(True)
+        self.video.set_message(tr("The cameras could not be listed. Details are in the log file."))
 
     def open_video_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(

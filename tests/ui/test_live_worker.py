@@ -107,3 +107,18 @@ def test_missing_models_fail_with_a_message_but_keep_the_picture(qtbot, shared):
         worker.stop()
     assert any("pnet.onnx" in d for s, d in states if s == lw.NO_MODELS)
     assert frames and all(r is None for r in frames)
+
+
+def test_camera_picker_lists_probed_cameras(window, context, qtbot, monkeypatch):
+    from types import SimpleNamespace
+
+    live = window.live
+    live.start("/videos/door.mp4")
+    monkeypatch.setattr(context, "probe_cameras", lambda: [SimpleNamespace(index=0, width=640, height=480),
+                                                           SimpleNamespace(index=2, width=1280, height=720)])
+    live.probe_cameras()
+    qtbot.waitUntil(lambda: live.source_box.count() == 3, timeout=5000)
+    assert [live.source_box.itemText(i) for i in range(3)] == ["Camera 0  (640×480)", "Camera 2  (1280×720)", "door.mp4"]
+    assert live.source_box.currentText() == "door.mp4"  # the source showing stays chosen
+    live.source_box.activated.emit(1)
+    assert live.current_spec == 2
