@@ -85,9 +85,13 @@ class LiveWorker(QThread):
         self._shown.set()
 
     def stop(self) -> None:
+        """Stop and wait, for the model loader too: a thread still inside onnxruntime when the
+        interpreter exits takes the process down with it."""
         self._stop.set()
         self._wake.set()
         self.wait()
+        if self._loader is not None:
+            self._loader.join()
 
     @property
     def pipeline(self):
@@ -112,7 +116,7 @@ class LiveWorker(QThread):
                 log.exception("the recognition pipeline could not be loaded")
                 self._pipeline_error = exc
 
-        self._loader = threading.Thread(target=load, name="ModelLoader", daemon=True)
+        self._loader = threading.Thread(target=load, name="ModelLoader")
         self._loader.start()
 
     def run(self) -> None:

@@ -102,7 +102,7 @@ def test_missing_models_fail_with_a_message_but_keep_the_picture(qtbot, shared):
     worker.start()
     try:
         worker.set_source(str(shared / "videos" / "multispeaker_short.mp4"))
-        qtbot.waitUntil(lambda: any(s == lw.NO_MODELS for s, _ in states), timeout=30000)
+        qtbot.waitUntil(lambda: bool(frames) and any(s == lw.NO_MODELS for s, _ in states), timeout=30000)
     finally:
         worker.stop()
     assert any("pnet.onnx" in d for s, d in states if s == lw.NO_MODELS)
@@ -113,6 +113,8 @@ def test_camera_picker_lists_probed_cameras(window, context, qtbot, monkeypatch)
     from types import SimpleNamespace
 
     live = window.live
+    opened = []
+    monkeypatch.setattr(live.worker, "_open_source", lambda spec: opened.append(spec) or FlakySource([]))
     live.start("/videos/door.mp4")
     monkeypatch.setattr(context, "probe_cameras", lambda: [SimpleNamespace(index=0, width=640, height=480),
                                                            SimpleNamespace(index=2, width=1280, height=720)])
@@ -122,3 +124,4 @@ def test_camera_picker_lists_probed_cameras(window, context, qtbot, monkeypatch)
     assert live.source_box.currentText() == "door.mp4"  # the source showing stays chosen
     live.source_box.activated.emit(1)
     assert live.current_spec == 2
+    qtbot.waitUntil(lambda: 2 in opened, timeout=5000)
