@@ -163,9 +163,10 @@ class Detector:
         cfg = self.config
         if image_bgr.size == 0:
             return []
-        image, back = self._working_image(image_bgr)
+        image = self._working_image(image_bgr)
         h, w = image.shape[:2]
-        scales = pyramid_scales(h, w, (min_face_size or cfg.min_face_size) / back, cfg.scale_factor)
+        back = np.array([image_bgr.shape[1] / w, image_bgr.shape[0] / h], np.float32)  # to caller's pixels
+        scales = pyramid_scales(h, w, (min_face_size or cfg.min_face_size) / back.max(), cfg.scale_factor)
         if not scales:
             return []
         integral = _IntegralImage(image)
@@ -175,24 +176,23 @@ class Detector:
         if not len(boxes):
             return []
         boxes, scores, points = self._output(integral, h, w, boxes)
-        boxes, points = boxes * back, points * back
+        boxes, points = boxes * np.tile(back, 2), points * back
         sides = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
         return [
             Detection(box=boxes[i].astype(np.float32), score=float(scores[i]), landmarks=points[i].astype(np.float32))
             for i in np.argsort(-sides, kind="stable")
         ]
 
-    def _working_image(self, image: np.ndarray) -> tuple[np.ndarray, float]:
-        """Contiguous BGR uint8, shrunk to max_image_side; and the factor back to the caller's pixels."""
+    def _working_image(self, image: np.ndarray) -> np.ndarray:
+        """Contiguous BGR uint8, shrunk to max_image_side."""
         if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
             image = to_bgr8(image)
         long_side = max(image.shape[:2])
         if long_side <= self.config.max_image_side:
-            return np.ascontiguousarray(image), 1.0
+            return np.ascontiguousarray(image)
         scale = self.config.max_image_side / long_side
         size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
-        small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-        return small, image.shape[1] / size[0]
+        return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
     def _propose(self, integral: _IntegralImage, h: int, w: int, scales: list[float]) -> np.ndarray:
         """Stage 1: PNet candidates (N, 5) x1 y1 x2 y2 score, regressed and squared."""
@@ -222,7 +222,9 @@ class Detector:
         boxes = cand[:, :4] + cand[:, 5:9] * np.concatenate([size, size], axis=1)
         return np.concatenate([_square(boxes), cand[:, 4:5]], axis=1)
 
-    def _crops(self, integral: _IntegralImage, h: int, w: int, boxes: np.ndarray, size: int):
+    def _crops(
+        self, integral: _IntegralImage, h: int, w: int, boxes: np.ndarray, size: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(crops (M, 3, size, size), indices of the M boxes with a non-empty in-image part)."""
         b = np.trunc(boxes[:, :4]).astype(np.intp)  # facenet-pytorch's pad(): truncate, clamp
         x0 = np.maximum(b[:, 0], 1) - 1
@@ -244,8 +246,10 @@ class Detector:
         keep = nms(boxes, score, cfg.nms_rnet)
         return np.concatenate([_square(_regress(boxes[keep], reg[keep])), score[keep, None]], axis=1)
 
-    def _output(self, integral: _IntegralImage, h: int, w: int, boxes: np.ndarray):
-        """Stage 3: ONet scores, landmarks and regression; final min-overlap NMS."""
+    def _output(
+        self, integral: _IntegralImage, h: int, w: int, boxes: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Stage 3: boxes (N, 4), scores (N,), landmarks (N, 5, 2) from ONet; final min-overlap NMS."""
         cfg = self.config
         crops, valid = self._crops(integral, h, w, boxes, 48)
         empty = np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros((0, 5, 2), np.float32)

@@ -46,6 +46,30 @@ class Engine:
     def detect(self, image: np.ndarray) -> list[Detection]:
         return self.detector.detect(image)
 
+    def redetect(self, image: np.ndarray, near: Detection) -> Detection | None:
+        """The detection in `image` of the same face as `near` (closest box), or None if it is gone."""
+        found = self.detector.detect(image)
+        if not found:
+            return None
+        return min(found, key=lambda d: float(np.abs(d.box - near.box).sum()))
+
+    def masked_variants(self, image: np.ndarray, detection: Detection, seed: int = 0) -> list[tuple[str, np.ndarray]]:
+        """(mask kind, aligned crop) for each enrollment mask style drawn on this face.
+
+        The mask is drawn on the full image and the face detected again, because a camera sees the
+        landmarks of a masked face shifted (by a median 0.17 eye distances, ../shared/MODELS.md):
+        templates aligned the same way match masked probes better.
+        """
+        from faceapp import masks
+
+        variants = []
+        for kind, style in masks.ENROLLMENT_STYLES.items():
+            covered = masks.draw_mask(image, detection.landmarks, style, seed)
+            again = self.redetect(covered, detection)
+            landmarks = detection.landmarks if again is None else again.landmarks
+            variants.append((f"synthetic-{kind}", align_face(covered, landmarks)))
+        return variants
+
     def analyze(
         self,
         image: np.ndarray,

@@ -57,10 +57,11 @@ def embed_photo(engine: Engine, path: Path, *, masked: bool, templates: bool, se
     out = Embedded(engine.embedder.embed(crop)[0])
     rng = np.random.default_rng(seed)
     if templates:
-        out.templates = list(engine.embedder.embed(masks.masked_template_crops(crop, rng)))
+        crops = [c for _, c in engine.masked_variants(image, det, seed)]
+        out.templates = list(engine.embedder.embed(np.stack(crops)))
     if masked:
         covered = masks.draw_mask(image, det.landmarks, masks.random_style(rng), rng)
-        again = _main_face(engine, covered)
+        again = engine.redetect(covered, det)
         if again is not None:
             out.masked = engine.embedder.embed(align_face(covered, again.landmarks))[0]
     return out

@@ -34,7 +34,8 @@ def photo_paths(shared):
 @pytest.fixture(scope="module")
 def detections(shared, detector):
     """Detections for every photo, computed once for the tests below."""
-    return {p.name: (load_image(p), detector.detect(load_image(p))) for p in photo_paths(shared)}
+    images = {p.name: load_image(p) for p in photo_paths(shared)}
+    return {name: (image, detector.detect(image)) for name, image in images.items()}
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:
