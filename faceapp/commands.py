@@ -1,4 +1,4 @@
-"""CLI commands of the recognition layer: enroll, people, identify, run, eval-blink.
+"""The `faceapp` subcommands: enroll, people, identify, run, detect, compare, export, bench, eval.
 
 Each takes the parsed argparse namespace and returns an exit code; --json gives machine output
 (`run` always writes one JSON object per line). The gallery lives in the data folder (--data-dir).
@@ -262,6 +262,156 @@ def cmd_eval_blink(args) -> int:
     return 0
 
 
+def cmd_detect(args) -> int:
+    engine = _engine()
+    results, failed = [], 0
+    for path in args.images:
+        try:
+            image = load_image(path)
+        except ImageError as exc:
+            results.append({"image": path, "error": str(exc)})
+            failed += 1
+            continue
+        faces = [
+            {"box": [round(float(v), 1) for v in d.box], "score": round(d.score, 4),
+             "landmarks": [[round(float(x), 1), round(float(y), 1)] for x, y in d.landmarks]}
+            for d in engine.detect(image)
+        ]
+        results.append({"image": path, "width": image.shape[1], "height": image.shape[0], "faces": faces})
+
+    def table(rows):
+        for r in rows:
+            if "error" in r:
+                print(f"{r['image']}: error: {r['error']}")
+                continue
+            print(f"{r['image']}: {len(r['faces'])} face(s)")
+            for i, f in enumerate(r["faces"]):
+                print(f"  #{i}  box={f['box']}  score={f['score']:.3f}")
+
+    _show(results, args.json, table)
+    return 1 if failed else 0
+
+
+def cmd_compare(args) -> int:
+    from faceapp.config import THRESHOLDS
+    engine = _engine()
+    faces = []
+    for path in (args.image_a, args.image_b):
+        try:
+            found = engine.analyze(load_image(path), eyes=False)
+        except ImageError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        if not found:
+            print(f"error: {path}: no face found", file=sys.stderr)
+            return 2
+        faces.append(max(found, key=lambda f: f.detection.size))  # the main subject
+    a, b = faces
+    similarity = float(a.embedding @ b.embedding)
+    masked = bool(a.masked or b.masked)
+    threshold = THRESHOLDS.match_masked if masked else THRESHOLDS.match_unmasked
+    result = {"image_a": args.image_a, "image_b": args.image_b, "similarity": round(similarity, 4),
+              "threshold": threshold, "masked": masked, "same_person": similarity >= threshold}
+    _show(result, args.json, lambda r: print(
+        f"similarity {r['similarity']:.3f} (threshold {r['threshold']:.2f}{', masked' if masked else ''}): "
+        f"{'same person' if r['same_person'] else 'different people'}"))
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from faceapp import bench
+
+    result: dict = {}
+    if args.gallery:
+        from faceapp.search import bench_gallery
+
+        result["gallery"] = bench_gallery(args.gallery)
+    if args.startup:
+        from faceapp.ui.startup_bench import bench_startup
+
+        result["startup"] = bench_startup()
+    if not (args.gallery or args.startup) or args.source:
+        source = args.source or bench.DEFAULT_VIDEO
+        frames = bench.read_frames(source, args.frames)
+        result["pipeline"] = bench.bench_pipeline(_engine(), frames)
+        result["pipeline"]["source"] = str(source)
+        if not args.no_reference:
+            result["reference_mtcnn_torch"] = bench.bench_reference_mtcnn(frames)
+
+    def table(r):
+        p = r.get("pipeline")
+        if p:
+            print(f"pipeline on {p['source']} ({p['frames']} frames {p['size']}, {p['faces_per_frame']} face/frame)")
+            for stage, ms in p["median_ms"].items():
+                print(f"  {stage:8s} {ms:7.2f} ms")
+            print(f"  {'total':8s} {p['median_total_ms']:7.2f} ms   -> {p['fps']} FPS end to end")
+        ref = r.get("reference_mtcnn_torch")
+        if ref:
+            print(f"facenet-pytorch MTCNN (torch): {ref}")
+        for key in ("gallery", "startup"):
+            if key in r:
+                print(f"{key}: {json.dumps(r[key])}")
+
+    _show(result, args.json, table)
+    return 0
+
+
+# --- export and evaluations -----------------------------------------------------------------------
+
+
+def cmd_export(args) -> int:
+    from faceapp.attendance import Attendance
+
+    with Gallery.open() as gallery:
+        rows = Attendance(gallery).export_csv(args.out, args.date_from, args.date_to)
+    print(f"wrote {rows} attendance record(s) to {args.out}")
+    return 0
+
+
+def cmd_eval_lfw(args) -> int:
+    from faceapp.evaluation import eval_lfw
+
+    def progress(done, total):
+        if not args.json and (done % 500 == 0 or done == total):
+            print(f"  {done}/{total} images", file=sys.stderr, flush=True)
+
+    result = eval_lfw(_engine(), args.folder, masked=not args.no_masked, limit=args.limit, progress=progress)
+
+    def table(r):
+        print(f"LFW {r['pairs']} pairs, {r['images']} images ({r['no_face']} without a face), {r['seconds']} s")
+        for key in ("unmasked", "masked_plain", "masked_with_templates"):
+            if key in r:
+                m = r[key]
+                print(f"  {key:22s} accuracy {m['accuracy_mean']:.2f}% ± {m['accuracy_std']:.2f}  AUC {m['auc']:.4f}  "
+                      f"TAR@FAR1% {m['tar_at_far_1%']:.4f}  TAR@FAR0.1% {m['tar_at_far_0.1%']:.4f}")
+
+    _show(result, args.json, table)
+    return 0
+
+
+def cmd_eval_verify(args) -> int:
+    from faceapp.evaluation import eval_verify
+
+    result = eval_verify(_engine(), args.folder)
+
+    def table(r):
+        print(f"{r['photos']} photos of {r['people']} people (leave one out; no face: {r['no_face'] or 'none'})")
+        for key in ("unmasked", "masked"):
+            m = r[key]
+            print(f"  {key:9s} probes {m['probes']}  AUC {m['auc']:.4f}  TAR@FAR1% {m['tar_at_far_1%']:.4f}  rank-1 {m['rank1']:.4f}")
+
+    _show(result, args.json, table)
+    return 0
+
+
+def cmd_eval_masks(args) -> int:
+    from faceapp.evaluation import eval_mask_detection
+
+    result = eval_mask_detection(_engine(), args.masked, args.unmasked, limit=args.limit)
+    _show(result, args.json, lambda r: print(json.dumps(r, indent=2)))
+    return 0
+
+
 # --- argparse wiring --------------------------------------------------------------------------------
 
 
@@ -295,15 +445,67 @@ def add_commands(sub) -> None:
     p.set_defaults(func=cmd_identify)
 
     p = sub.add_parser("run", help="run the live pipeline without the GUI; one JSON object per line")
-    p.add_argument("source", metavar="SOURCE", help="camera index, video file or stream URL")
+    p.add_argument("--source", required=True, help="camera index, video file or stream URL")
     p.add_argument("--max-frames", type=int)
     p.add_argument("--no-liveness", action="store_true", help="do not wait for a blink")
     p.add_argument("--dry-run", action="store_true", help="log no events and no attendance")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("eval-blink", help="blink times of the main face in a video")
+    p = sub.add_parser("detect", help="find faces in images")
+    p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_detect)
+
+    p = sub.add_parser("compare", help="are two photos the same person?")
+    p.add_argument("image_a", metavar="IMAGE_A")
+    p.add_argument("image_b", metavar="IMAGE_B")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("export", help="write attendance records as CSV (opens in Excel, UTF-8 with BOM)")
+    p.add_argument("out", metavar="OUT.csv")
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("bench", help="measure pipeline speed (and gallery search / start-up)")
+    p.add_argument("--source", help="video file standing in for the camera (default: the shared talking clip)")
+    p.add_argument("--frames", type=int, default=100)
+    p.add_argument("--gallery", type=int, metavar="N", help="time 1:N search over N synthetic identities")
+    p.add_argument("--startup", action="store_true", help="time until the main window shows")
+    p.add_argument("--no-reference", action="store_true", help="skip timing facenet-pytorch's torch MTCNN")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_bench)
+
+    from trainer import cli as train_cli  # imports no torch: `train` explains how to get it
+
+    p = sub.add_parser("train", help=train_cli.HELP)
+    train_cli.add_arguments(p)
+    p.set_defaults(func=train_cli.cmd_train)
+
+    ev = sub.add_parser("eval", help="accuracy evaluations").add_subparsers(dest="evaluation", metavar="EVALUATION", required=True)
+    p = ev.add_parser("blink", help="blink times of the main face in a video")
     p.add_argument("video", metavar="VIDEO")
     p.add_argument("--still", action="store_true", help="VIDEO is a photo: make a shaky, noisy clip of it (must find 0)")
     p.add_argument("--still-frames", type=int, default=75)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval_blink)
+
+    p = ev.add_parser("lfw", help="LFW 10-fold verification, unmasked and with the second image masked")
+    p.add_argument("folder", metavar="LFW_DIR", help="folder with pairs_resolved.csv and images/")
+    p.add_argument("--no-masked", action="store_true")
+    p.add_argument("--limit", type=int, help="use about this many pairs (a quick look; not the protocol)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval_lfw)
+
+    p = ev.add_parser("verify", help="leave-one-out verification on a labelled folder (faces-sample)")
+    p.add_argument("folder", metavar="DIR")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval_verify)
+
+    p = ev.add_parser("masks", help="mask detection: share called masked on masked and on unmasked photos")
+    p.add_argument("masked", metavar="MASKED_DIR", help="folder of photos of masked people (e.g. masked-real)")
+    p.add_argument("unmasked", metavar="UNMASKED_DIR", help="folder of photos without masks (e.g. lfw/images)")
+    p.add_argument("--limit", type=int, default=1000, help="at most this many unmasked photos")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval_masks)

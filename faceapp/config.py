@@ -246,6 +246,7 @@ SETTING_DEFAULTS: dict[str, object] = {
     "access.action_timeout_s": ACCESS.action_timeout_s,
 }
 
+
 @dataclass(frozen=True, slots=True)
 class EyeCropConfig:
     # MediaPipe crops each eye as a square 2.3x the eye-corner distance, the framing its iris
@@ -261,3 +262,46 @@ class EyeCropConfig:
 
 
 EYE_CROP = EyeCropConfig()
+
+
+@dataclass(frozen=True, slots=True)
+class TrainerLimits:
+    # Fewer than 2 people gives ArcFace nothing to separate.
+    min_people: int = 2
+    # 3 photos per person: at least 1 held out to check the result and 2 left to train on.
+    min_samples_per_person: int = 3
+    # Share of each person's photos held out for before/after figures and early stopping.
+    held_out_fraction: float = 0.2
+    # A fine-tuned model is offered only if it costs at most this much AUC (0.5 points) on unmasked
+    # held-out photos and on people it never saw: it must not trade general recognition for masks.
+    max_auc_drop: float = 0.005
+
+
+TRAINER = TrainerLimits()
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureConfig:
+    """Guided camera enrollment in the GUI: a few good shots in slightly different poses."""
+
+    # Look straight, straight, turn one way, turn the other way, straight: five templates cover the
+    # poses met at the door without asking for more than a few seconds of the person's time.
+    steps: tuple[str, ...] = ("straight", "straight", "turn", "turn_other", "straight")
+    # A frame is checked (detect + embed, ~50 ms) at most this often, so the preview stays fluid.
+    check_every_s: float = 0.25
+    # Shots at least this far apart: consecutive frames are near copies and add nothing.
+    min_gap_s: float = 0.6
+    # "Straight" means |yaw| below this; "turn" means at least turn_min_yaw (the enrollment gate
+    # still caps it at QualityConfig.max_yaw_deg): a slight turn, enough to vary the template.
+    straight_max_yaw_deg: float = 10.0
+    turn_min_yaw_deg: float = 8.0
+    # Someone who cannot follow the oval or a pose prompt is not stuck: after this long on one step
+    # any shot that passes the enrollment gates counts.
+    step_timeout_s: float = 5.0
+    # The face's centre must lie inside the on-screen oval, drawn over the middle of the picture
+    # (its width and height as shares of the picture's height).
+    oval_height: float = 0.7
+    oval_width: float = 0.525
+
+
+CAPTURE = CaptureConfig()

@@ -57,7 +57,7 @@ def test_enroll_people_identify(cli, shared):
 
 
 def test_run_on_a_video_writes_json_lines(cli, shared):
-    code, out = cli("run", shared / "blink" / "blink.mp4", "--max-frames", "100")
+    code, out = cli("run", "--source", shared / "blink" / "blink.mp4", "--max-frames", "100")
     lines = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and lines[0] == {"type": "status", "status": "ok", "message": ""}
     events = [x for x in lines if x["type"] == "event"]
@@ -68,12 +68,12 @@ def test_run_on_a_video_writes_json_lines(cli, shared):
 
 
 def test_run_reports_a_missing_source(cli, tmp_path):
-    code, out = cli("run", tmp_path / "missing.mp4")
+    code, out = cli("run", "--source", tmp_path / "missing.mp4")
     lines = [json.loads(line) for line in out.splitlines()]
     assert code == 1 and lines[-1]["status"] == "failed" and "no such file" in lines[-1]["message"]
 
 
 def test_eval_blink_still_photo(cli, shared):
-    code, out = cli("eval-blink", shared / "blink" / "granger.jpg", "--still", "--still-frames", "20", "--json")
+    code, out = cli("eval", "blink", shared / "blink" / "granger.jpg", "--still", "--still-frames", "20", "--json")
     result = json.loads(out)
     assert code == 0 and result["blinks"] == 0 and result["frames_with_face"] == 20
