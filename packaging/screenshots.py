@@ -152,12 +152,12 @@ def main(argv: list[str] | None = None) -> int:
     # the enroll dialog: photos with a rejected one, then the guided camera capture
     window.tabs.setCurrentIndex(PEOPLE_TAB)
     dialog = window.people.enroll()
-    dialog.form.name.setText("Tom Berger")
+    dialog.form.name.setText("Anna Berger")
     dialog.form.employee_no.setText("E1006")
     dialog.form.department.setText("Logistics")
     dialog.sources.setCurrentIndex(1)
     dialog.add_files([str(SHARED / "faces-sample" / f) for f in ("img22.jpg", "img23.jpg", "couple.jpg")]
-                     + [str(SHARED / "faces-peer" / "obama_partial_face.jpg")])
+                     + [str(SHARED / "faces-peer" / "obama-240p.jpg")])  # two good, two refused
     settle(app)
     shots.append(save(dialog, args.out, "enroll_photos"))
     dialog.reject()
@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     context.set_language("zh_CN")
     window.tabs.setCurrentIndex(LIVE)
     live.start(str(VIDEO))
-    wait_until(app, lambda: live.banner.granted is not None, 120, "a door decision")
+    wait_until(app, lambda: live.state == lw.RUNNING and live.banner.granted is not None, 120, "a door decision")
     settle(app, 0.5)
     shots.append(save(window, args.out, "live_zh"))
     window.tabs.setCurrentIndex(SETTINGS)
