@@ -51,6 +51,153 @@ THRESHOLDS = Thresholds()
 ORT_THREADS = {"pnet": 1, "rnet": 1, "onet": 1, "mobilefacenet": 2, "face_mesh": 1, "iris": 1}
 
 
+@dataclass(frozen=True, slots=True)
+class TrackerConfig:
+    # A detection continues a track when its box overlaps the track's last box by this IoU. At 30 FPS a
+    # walking face moves a few % of its size per frame (IoU > 0.7); 0.3 still holds at 10 FPS.
+    iou_match: float = 0.3
+    # With embeddings on both sides, a pair this dissimilar is never joined (another person stepped
+    # into the same spot): same-person cosine is >= 0.52 unmasked, ~0.25 masked (../shared/MODELS.md).
+    embed_reject: float = 0.15
+    # Without overlap, a track can still be picked up again by its face when the cosine is this high
+    # (fast motion, a dropped frame): above the different-person maximum of 0.58.
+    embed_rejoin: float = 0.6
+    # A track unseen for this long is dropped: a blink or a frame the detector misses must not end it,
+    # but a person who walked off must not lend their identity to the next one.
+    lost_after_s: float = 1.0
+    # Identity votes kept per track (the last this many seconds): old evidence ages out.
+    vote_window_s: float = 3.0
+    # A committed identity needs this many votes: one lucky frame must not open the door.
+    min_votes: int = 3
+    # "Unknown" needs more: the first frames of someone turning towards the camera often match
+    # nobody, and an early "unknown" would be logged before the person is recognised.
+    min_votes_unknown: int = 8
+    # ...and the winner's share of the weighted votes must be at least this: about two frames in
+    # three, so a face that flips between two people (3 of 5 votes) commits neither.
+    vote_share: float = 0.65
+    # Face size (px) that earns a full-weight vote; smaller faces count less (their embedding is noisier).
+    full_weight_size: float = 112.0
+    # Mask state of a track: the mean of its last few mask scores, so one odd frame does not flip it.
+    mask_history: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class BlinkConfig:
+    # Open-eye baseline per eye: this percentile of openness over the last baseline_window_s. A high
+    # percentile ignores the blinks themselves (a blink is ~5% of a few seconds) yet follows the
+    # person's own eye shape (open eyes read 0.22-0.35 with the iris model, ../shared/MODELS.md).
+    baseline_percentile: float = 80.0
+    baseline_window_s: float = 3.0
+    # Samples needed (and seconds spanned) before a baseline counts: no blink from a cold start.
+    baseline_min_samples: int = 5
+    baseline_min_span_s: float = 0.15
+    # A baseline below this is not an open eye (a photo with shut eyes, a squint): never armed.
+    min_open_baseline: float = 0.15
+    # An eye is closed below closed_ratio x baseline AND below closed_ceiling. Blink bottoms read
+    # 0.045-0.098 against >= 0.22 open: half the baseline separates them with room for noise, and the
+    # ceiling stops a wide-eyed person's ordinary narrowing (0.4 -> 0.19) from counting.
+    closed_ratio: float = 0.5
+    closed_ceiling: float = 0.15
+    # A blink needs one eye closed and, at the same moment, BOTH eyes below both_ratio x baseline. The
+    # eyes of a blink are not shut equally: on blink.mp4 the less-closed eye bottomed at 0.26-0.47 of
+    # its baseline, while the open eye of the wink never went below 0.76 of its own.
+    both_ratio: float = 0.6
+    # ...and open again above this share of the baseline (hysteresis: noise around one threshold
+    # must not make a dip and a recovery).
+    reopen_ratio: float = 0.75
+    # A human blink keeps the lids down 60-500 ms (estimated between the sample midpoints around the
+    # closure; 120-200 ms on blink.mp4); a shorter dip is a one-frame glitch (at >= 20 FPS), a longer
+    # one a deliberate closure, not a blink.
+    min_duration_s: float = 0.05
+    max_duration_s: float = 0.5
+    # Eye samples further apart than this cannot time a closure (5 FPS): a closure in progress is
+    # dropped and the detector re-arms only when both eyes are seen open again.
+    max_gap_s: float = 0.2
+    # Blinks needed for a track to count as live.
+    blinks_required: int = 1
+
+
+TRACKER = TrackerConfig()
+BLINK = BlinkConfig()
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    # A camera unplugged or a stream that drops is retried for this long before the source fails:
+    # long enough for a USB re-enumeration or a network blip, short enough to tell the user.
+    reconnect_s: float = 30.0
+    # Seconds between reopen attempts (opening a missing V4L2 device costs ~10-100 ms), and the
+    # longest sleep inside one read() while waiting, so a stop request is seen promptly.
+    reconnect_interval_s: float = 1.0
+    reconnect_poll_s: float = 0.1
+    # Requested camera size: 640x480 is what the 30 FPS budget is measured on and what every webcam offers.
+    camera_size: tuple[int, int] = (640, 480)
+    # Frame rate assumed for a file whose container states none.
+    assumed_fps: float = 25.0
+    # Camera indices tried by probe_cameras (/dev/video0..7; many webcams expose two nodes each).
+    probe_max_index: int = 8
+
+
+SOURCES = SourceConfig()
+
+
+@dataclass(frozen=True, slots=True)
+class QualityConfig:
+    """Enrollment gates: a gallery template is used for every later match, so it must be good."""
+
+    # Face box side in px: below ~80 the 112x112 crop is up-sampled and its embedding gets noisy.
+    min_face_size: float = 80.0
+    # Detector confidence: real frontal faces score > 0.99; a doubtful one is not worth a template.
+    min_score: float = 0.95
+    # Variance of the Laplacian of the aligned crop's gray: sharp photos read 385-4900 (faces-sample,
+    # faces-peer), webcam-like video frames 190-600 and a motion-blurred one 94; a gaussian blur of
+    # sigma 6 px on those photos reads 3-50. 80 keeps every sharp photo and frame, drops heavy blur.
+    min_sharpness: float = 80.0
+    # Frontal enough: beyond ~25 deg yaw the far eye and cheek fold away and same-person similarity drops.
+    max_yaw_deg: float = 25.0
+    # Alignment removes roll, but a strong tilt often comes with a bad landmark fit.
+    max_roll_deg: float = 25.0
+    # Nose tip between eye line (0) and mouth line (1). MTCNN's landmarks put it at 0.28-0.76 on
+    # frontal faces (faces-sample, fi_protagonist), so only a strongly raised or lowered head fails.
+    pitch_range: tuple[float, float] = (0.15, 0.9)
+    # Mean gray of the inner face: outside this the embedding sees mostly noise or glare.
+    brightness_range: tuple[float, float] = (40.0, 220.0)
+    # Share of inner-face pixels at 0-5 or 250-255 (blown highlights, crushed shadows).
+    max_clipped: float = 0.15
+
+
+QUALITY = QualityConfig()
+
+
+
+@dataclass(frozen=True, slots=True)
+class LiveConfig:
+    # Frames with a longer side are shrunk for detection only (crops still come from the full frame):
+    # MTCNN's cost grows with pixels, and at 640 px a face at door distance is still 100+ px.
+    detect_long_side: int = 640
+    # Between full-frame detections, tracked faces are looked for only in a window around their last
+    # box (roi_scale x its side, smallest face roi_min_face x its side): a few small pyramid levels
+    # instead of the whole frame's ~8 (PNet is ~90% of the detector's 15 ms on 640x480). A new face
+    # appears at the latest after full_detect_s.
+    full_detect_s: float = 0.2
+    roi_scale: float = 2.0
+    roi_min_face: float = 0.5
+    # A track whose identity is settled is re-embedded this often (not every frame): enough to notice
+    # a swap within a second, and the embedder's 3-4 ms per face goes to other work meanwhile.
+    reembed_s: float = 1.0
+    # A known face that shows no blink for this long gets a "not live" decision (a photo at the door);
+    # a person blinks every 2-10 s at rest, and "please blink" prompts one within a second or two.
+    # An unknown face that never blinks is not logged and its eyes are no longer read after this: it
+    # would be denied either way, and detector false positives (a pumpkin on a shelf in
+    # fi_protagonist.mp4, score 0.77-0.9) must not fill the log or eat the frame budget.
+    liveness_timeout_s: float = 6.0
+    # The same person (or unknown face) and outcome is not logged again within this many seconds when
+    # a track breaks and restarts (turning away, a missed frame): one visit, one log line.
+    event_repeat_s: float = 10.0
+
+
+LIVE = LiveConfig()
+
 # --- Gallery storage, attendance and access -------------------------------------------------------
 
 
@@ -115,6 +262,22 @@ class EyeCropConfig:
 
 
 EYE_CROP = EyeCropConfig()
+
+
+@dataclass(frozen=True, slots=True)
+class TrainerLimits:
+    # Fewer than 2 people gives ArcFace nothing to separate.
+    min_people: int = 2
+    # 3 photos per person: at least 1 held out to check the result and 2 left to train on.
+    min_samples_per_person: int = 3
+    # Share of each person's photos held out for before/after figures and early stopping.
+    held_out_fraction: float = 0.2
+    # A fine-tuned model is offered only if it costs at most this much AUC (0.5 points) on unmasked
+    # held-out photos and on people it never saw: it must not trade general recognition for masks.
+    max_auc_drop: float = 0.005
+
+
+TRAINER = TrainerLimits()
 
 
 @dataclass(frozen=True, slots=True)

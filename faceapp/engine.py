@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from faceapp.align import align_face
-from faceapp.config import DETECTOR, DetectorConfig
+from faceapp.config import DETECTOR, THRESHOLDS, DetectorConfig
 from faceapp.types import Detection, Face
 
 
@@ -38,6 +38,7 @@ class Engine:
         self.embedder = Embedder()
         self.eyes = EyeModel()
         self.mask_classifier = None
+        self.mask_threshold = THRESHOLDS.mask_probability
         if with_mask:
             from faceapp.mask_classifier import MaskClassifier
 

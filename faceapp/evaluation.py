@@ -82,13 +82,13 @@ def eval_lfw(engine: Engine, lfw_dir: Path, *, masked: bool = True, limit: int |
     rows = list(csv.DictReader(open(lfw_dir / "pairs_resolved.csv")))
     if limit:
         rows = rows[:: max(1, len(rows) // limit)]
-    needed_second = {r["img2"] for r in rows}
+    needed_first, needed_second = {r["img1"] for r in rows}, {r["img2"] for r in rows}
     cache: dict[str, Embedded] = {}
     t0 = time.perf_counter()
-    paths = sorted({r["img1"] for r in rows} | needed_second)
+    paths = sorted(needed_first | needed_second)
     for i, rel in enumerate(paths):
         cache[rel] = embed_photo(engine, lfw_dir / rel, masked=masked and rel in needed_second,
-                                 templates=masked, seed=i)
+                                 templates=masked and rel in needed_first, seed=i)
         if progress:
             progress(i + 1, len(paths))
     elapsed = time.perf_counter() - t0
@@ -182,3 +182,37 @@ def eval_verify(engine: Engine, folder: Path) -> dict:
         rep["probes"] = probes
         result[kind] = rep
     return result
+
+
+def _photos(folder: Path) -> list[Path]:
+    return sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in {".jpg", ".jpeg", ".png", ".bmp", ".webp"})
+
+
+def eval_mask_detection(engine: Engine, masked_dir: Path, unmasked_dir: Path, limit: int = 1000) -> dict:
+    """Share of faces called masked: every detected face in photos of masked people, and the main
+    face of (up to `limit`, evenly spread) photos of unmasked people."""
+
+    def called(paths, main_only):
+        faces = masked = no_face = 0
+        for path in paths:
+            try:
+                image = load_image(path)
+            except ImageError:
+                continue
+            dets = engine.detect(image)
+            if main_only:
+                main = _main_face(engine, image) if dets else None
+                dets = [main] if main else []
+            if not dets:
+                no_face += 1
+                continue
+            crops = np.stack([align_face(image, d.landmarks) for d in dets])
+            probs = engine.mask_classifier.predict(crops)
+            faces += len(probs)
+            masked += int((probs >= engine.mask_threshold).sum())
+        return {"photos": len(paths), "photos_without_face": no_face, "faces": faces,
+                "called_masked": masked, "rate": round(masked / max(faces, 1), 4)}
+
+    unmasked = _photos(unmasked_dir)
+    unmasked = unmasked[:: max(1, len(unmasked) // limit)][:limit]
+    return {"masked": called(_photos(masked_dir), main_only=False), "unmasked": called(unmasked, main_only=True)}
