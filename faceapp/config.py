@@ -27,6 +27,15 @@ class DetectorConfig:
     # Larger images are shrunk to this long side before detection (coordinates are mapped back):
     # bounds time and memory, and keeps the int32 integral image exact (h * w * 255 < 2**31).
     max_image_side: int = 1920
+    # Second detector (BlazeFace short-range, faceapp.finder) for faces MTCNN misses, masked ones
+    # above all: "always", "if_none" (only when MTCNN found nothing) or "never".
+    second_pass: str = "always"
+    # BlazeFace score for a face; MediaPipe's own default is 0.5.
+    blazeface_threshold: float = 0.5
+    # Run BlazeFace on the mirror image too (same batch) and pool both views.
+    blazeface_mirrored: bool = True
+    # ONet's face probability on a BlazeFace box needed to keep it (0 keeps every one).
+    blazeface_min_onet: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +57,7 @@ THRESHOLDS = Thresholds()
 
 # Threads per onnxruntime session. The small MTCNN convolutions lose to threading overhead (PNet:
 # 15 ms on 1 thread vs 22-25 ms on 2, ../shared/MODELS.md), so detection runs single-threaded.
-ORT_THREADS = {"pnet": 1, "rnet": 1, "onet": 1, "mobilefacenet": 2, "face_mesh": 1, "iris": 1}
+ORT_THREADS = {"pnet": 1, "rnet": 1, "onet": 1, "mobilefacenet": 2, "face_mesh": 1, "iris": 1, "blazeface": 1}
 
 
 @dataclass(frozen=True, slots=True)
