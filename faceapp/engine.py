@@ -30,11 +30,11 @@ class StageTimer:
 
 class Engine:
     def __init__(self, detector_config: DetectorConfig = DETECTOR, *, with_mask: bool = True):
-        from faceapp.detector import Detector
         from faceapp.embedder import Embedder
         from faceapp.eyes import EyeModel
+        from faceapp.finder import FaceFinder
 
-        self.detector = Detector(detector_config)
+        self.detector = FaceFinder(detector_config)
         self.embedder = Embedder()
         self.eyes = EyeModel()
         self.mask_classifier = None

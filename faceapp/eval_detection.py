@@ -182,18 +182,18 @@ def eval_detection(
     *,
     config: DetectorConfig | None = None,
     limit: int = 1000,
-    faces_csv: Path = FACES_CSV,
+    faces_csv: Path | None = None,
     sheet: Path | None = None,
 ) -> dict:
     """The app's detector settings (or `config`) against BASELINE on both sets."""
     from faceapp.config import DETECTOR
 
     config = config or DETECTOR
-    photos = load_masked_photos(masked_dir, faces_csv)
+    photos = load_masked_photos(masked_dir, faces_csv or FACES_CSV)
     paths = [p for folder in unmasked_dirs for p in sample_photos(folder, limit)]
     result = {"settings": {"thresholds": list(config.thresholds), "min_face_size": config.min_face_size,
                            "second_pass": config.second_pass, "blazeface_threshold": config.blazeface_threshold,
-                           "blazeface_min_onet": config.blazeface_min_onet}}
+                           "blazeface_mirrored": config.blazeface_mirrored}}
     extras = {}
     for name, cfg in (("baseline", BASELINE), ("app", config)):
         finder = FaceFinder(cfg)

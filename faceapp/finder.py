@@ -16,6 +16,7 @@ import numpy as np
 
 from faceapp.config import DETECTOR, DetectorConfig
 from faceapp.detector import Detector
+from faceapp.imageio import to_bgr8
 from faceapp.types import Detection
 
 
@@ -66,22 +67,28 @@ class FaceFinder:
         mode = second_pass or self.config.second_pass
         if self.blazeface is None or mode == "never" or (mode == "if_none" and found) or image_bgr.size == 0:
             return found
-        extra = self._missed(image_bgr, found, min_face_size or self.config.min_face_size)
+        if image_bgr.dtype != np.uint8 or image_bgr.ndim != 3 or image_bgr.shape[2] != 3:
+            image_bgr = to_bgr8(image_bgr)
+        extra = self.missed_by_mtcnn(image_bgr, found, min_face_size)
         if not extra:
             return found
         return sorted(found + extra, key=lambda d: -d.size)
 
-    def _missed(self, image_bgr: np.ndarray, found: list[Detection], min_face_size: float) -> list[Detection]:
-        """BlazeFace faces that no MTCNN face covers, with ONet's box and landmarks."""
+    def missed_by_mtcnn(
+        self, image_bgr: np.ndarray, found: list[Detection], min_face_size: float | None = None
+    ) -> list[Detection]:
+        """BlazeFace faces that none of `found` (MTCNN's faces) overlaps, with ONet's box and landmarks."""
         cfg = self.config
+        min_face_size = min_face_size or cfg.min_face_size
         new = [b for b in self.blazeface.detect(image_bgr, cfg.blazeface_threshold, mirrored=cfg.blazeface_mirrored)
                if min(b.box[2] - b.box[0], b.box[3] - b.box[1]) >= min_face_size
                and not any(overlaps(b.box, d.box) for d in found)]
         if not new:
             return []
         refined = self.mtcnn.landmarks_in(image_bgr, np.stack([b.box for b in new]))
+        # ONet moves the box to where MTCNN would put it; one that lands on a found face is a duplicate.
         return [
             Detection(box=r.box, score=b.score, landmarks=r.landmarks, source="blazeface")
             for b, r in zip(new, refined)
-            if r is not None and r.score >= cfg.blazeface_min_onet
+            if r is not None and not any(overlaps(r.box, d.box) for d in found)
         ]
