@@ -30,16 +30,18 @@ class DetectorConfig:
     # bounds time and memory, and keeps the int32 integral image exact (h * w * 255 < 2**31).
     max_image_side: int = 1920
     # Second detector (BlazeFace short-range, faceapp.finder) for the faces MTCNN misses, masked ones
-    # above all: "always", "if_none" (only when MTCNN found nothing) or "never". "always": a masked
-    # person must be found even when someone unmasked stands behind them, and it costs ~3-5 ms per
-    # whole-frame detection. With it 152 of 154 masked close-ups are found (98.7%, MTCNN alone 132)
-    # and unmasked photos get 3 more extras, all of them real faces in the background.
+    # above all: "always", "if_none" (only when MTCNN found nothing) or "never". With "always" 152
+    # of 154 masked close-ups are found (98.7%; MTCNN alone 132) and 1,027 unmasked photos get 3
+    # more extras, all real faces in the background; "if_none" finds 151 and no extra, but misses a
+    # masked person whenever MTCNN finds someone else in the frame (a queue at the door). The cost
+    # is ~1/10 of MTCNN's on a 640x480 frame, and the live loop runs whole-frame detection 5x/s.
     second_pass: str = "always"
-    # BlazeFace score for a face: MediaPipe's own default. 0.4 adds no close-up (a miss is a face
-    # under a cap or big sunglasses) and 10 false extras; 0.6 loses 3 close-ups.
+    # BlazeFace score for a face: MediaPipe's own default. 0.4 finds no more close-ups (the two
+    # misses are faces under a cap or big sunglasses) and adds 10 extras, most of them not faces
+    # (hair, a hand, dark corners); 0.6 loses 3 close-ups.
     blazeface_threshold: float = 0.5
-    # Run BlazeFace on the mirror image too (same batch, ~1 ms) and pool both views: masked faces
-    # often pass 0.5 in one view only (plain view alone: 150 of 154 close-ups found).
+    # Run BlazeFace on the mirror image too (same batch, as long again as one view) and pool both
+    # views: masked faces often pass 0.5 in one view only (plain view alone: 150 of 154 close-ups).
     blazeface_mirrored: bool = True
 
 
