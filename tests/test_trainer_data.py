@@ -69,9 +69,9 @@ def test_augmentation_shapes_ranges_and_variety():
     ratio = [bright(crop, rng).astype(float).mean() / crop.mean() for _ in range(30)]
     assert 0.79 <= min(ratio) and max(ratio) <= 1.21
     occl = Augmenter(AugmentConfig(**(only | {"occlusion_p": 1.0})))
-    for _ in range(30):
+    for _ in range(200):
         changed = (occl(crop, rng) != crop).any(axis=2).mean()
-        assert changed <= 0.30 + 1e-9
+        assert 0.045 <= changed <= 0.30
     flipped = Augmenter(AugmentConfig(**(only | {"flip_p": 1.0})))(crop, rng)
     assert np.array_equal(flipped, crop[:, ::-1])
 

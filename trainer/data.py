@@ -172,7 +172,7 @@ class Augmenter:
         area = rng.uniform(*self.config.occlusion_area) * h * w
         aspect = np.exp(rng.uniform(np.log(0.5), np.log(2.0)))
         rh = int(np.clip(round(np.sqrt(area * aspect)), 1, h))
-        rw = int(np.clip(round(area / rh), 1, w))
+        rw = int(np.clip(area // rh, 1, w))  # rounded down: never more than the drawn share
         y, x = int(rng.integers(0, h - rh + 1)), int(rng.integers(0, w - rw + 1))
         out = crop.copy()
         if rng.random() < 0.5:
