@@ -12,13 +12,6 @@ ENROLL_AT = (4.0, 4.4, 4.8, 5.2, 5.6)  # seconds into fi_protagonist.mp4, after 
 RUN_UNTIL = 3.5
 
 
-@pytest.fixture(scope="module")
-def engine():
-    from faceapp.engine import Engine
-
-    return Engine(with_mask=False)
-
-
 def frames_at(path, times):
     """Frames at these media times, in one sequential pass (seeking an mp4 decodes from a keyframe
     each time)."""
