@@ -1,7 +1,6 @@
 """The live pipeline end to end on real footage: enroll from one part of a clip, recognise in another."""
 
 import numpy as np
-import pytest
 
 from faceapp.enroll import Enroller
 from faceapp.gallery import Gallery
