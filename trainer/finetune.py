@@ -103,11 +103,11 @@ class Evaluation:
 
     @property
     def selection_key(self) -> tuple[float, float]:
-        """What early stopping maximises: held-out AUC, unmasked and masked alike; then, since AUC
-        saturates at 1 on a few dozen held-out photos, the masked probes' margin over the nearest
-        other person."""
+        """What early stopping maximises: held-out AUC, unmasked and masked alike, to 0.1 points (finer
+        steps are single probe/impostor swaps on a few dozen held-out photos); then, since AUC
+        saturates at 1 there, the masked probes' margin over the nearest other person."""
         auc = 0.5 * (self.held_out.auc + self.held_out_masked.auc)
-        return round(auc, 6), self.held_out_masked.margin
+        return round(auc, 3), self.held_out_masked.margin
 
     def as_dict(self) -> dict:
         return {k: (v.as_dict() if v is not None else None) for k, v in
