@@ -13,7 +13,7 @@ import math
 from pathlib import Path
 from types import SimpleNamespace
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -338,10 +338,12 @@ class TrainerPage(QWidget):
             self.cancel_button.setEnabled(False)
 
     def shutdown(self) -> None:
-        """At exit: stop a run and wait for it, so no thread outlives the window."""
+        """At exit: stop a run and wait for it, so no thread outlives the window; its last signals
+        are handled now, while the gallery is still open."""
         if self.job is not None:
             self.job.cancel()
             self.job.wait()
+            QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
 
     def _on_preparing(self, text: str) -> None:
         self._set_status(lambda: tr(text))
@@ -353,7 +355,7 @@ class TrainerPage(QWidget):
                 self.plot.start(p.epochs, p.total_steps)
             self.progress.setRange(0, p.total_steps)
             self.progress.setValue(p.step)
-            self.plot.add_point(p.step, p.loss, p.accuracy)
+            self.plot.add_point(p.epoch, p.step, p.loss, p.accuracy)
             self.last_progress = p
             self._render_progress()
             self._set_status(lambda: tr("Training: epoch {epoch} of {epochs}").format(epoch=p.epoch, epochs=p.epochs))
@@ -371,6 +373,10 @@ class TrainerPage(QWidget):
         p = self.last_progress
         if p is None:
             return
+        if self.result is not None and self.result.after is not None:  # finished (early stopping: before the last step)
+            self.progress.setFormat(tr("Finished after {epochs} of {most} epochs").format(
+                epochs=len(self.result.history), most=p.epochs))
+            return
         self.progress.setFormat(tr("Epoch {epoch} of {epochs} · step {step} of {steps} · {eta} left").format(
             epoch=p.epoch, epochs=p.epochs, step=p.step, steps=p.total_steps, eta=duration_text(p.eta_s)))
 
@@ -382,6 +388,7 @@ class TrainerPage(QWidget):
         if self.progress.maximum() == 0:
             self.progress.setRange(0, 1)
         self.progress.setValue(self.progress.maximum())
+        self._render_progress()
         self._set_summary(lambda: tr("{people} people, {train} training and {held} held-out photos. Epochs run: "
                                      "{epochs} (best: {best}); time: {time}.").format(
             people=result.num_people, train=result.num_train, held=result.num_held_out, epochs=len(result.history),

@@ -14,8 +14,7 @@ from faceapp.ui.i18n import tr
 LOSS_COLOR = QColor("#1f6feb")
 ACCURACY_COLOR = QColor("#e8710a")
 GRID_COLOR = QColor(128, 128, 128, 60)
-# Points are drawn as dots too while there are this few of them (a short run is a handful of steps).
-DOTS_UP_TO = 40
+STEP_ALPHA = 80  # the per-step line, faint under the per-epoch one
 
 
 def nice_ceiling(value: float) -> float:
@@ -28,14 +27,18 @@ def nice_ceiling(value: float) -> float:
 
 class TrainingPlot(QWidget):
     """Loss (left axis, from 0) and training accuracy (right axis, 0-100%) against the step; the
-    x axis spans the whole run from the start, so the curves grow towards the right edge."""
+    x axis spans the whole run from the start, so the curves grow towards the right edge.
+
+    The trainer reports running means over the epoch, which restart at every epoch: a faint line
+    joins every step, a bold one each epoch's last value (the epoch's mean), which shows the trend.
+    """
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("trainingPlot")
         self.setMinimumSize(320, 180)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.points: list[tuple[int, float, float]] = []  # (step, loss, accuracy)
+        self.points: list[tuple[int, int, float, float]] = []  # (epoch, step, loss, accuracy)
         self.epochs = 0
         self.total_steps = 0
 
@@ -48,8 +51,8 @@ class TrainingPlot(QWidget):
         self.epochs, self.total_steps = epochs, total_steps
         self.update()
 
-    def add_point(self, step: int, loss: float, accuracy: float) -> None:
-        self.points.append((step, loss, accuracy))
+    def add_point(self, epoch: int, step: int, loss: float, accuracy: float) -> None:
+        self.points.append((epoch, step, loss, accuracy))
         self.update()
 
     def clear(self) -> None:
@@ -69,9 +72,9 @@ class TrainingPlot(QWidget):
         plot = QRectF(left, top, max(self.width() - left - right, 10), max(self.height() - top - bottom, 10))
         text_pen = QPen(pal.text().color())
 
-        valid = [(s, loss, acc) for s, loss, acc in self.points if math.isfinite(loss) and math.isfinite(acc)]
-        loss_top = nice_ceiling(max((loss for _, loss, _ in valid), default=1.0))
-        x_max = max(self.total_steps, max((s for s, _, _ in self.points), default=0), 1)
+        valid = [pt for pt in self.points if math.isfinite(pt[2]) and math.isfinite(pt[3])]
+        loss_top = nice_ceiling(max((pt[2] for pt in valid), default=1.0))
+        x_max = max(self.total_steps, max((pt[1] for pt in valid), default=0), 1)
 
         def x_of(step: float) -> float:
             return plot.left() + plot.width() * step / x_max
@@ -122,19 +125,26 @@ class TrainingPlot(QWidget):
             p.end()
             return
 
-        def curve(values: list[tuple[float, float]], color: QColor) -> None:
-            path = QPainterPath(QPointF(*values[0]))
-            for point in values[1:]:
-                path.lineTo(QPointF(*point))
-            p.setPen(QPen(color, 2))
+        def curve(points: list[tuple[int, int, float, float]], value, color: QColor, bold: bool) -> None:
+            xy = [QPointF(x_of(pt[1]), plot.bottom() - plot.height() * value(pt)) for pt in points]
+            path = QPainterPath(xy[0])
+            for point in xy[1:]:
+                path.lineTo(point)
+            faint = QColor(color)
+            faint.setAlpha(STEP_ALPHA)
+            p.setPen(QPen(color if bold else faint, 2.5 if bold else 1.5))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawPath(path)
-            if len(values) <= DOTS_UP_TO:
+            if bold:
                 p.setBrush(color)
-                for point in values:
-                    p.drawEllipse(QPointF(*point), 2.5, 2.5)
+                for point in xy:
+                    p.drawEllipse(point, 3, 3)
 
+        epoch_ends = list({pt[0]: pt for pt in valid}.values())  # the last point of every epoch
         p.setClipRect(plot.adjusted(-4, -4, 4, 4))
-        curve([(x_of(s), plot.bottom() - plot.height() * loss / loss_top) for s, loss, _ in valid], LOSS_COLOR)
-        curve([(x_of(s), plot.bottom() - plot.height() * min(max(acc, 0.0), 1.0)) for s, _, acc in valid], ACCURACY_COLOR)
+        for color, value in ((LOSS_COLOR, lambda pt: pt[2] / loss_top),
+                             (ACCURACY_COLOR, lambda pt: min(max(pt[3], 0.0), 1.0))):
+            if len(epoch_ends) < len(valid):
+                curve(valid, value, color, bold=False)
+            curve(epoch_ends, value, color, bold=True)
         p.end()

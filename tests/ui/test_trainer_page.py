@@ -66,15 +66,25 @@ def test_tiny_finetune_activate_and_roll_back(page, context, qtbot, trainer_face
     faces, _ = trainer_faces  # 4 people x 5 aligned photos: 16 train, 4 held out
     for k, name in enumerate(faces.names):
         context.gallery.add_person(name, samples=[Sample(c) for c in faces.crops[faces.labels == k]])
-    page.epochs.setValue(1)
     page.batch.setValue(8)
 
+    # Cancel stops a run after its current step, and nothing is registered
+    page.epochs.setValue(3)
+    page.start()
+    qtbot.waitUntil(lambda: bool(page.plot.points), timeout=LONG)
+    page.cancel_button.click()
+    qtbot.waitUntil(lambda: not page.running, timeout=LONG)
+    assert page.result.cancelled and page.status.text() == "Training was cancelled. Nothing was changed."
+    assert len(page.plot.points) < 6 and context.gallery.model_versions() == []
+
+    page.epochs.setValue(1)
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not page.running, timeout=LONG)
     result = page.result
     assert result is not None and not result.cancelled and result.version_id is not None, page.status.text()
     assert page.progress.maximum() == page.progress.value() == 2  # 16 photos in batches of 8
-    assert [step for step, _, _ in page.plot.points] == [1, 2]
+    assert page.progress.format() == "Finished after 1 of 1 epochs"
+    assert [(epoch, step) for epoch, step, _, _ in page.plot.points] == [(1, 1), (1, 2)]
     assert page.summary.text().startswith("4 people, 16 training and 4 held-out photos. Epochs run: 1 (best: 1)")
     for row in (0, 1):  # held-out unmasked and masked: before -> after
         assert all("→" in page.metrics.item(row, c).text() for c in range(3))
