@@ -252,7 +252,7 @@ class TrainerPage(QWidget):
         left.addWidget(self.versions_box, 1)
         left_widget = QWidget()
         left_widget.setLayout(left)
-        left_widget.setFixedWidth(420)
+        left_widget.setMaximumWidth(420)
         left.setContentsMargins(0, 0, 0, 0)
         right = QVBoxLayout()
         right.addWidget(self.status)

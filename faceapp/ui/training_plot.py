@@ -36,7 +36,7 @@ class TrainingPlot(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("trainingPlot")
-        self.setMinimumSize(320, 180)
+        self.setMinimumSize(240, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.points: list[tuple[int, int, float, float]] = []  # (epoch, step, loss, accuracy)
         self.epochs = 0
