@@ -94,7 +94,8 @@ def compare_cell(before, after, digits: int) -> tuple[str, str | None]:
 
 
 def too_few_text(exc) -> str | None:
-    """The translated advice for trainer.data's TooFewPeople / TooFewPhotos, else None."""
+    """The translated advice for trainer.data's TooFewPeople / TooFewPhotos, else None (told apart by
+    their fields: trainer.data imports torch, which the app must not need to show this tab)."""
     if hasattr(exc, "have"):
         return tr("Fine-tuning needs at least {need} enrolled people with {photos} or more photos each; "
                   "{have} have photos now. Enroll more people first.").format(
@@ -267,7 +268,7 @@ class TrainerPage(QWidget):
             w.setVisible(self.available)
         self.missing.setVisible(not self.available)
         if not self.available:
-            right.insertStretch(3, 1)  # the results table stays at the top without the plot above it
+            right.addStretch(1)  # the results table stays at the top without the plot above it
         self.restore_defaults()
         self.retranslate()  # also fills the model versions
 
@@ -398,9 +399,7 @@ class TrainerPage(QWidget):
         else:
             self._set_status(lambda: tr("Done. The new model is not better than the current one; it was kept, "
                                         "but is not in use."), WARN)
-        self.refresh_versions(select=result.version_id)
-        if result.version_id is None:  # not registered (no gallery to register in): show the run's figures
-            self._show_metrics(result.as_dict())
+        self.refresh_versions(select=result.version_id)  # selecting it shows its figures
 
     def _on_failed(self, exc: BaseException) -> None:
         if too_few_text(exc) is not None:
