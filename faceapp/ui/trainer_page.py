@@ -165,8 +165,9 @@ class TrainerPage(QWidget):
         self.settings_box = QGroupBox()
         form = QFormLayout(self.settings_box)
         self.form_labels = {name: QLabel() for name in ("epochs", "layers", "lr", "mask", "distill", "batch", "unseen")}
-        for name, field in (("epochs", self.epochs), ("layers", self.layers), ("lr", self.lr), ("mask", self.mask_share),
-                            ("distill", self.distill), ("batch", self.batch), ("unseen", unseen_row)):
+        fields = (("epochs", self.epochs), ("layers", self.layers), ("lr", self.lr), ("mask", self.mask_share),
+                  ("distill", self.distill), ("batch", self.batch), ("unseen", unseen_row))
+        for name, field in fields:
             form.addRow(self.form_labels[name], field)
         form.addRow(self.settings_hint)
         form.addRow("", self.defaults_button)
@@ -366,7 +367,8 @@ class TrainerPage(QWidget):
             self._set_status(lambda: tr("Epoch {epoch} of {epochs}: checking the held-out photos…").format(
                 epoch=p.epoch, epochs=p.epochs))
         elif p.phase == "evaluate":
-            self._set_status(lambda: tr("Checking the new model…") if self.trained else tr("Checking the current model…"))
+            trained = self.trained
+            self._set_status(lambda: tr("Checking the new model…") if trained else tr("Checking the current model…"))
         elif p.phase == "export":
             self._set_status(lambda: tr("Saving the new model…"))
 
@@ -489,7 +491,8 @@ class TrainerPage(QWidget):
         after = (metrics or {}).get("after") or {}
         for r, (key, _) in enumerate(METRIC_ROWS):
             for c, (field, _, digits) in enumerate(METRIC_COLUMNS):
-                text, colour = compare_cell((before.get(key) or {}).get(field), (after.get(key) or {}).get(field), digits)
+                b, a = (before.get(key) or {}).get(field), (after.get(key) or {}).get(field)
+                text, colour = compare_cell(b, a, digits)
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 if colour:
@@ -553,7 +556,10 @@ class TrainerPage(QWidget):
 
         def work(progress, cancelled):
             target = version_id if version_id is not None else base_version(gallery)
-            report = lambda done, total: progress(done, total, tr("{done} of {total} faces").format(done=done, total=total))  # noqa: E731
+
+            def report(done: int, total: int) -> None:
+                progress(done, total, tr("{done} of {total} faces").format(done=done, total=total))
+
             # activate_version asks an Event-like object; the task's flag is a function
             return activate_version(gallery, target, report, SimpleNamespace(is_set=cancelled), force=force)
 
