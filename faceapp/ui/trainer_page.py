@@ -94,7 +94,8 @@ def compare_cell(before, after, digits: int) -> tuple[str, str | None]:
 
 
 def too_few_text(exc) -> str | None:
-    """The translated advice for trainer.data's TooFewPeople / TooFewPhotos, else None."""
+    """The translated advice for trainer.data's TooFewPeople / TooFewPhotos, else None (told apart by
+    their fields: trainer.data imports torch, which the app must not need to show this tab)."""
     if hasattr(exc, "have"):
         return tr("Fine-tuning needs at least {need} enrolled people with {photos} or more photos each; "
                   "{have} have photos now. Enroll more people first.").format(
@@ -164,8 +165,9 @@ class TrainerPage(QWidget):
         self.settings_box = QGroupBox()
         form = QFormLayout(self.settings_box)
         self.form_labels = {name: QLabel() for name in ("epochs", "layers", "lr", "mask", "distill", "batch", "unseen")}
-        for name, field in (("epochs", self.epochs), ("layers", self.layers), ("lr", self.lr), ("mask", self.mask_share),
-                            ("distill", self.distill), ("batch", self.batch), ("unseen", unseen_row)):
+        fields = (("epochs", self.epochs), ("layers", self.layers), ("lr", self.lr), ("mask", self.mask_share),
+                  ("distill", self.distill), ("batch", self.batch), ("unseen", unseen_row))
+        for name, field in fields:
             form.addRow(self.form_labels[name], field)
         form.addRow(self.settings_hint)
         form.addRow("", self.defaults_button)
@@ -252,7 +254,7 @@ class TrainerPage(QWidget):
         left.addWidget(self.versions_box, 1)
         left_widget = QWidget()
         left_widget.setLayout(left)
-        left_widget.setFixedWidth(420)
+        left_widget.setMaximumWidth(420)
         left.setContentsMargins(0, 0, 0, 0)
         right = QVBoxLayout()
         right.addWidget(self.status)
@@ -267,7 +269,7 @@ class TrainerPage(QWidget):
             w.setVisible(self.available)
         self.missing.setVisible(not self.available)
         if not self.available:
-            right.insertStretch(3, 1)  # the results table stays at the top without the plot above it
+            right.addStretch(1)  # the results table stays at the top without the plot above it
         self.restore_defaults()
         self.retranslate()  # also fills the model versions
 
@@ -365,7 +367,8 @@ class TrainerPage(QWidget):
             self._set_status(lambda: tr("Epoch {epoch} of {epochs}: checking the held-out photos…").format(
                 epoch=p.epoch, epochs=p.epochs))
         elif p.phase == "evaluate":
-            self._set_status(lambda: tr("Checking the new model…") if self.trained else tr("Checking the current model…"))
+            trained = self.trained
+            self._set_status(lambda: tr("Checking the new model…") if trained else tr("Checking the current model…"))
         elif p.phase == "export":
             self._set_status(lambda: tr("Saving the new model…"))
 
@@ -398,9 +401,7 @@ class TrainerPage(QWidget):
         else:
             self._set_status(lambda: tr("Done. The new model is not better than the current one; it was kept, "
                                         "but is not in use."), WARN)
-        self.refresh_versions(select=result.version_id)
-        if result.version_id is None:  # not registered (no gallery to register in): show the run's figures
-            self._show_metrics(result.as_dict())
+        self.refresh_versions(select=result.version_id)  # selecting it shows its figures
 
     def _on_failed(self, exc: BaseException) -> None:
         if too_few_text(exc) is not None:
@@ -490,7 +491,8 @@ class TrainerPage(QWidget):
         after = (metrics or {}).get("after") or {}
         for r, (key, _) in enumerate(METRIC_ROWS):
             for c, (field, _, digits) in enumerate(METRIC_COLUMNS):
-                text, colour = compare_cell((before.get(key) or {}).get(field), (after.get(key) or {}).get(field), digits)
+                b, a = (before.get(key) or {}).get(field), (after.get(key) or {}).get(field)
+                text, colour = compare_cell(b, a, digits)
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 if colour:
@@ -554,7 +556,10 @@ class TrainerPage(QWidget):
 
         def work(progress, cancelled):
             target = version_id if version_id is not None else base_version(gallery)
-            report = lambda done, total: progress(done, total, tr("{done} of {total} faces").format(done=done, total=total))  # noqa: E731
+
+            def report(done: int, total: int) -> None:
+                progress(done, total, tr("{done} of {total} faces").format(done=done, total=total))
+
             # activate_version asks an Event-like object; the task's flag is a function
             return activate_version(gallery, target, report, SimpleNamespace(is_set=cancelled), force=force)
 

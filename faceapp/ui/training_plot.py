@@ -36,7 +36,7 @@ class TrainingPlot(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("trainingPlot")
-        self.setMinimumSize(320, 180)
+        self.setMinimumSize(240, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.points: list[tuple[int, int, float, float]] = []  # (epoch, step, loss, accuracy)
         self.epochs = 0
@@ -103,7 +103,8 @@ class TrainingPlot(QWidget):
                 x = x_of(epoch * per_epoch)
                 p.drawLine(QPointF(x, plot.bottom()), QPointF(x, plot.bottom() + 4))
                 if epoch % label_every == 0:
-                    p.drawText(QRectF(x - 30, plot.bottom() + 4, 60, fm.height()), Qt.AlignmentFlag.AlignHCenter, str(epoch))
+                    p.drawText(QRectF(x - 30, plot.bottom() + 4, 60, fm.height()), Qt.AlignmentFlag.AlignHCenter,
+                               str(epoch))
         p.drawText(QRectF(plot.left(), plot.bottom() + 4 + fm.height(), plot.width(), fm.height()),
                    Qt.AlignmentFlag.AlignHCenter, tr("Epoch"))
 

@@ -2,11 +2,14 @@
 the Start button to activation and roll-back, and the language switch."""
 
 import sys
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
+from faceapp.embedder import Embedder
 from faceapp.gallery import Sample
 from faceapp.model_versions import BASE_MODEL_FILE
 from faceapp.ui import trainer_page
@@ -91,7 +94,9 @@ def test_tiny_finetune_activate_and_roll_back(page, context, qtbot, trainer_face
     assert page.metrics.item(2, 0).text() == "–"  # no people-not-enrolled set given
     assert page.verdict.text().startswith("Recommended" if result.recommended else "Not recommended")
 
-    # the new version is listed and selected; activating it re-embeds the gallery
+    # the new version is listed and selected; activating it re-embeds the gallery, and the engine
+    # (a stand-in: only its embedder matters) switches to it
+    context._engine = SimpleNamespace(embedder=Embedder())
     assert page.selected_version_id() == result.version_id
     status = page.versions.item(page.versions.currentRow(), 2).text()
     assert status == ("Recommended" if result.recommended else "Not recommended")
@@ -102,6 +107,7 @@ def test_tiny_finetune_activate_and_roll_back(page, context, qtbot, trainer_face
         page.activate_button.click()
     assert bool(asked) != result.recommended  # a model that is not better asks first
     assert context.gallery.active_model().id == result.version_id
+    assert Path(context._engine.embedder.path) == result.onnx_path
     assert len(context.gallery.embedding_matrix(result.version_id)[0]) == 20
     assert page.versions.item(page.versions.currentRow(), 2).text() == "● In use"
     assert page.rollback_button.isEnabled() and not page.activate_button.isEnabled()
@@ -112,6 +118,7 @@ def test_tiny_finetune_activate_and_roll_back(page, context, qtbot, trainer_face
         page.rollback_button.click()
     assert "shipped model" in asked[0]
     assert context.gallery.active_model().file == BASE_MODEL_FILE
+    assert Path(context._engine.embedder.path).name == BASE_MODEL_FILE
     in_use = [page.versions.item(r, 0).text() for r in range(page.versions.rowCount())
               if page.versions.item(r, 2).text() == "● In use"]
     assert in_use == ["Shipped model"] and not page.rollback_button.isEnabled()
