@@ -31,6 +31,7 @@ class AppContext(QObject):
     language_changed = Signal()
     lock_changed = Signal(bool)  # True: the admin parts are unlocked
     action_failed = Signal(str)  # a door output action failed (from the action thread)
+    model_changed = Signal()  # another embedder version was activated (Trainer tab)
 
     def __init__(self, data_dir: Path, parent: QObject | None = None, *, engine=None):
         """engine: an Engine already loaded (tests share one); by default it loads on first use."""
