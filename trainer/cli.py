@@ -18,7 +18,7 @@ INSTALL_HINT = (
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--epochs", type=int, default=None, help="training epochs (default 20; stops early when held-out photos stop improving)")
+    p.add_argument("--epochs", type=int, default=None, help="training epochs (default 10; stops early when held-out photos stop improving)")
     p.add_argument("--layers", choices=["head", "last_blocks", "all"], default=None,
                    help="which layers train (default last_blocks)")
     p.add_argument("--unseen-dir", help="a folder of photos with deepface-style pair CSVs of people NOT enrolled, "
