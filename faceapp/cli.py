@@ -19,7 +19,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--self-test", action="store_true", help="load every model, run the pipeline and check the database, then exit")
     parser.add_argument("--version", action="version", version=f"faceapp {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("gui", help="start the desktop app (the default)")
+    gui = sub.add_parser("gui", help="start the desktop app (the default)")
+    gui.add_argument("--source", help="camera index, video file or stream URL for the live view (default: the one in Settings)")
+    gui.add_argument("--fullscreen", action="store_true", help="start in full-screen kiosk mode")
     add_commands(sub)
     return parser
 

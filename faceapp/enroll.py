@@ -22,7 +22,7 @@ from faceapp.gallery import Gallery, GalleryError, Person, Sample
 from faceapp.imageio import ImageError, load_image
 from faceapp.recognizer import Recognizer, embedder_version
 from faceapp.search import Templates
-from faceapp.types import Face
+from faceapp.types import Detection, Face
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 
@@ -81,7 +81,9 @@ class EnrollReport:
 
 
 @dataclass(slots=True)
-class _Candidate:
+class Checked:
+    """A photo or frame that passed the gates (what `Enroller.check` returns for a live preview)."""
+
     source: str
     face: Face
     quality: quality.FaceQuality
@@ -110,7 +112,7 @@ class Enroller:
 
     # --- one photo ---------------------------------------------------------------------------------
 
-    def check(self, image: np.ndarray, source: str, *, allow_largest: bool = False) -> _Candidate | Rejected:
+    def check(self, image: np.ndarray, source: str, *, allow_largest: bool = False) -> Checked | Rejected:
         """The quality gates for one image; the accepted face comes back with its embedding."""
         detections = self.engine.detect(image)
         if not detections:
@@ -123,12 +125,19 @@ class Enroller:
         problems = quality.problems(q, self.config)
         if problems:
             return Rejected(source, "; ".join(problems))
-        return _Candidate(source, face, q)
+        return Checked(source, face, q)
 
-    def _variants(self, image: np.ndarray, cand: _Candidate, seed: int) -> None:
+    def _variants(self, image: np.ndarray, cand: Checked, seed: int) -> None:
         """Masked variants of an unmasked face (masks.ENROLLMENT_STYLES, re-detected under the mask
         the way a camera sees a masked face) with their embeddings."""
-        cand.variants = self.engine.masked_variants(image, cand.face.detection, seed)
+        det = cand.face.detection
+        # only the face and its surroundings: the re-detections then search a small image, not the
+        # whole (maybe 12-megapixel) photo
+        x0, y0 = np.maximum(det.box[:2] - det.size, 0).astype(int)
+        x1, y1 = np.minimum(det.box[2:] + det.size, image.shape[1::-1]).astype(int)
+        shift = np.array([x0, y0], np.float32)
+        local = Detection(box=det.box - np.tile(shift, 2), score=det.score, landmarks=det.landmarks - shift)
+        cand.variants = self.engine.masked_variants(image[y0:y1, x0:x1], local, seed)
         cand.variant_embeddings = self.engine.embedder.embed(np.stack([crop for _, crop in cand.variants]))
 
     # --- a person ------------------------------------------------------------------------------------
@@ -153,7 +162,7 @@ class Enroller:
             items += [item] if isinstance(item, tuple) else image_files([item])
         report = EnrollReport(person=None)
         total = len(items) + 1  # + the final save
-        cands: list[_Candidate] = []
+        cands: list[Checked] = []
         for i, item in enumerate(items):
             if cancel is not None and cancel():
                 report.cancelled = True
@@ -193,7 +202,7 @@ class Enroller:
             progress(total, total, "done")
         return report
 
-    def _consistent(self, cands: list[_Candidate], report: EnrollReport) -> list[_Candidate]:
+    def _consistent(self, cands: list[Checked], report: EnrollReport) -> list[Checked]:
         """Drop photos that match fewer than half of the batch's other photos (someone else's photo
         in the folder). With two photos there is no telling which one is the odd one."""
         if len(cands) < 3:
@@ -211,7 +220,7 @@ class Enroller:
                 keep.append(c)
         return keep
 
-    def _duplicates(self, cands: list[_Candidate], person_id: int | None, report: EnrollReport) -> None:
+    def _duplicates(self, cands: list[Checked], person_id: int | None, report: EnrollReport) -> None:
         for c in cands:
             result = self.recognizer.search.search(c.face.embedding, k=2, templates=Templates.UNMASKED)
             for cand in result.candidates:
@@ -220,7 +229,7 @@ class Enroller:
                     if other is not None:
                         report.duplicates.append(Duplicate(c.source, other.id, other.name, cand.score))
 
-    def _save(self, name, person_id, employee_no, department, cands: list[_Candidate], report: EnrollReport) -> Person:
+    def _save(self, name, person_id, employee_no, department, cands: list[Checked], report: EnrollReport) -> Person:
         samples, vectors = [], []
         for c in cands:
             plain = Sample(crop=c.face.aligned, mask_kind="real" if c.face.masked else "none", source=c.source,

@@ -5,6 +5,10 @@
 Needs the models (resources/models), ../shared/data (demo faces and the video), and for the Chinese
 screenshots a CJK font (Debian fonts-noto-cjk). Each image is kept under 200 KB: PNG when it fits,
 else JPEG.
+
+The pictures of people come from ../shared/data, whose terms allow tests and evaluation but not
+copies in the project: the committed screenshots show them pixelated (every picture the app draws,
+video and face crops alike, goes through a coarse mosaic); --no-pixelate keeps them for a local look.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 MAX_BYTES = 200_000
+# Mosaic cells: ~7 across a face in the video frames and in the 112 px face crops.
+FRAME_CELL = 32
+CROP_CELL = 16
 SHARED = ROOT.parent / "shared" / "data"
 VIDEO = SHARED / "videos" / "fi_protagonist.mp4"
 # Demo people: photos of one person each from faces-sample (deepface's labelled pairs), with made-up
@@ -32,6 +39,27 @@ PEOPLE = [
     ("Sara Lind", "E1004", "Finance", ["img20.jpg", "img21.jpg"]),
 ]
 SPEAKER = ("Maya Brooks", "E1005", "Support")
+# The Trainer tab trains for real: on LFW people with enough photos (the demo people above have too
+# few), checked on faces-sample's labelled pairs as the people not enrolled.
+TRAIN_PEOPLE, TRAIN_PHOTOS, TRAIN_EPOCHS, TRAIN_BATCH = 8, 8, 8, 16  # photos offered per person
+
+
+def pixelate_pictures() -> None:
+    """Route every numpy picture the UI converts through a mosaic (see the module's docstring)."""
+    import cv2
+
+    from faceapp.ui import live_worker, qimage
+
+    convert = qimage.bgr_to_qimage
+
+    def mosaic(frame):
+        h, w = frame.shape[:2]
+        cell = CROP_CELL if max(h, w) <= 160 else FRAME_CELL
+        small = cv2.resize(frame, (max(1, w // cell), max(1, h // cell)), interpolation=cv2.INTER_AREA)
+        return convert(cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST))
+
+    qimage.bgr_to_qimage = mosaic  # bgr_to_pixmap (thumbnails) calls it through the module
+    live_worker.bgr_to_qimage = mosaic  # the camera frames
 
 
 def wait_until(app, condition, timeout_s: float, what: str) -> None:
@@ -94,18 +122,53 @@ def seed(context) -> None:
             context.attendance.record(person.id, leave, score=0.74, masked=day % 4 == 0)
 
 
+def trainer_shot(app, out: Path) -> Path:
+    """The Trainer tab after a short real fine-tune, in a data folder of its own (needs torch)."""
+    from faceapp.ui.context import AppContext
+    from faceapp.ui.main_window import TRAINER, MainWindow
+
+    context = AppContext(Path(tempfile.mkdtemp(prefix="faceapp-train-")))
+    enroller = context.enroller()
+    folders = sorted(d for d in (SHARED / "lfw" / "images").iterdir() if len(list(d.glob("*.jpg"))) >= TRAIN_PHOTOS)
+    for folder in folders[:TRAIN_PEOPLE]:
+        enroller.enroll(folder.name.replace("_", " "), sorted(folder.glob("*.jpg"))[:TRAIN_PHOTOS])
+    window = MainWindow(context)
+    window.resize(1280, 800)
+    window.show()
+    window.tabs.setCurrentIndex(TRAINER)
+    page = window.trainer
+    page.epochs.setValue(TRAIN_EPOCHS)
+    page.batch.setValue(TRAIN_BATCH)
+    page.unseen.setText(str(SHARED / "faces-sample"))
+    page.start()
+    wait_until(app, lambda: not page.running, 900, "the fine-tune")
+    settle(app)
+    shot = save(window, out, "trainer")
+    window.close()
+    context.close()
+    return shot
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--no-pixelate", action="store_true", help="show the people (for a local look only)")
+    parser.add_argument("--only-trainer", action="store_true", help="only the Trainer tab (a real fine-tune: minutes)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
 
     from faceapp.ui.app import application
 
     app = application()
+    if args.only_trainer:
+        shot = trainer_shot(app, args.out)
+        print(f"{shot}  {shot.stat().st_size // 1000} KB")
+        return 0
+    if not args.no_pixelate:
+        pixelate_pictures()
     from faceapp.ui import live_worker as lw
     from faceapp.ui.context import AppContext
-    from faceapp.ui.main_window import ATTENDANCE, LIVE, PEOPLE as PEOPLE_TAB, SETTINGS, TRAINER, MainWindow
+    from faceapp.ui.main_window import ATTENDANCE, LIVE, PEOPLE as PEOPLE_TAB, SETTINGS, MainWindow
 
     data = Path(tempfile.mkdtemp(prefix="faceapp-shots-"))
     context = AppContext(data)
@@ -141,10 +204,6 @@ def main(argv: list[str] | None = None) -> int:
     shots.append(save(window, args.out, "attendance_records"))
     window.attendance.views.setCurrentIndex(0)
 
-    window.tabs.setCurrentIndex(TRAINER)
-    settle(app)
-    shots.append(save(window, args.out, "trainer"))
-
     window.tabs.setCurrentIndex(SETTINGS)
     settle(app)
     shots.append(save(window, args.out, "settings"))
@@ -152,12 +211,12 @@ def main(argv: list[str] | None = None) -> int:
     # the enroll dialog: photos with a rejected one, then the guided camera capture
     window.tabs.setCurrentIndex(PEOPLE_TAB)
     dialog = window.people.enroll()
-    dialog.form.name.setText("Tom Berger")
+    dialog.form.name.setText("Anna Berger")
     dialog.form.employee_no.setText("E1006")
     dialog.form.department.setText("Logistics")
     dialog.sources.setCurrentIndex(1)
     dialog.add_files([str(SHARED / "faces-sample" / f) for f in ("img22.jpg", "img23.jpg", "couple.jpg")]
-                     + [str(SHARED / "faces-peer" / "obama_partial_face.jpg")])
+                     + [str(SHARED / "faces-peer" / "obama-240p.jpg")])  # two good, two refused
     settle(app)
     shots.append(save(dialog, args.out, "enroll_photos"))
     dialog.reject()
@@ -186,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     context.set_language("zh_CN")
     window.tabs.setCurrentIndex(LIVE)
     live.start(str(VIDEO))
-    wait_until(app, lambda: live.banner.granted is not None, 120, "a door decision")
+    wait_until(app, lambda: live.state == lw.RUNNING and live.banner.granted is not None, 120, "a door decision")
     settle(app, 0.5)
     shots.append(save(window, args.out, "live_zh"))
     window.tabs.setCurrentIndex(SETTINGS)
@@ -195,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
 
     window.close()
     context.close()
+    shots.append(trainer_shot(app, args.out))
     for path in shots:
         print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}  {path.stat().st_size // 1000} KB")
     return 0

@@ -8,13 +8,6 @@ import pytest
 from faceapp import commands
 
 
-@pytest.fixture(scope="module")
-def engine():
-    from faceapp.engine import Engine
-
-    return Engine(with_mask=False)
-
-
 @pytest.fixture
 def cli(engine, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("FACEAPP_DATA_DIR", str(tmp_path / "data"))

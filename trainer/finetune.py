@@ -36,7 +36,7 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
-from faceapp.config import TRAINER
+from faceapp.config import FINETUNE, TRAINER
 from trainer.arcface import ArcFaceHead, arcface_loss
 from trainer.data import (
     AugmentConfig,
@@ -58,17 +58,17 @@ Layers = Literal["head", "last_blocks", "all"]
 
 @dataclass(slots=True)
 class FinetuneConfig:
-    epochs: int = 10  # 20 gave the same held-out figures and slightly worse unseen masked ones (docs/finetune.md)
-    batch_size: int = 32  # global batch (split over DDP processes), per optimizer micro-step
-    lr: float = 3e-4  # backbone; AdamW
+    epochs: int = FINETUNE.epochs
+    batch_size: int = FINETUNE.batch_size  # global batch (split over DDP processes), per optimizer micro-step
+    lr: float = FINETUNE.lr  # backbone; AdamW
     head_lr_mult: float = 10.0  # the ArcFace head starts from class means and may move faster
     weight_decay: float = 1e-2  # AdamW, not applied to biases and PReLU slopes
     warmup_epochs: float = 1.0  # linear warm-up, then cosine decay to min_lr_ratio * lr
     min_lr_ratio: float = 0.05
     grad_accum: int = 1  # micro-batches per optimizer step
-    layers: Layers = "last_blocks"
+    layers: Layers = FINETUNE.layers
     last_blocks: int = 3  # bottlenecks that train with layers="last_blocks"
-    distill_weight: float = 1.0  # weight of (1 - cos(student, base)) against the ArcFace loss
+    distill_weight: float = FINETUNE.distill_weight  # weight of (1 - cos(student, base)) against the ArcFace loss
     s: float = 32.0  # ArcFace scale
     m: float = 0.4  # ArcFace angular margin (radians)
     easy_margin: bool = False

@@ -31,6 +31,7 @@ class AppContext(QObject):
     language_changed = Signal()
     lock_changed = Signal(bool)  # True: the admin parts are unlocked
     action_failed = Signal(str)  # a door output action failed (from the action thread)
+    model_changed = Signal()  # another embedder version was activated (Trainer tab)
 
     def __init__(self, data_dir: Path, parent: QObject | None = None, *, engine=None):
         """engine: an Engine already loaded (tests share one); by default it loads on first use."""
@@ -115,10 +116,12 @@ class AppContext(QObject):
         return self.gallery.setting(CAMERA_KEY, 0)
 
     # --- gallery views ------------------------------------------------------------------------
-    def thumbnail(self, person_id: int):
-        """The person's first face crop (BGR), or None if they have no photo yet."""
+    def photos(self, person_id: int) -> tuple:
+        """(the first photo's face crop or None, number of photos, number of masked variants made
+        from them): enrollment stores synthetic masked templates beside each photo."""
         samples = self.gallery.samples_for(person_id)
-        return samples[0].crop if samples else None
+        photos = [s for s in samples if not s.mask_kind.startswith("synthetic")]
+        return (photos[0].crop if photos else None), len(photos), len(samples) - len(photos)
 
     def attendance_records(self, day_from: str, day_to: str, person_id: int | None = None) -> list:
         records = self.attendance.records(day_from, day_to)

@@ -185,6 +185,8 @@ class LivePage(QWidget):
             spec = int(spec)  # "--source 0" is a camera
         self.current_spec = spec
         self._select_in_box(spec)
+        self.video.clear()  # no stale picture under "Opening…"
+        self.banner.idle()
         self.worker.set_source(spec)
 
     def stop(self) -> None:

@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 # Seconds between reconnection attempts to a lost camera or stream: quick at first (a loose cable,
 # a stream hiccup), then every 5 s so a missing camera costs almost nothing.
 RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0)
+# A video file that falls further behind its own clock than this (slow processing) is not played
+# faster to catch up: it continues at its normal speed from where it is.
+CATCH_UP_S = 0.25
 # Smoothing of the FPS readout (weight of the newest frame).
 FPS_ALPHA = 0.1
 
@@ -196,6 +199,8 @@ class LiveWorker(QThread):
         ahead = (media_time - clock[1]) - (now - clock[0])
         if ahead > 0:
             self._stop.wait(min(ahead, 1.0))
+        elif ahead < -CATCH_UP_S:
+            return now, media_time  # fell behind (slow frames): go on from here, no fast-forward
         return clock
 
     def _process(self, frame, timestamp):

@@ -72,8 +72,11 @@ class MainWindow(QMainWindow):
         self.attendance.export_csv()
 
     def toggle_kiosk(self) -> None:
-        """Full screen on the live view with the tabs hidden; the admin parts lock on the way in."""
+        """Full screen on the live view with the tabs hidden; the admin parts lock on the way in,
+        and the way out needs the PIN (a visitor must not leave the kiosk)."""
         kiosk = not self.isFullScreen()
+        if not kiosk and not require_unlock(self.context, self):
+            return
         self.tabs.tabBar().setVisible(not kiosk)
         self.statusBar().setVisible(not kiosk)
         if kiosk:
@@ -128,4 +131,5 @@ class MainWindow(QMainWindow):
         self.context.ui_settings.setValue("window/tab", self.tabs.currentIndex())
         self.context.ui_settings.sync()
         self.live.shutdown()
+        self.trainer.shutdown()
         super().closeEvent(event)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
@@ -141,11 +143,14 @@ class PeoplePage(QWidget):
         self.table.setRowCount(len(self.people))
         for row, person in enumerate(self.people):
             photo = QTableWidgetItem()
-            thumb = self.context.thumbnail(person.id)
+            thumb, count, variants = self.context.photos(person.id)
             if thumb is not None:
                 photo.setIcon(QIcon(bgr_to_pixmap(thumb, THUMB)))
+            photos = QTableWidgetItem(str(count))
+            photos.setToolTip(tr("{n} photos, and {m} masked versions made from them for recognising masked faces")
+                              .format(n=count, m=variants))
             cells = [photo, QTableWidgetItem(person.name), QTableWidgetItem(person.employee_no or ""),
-                     QTableWidgetItem(person.department), QTableWidgetItem(str(person.sample_count)),
+                     QTableWidgetItem(person.department), photos,
                      QTableWidgetItem(tr("active") if person.active else tr("deactivated"))]
             for col, item in enumerate(cells):
                 item.setData(Qt.ItemDataRole.UserRole, person.id)
@@ -189,7 +194,8 @@ class PeoplePage(QWidget):
         self.detail_title.setText(person.name)
         for sample in self.context.gallery.samples_for(person.id):
             item = QListWidgetItem(QIcon(bgr_to_pixmap(sample.crop, 96)), "")
-            item.setToolTip(sample.source)
+            masked = tr("masked version made by the app") if sample.mask_kind.startswith("synthetic") else ""
+            item.setToolTip("\n".join(t for t in (Path(sample.source).name, masked) if t))
             self.samples.addItem(item)
 
     # --- actions ------------------------------------------------------------------------------

@@ -89,7 +89,8 @@ class VideoView(QWidget):
                 scale = target.width() / self.image.width()
                 for track in self.result.tracks:
                     self._paint_track(p, track, target.topLeft(), scale)
-                if any(t.liveness_pending for t in self.result.tracks):
+                # only faces a blink can help: not those already found unknown (a poster, a stranger)
+                if any(t.liveness_pending and (t.match is None or t.match.known) for t in self.result.tracks):
                     self._paint_prompt(p, target, tr("Please blink"))
             self.paint_guides(p, target)
         if self.message:

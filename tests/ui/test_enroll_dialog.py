@@ -33,6 +33,7 @@ def test_enroll_from_photos_with_reasons_and_preview(model_window, model_context
     assert len(plain) == 3
     table = window.people.table
     assert table.rowCount() == 1 and table.item(0, 1).text() == "Angelina Jolie"
+    assert table.item(0, 4).text() == "3"  # photos; the masked templates made from them are not counted
     assert not table.item(0, 0).icon().isNull()  # the thumbnail
     assert window.people.selected().name == "Angelina Jolie"
     assert window.people.samples.count() == len(model_context.gallery.samples_for(people[0].id))

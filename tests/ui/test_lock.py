@@ -46,11 +46,17 @@ def test_export_asks_for_the_pin_when_locked(window, context, monkeypatch):
     assert asked and not chooser  # refused before the file dialog
 
 
-def test_kiosk_mode_locks_and_hides_tabs(window, context):
+def test_kiosk_mode_locks_hides_tabs_and_needs_the_pin_to_leave(window, context, monkeypatch):
+    from faceapp.ui import main_window
+
     context.set_pin("1234")
     assert context.unlocked
     window.toggle_kiosk()
-    assert not context.unlocked
+    assert not context.unlocked and window.isFullScreen()
     assert window.tabs.tabBar().isHidden()
+    monkeypatch.setattr(main_window, "require_unlock", lambda ctx, parent: False)  # wrong PIN / Cancel
     window.toggle_kiosk()
-    assert not window.tabs.tabBar().isHidden()
+    assert window.isFullScreen() and window.tabs.tabBar().isHidden()
+    monkeypatch.setattr(main_window, "require_unlock", lambda ctx, parent: ctx.unlock("1234"))
+    window.toggle_kiosk()
+    assert not window.isFullScreen() and not window.tabs.tabBar().isHidden()
