@@ -352,7 +352,7 @@ def recommend(before: Evaluation, after: Evaluation, max_drop: float = TRAINER.m
         return True, (f"masked TAR@FAR1% {bm.tar_at_far1:.3f} -> {am.tar_at_far1:.3f}, masked AUC {bm.auc:.4f} -> "
                       f"{am.auc:.4f}, masked margin {bm.margin:.3f} -> {am.margin:.3f}")
     return False, (f"not better on masked held-out photos (TAR@FAR1% {bm.tar_at_far1:.3f} -> {am.tar_at_far1:.3f}, "
-                   f"AUC {bm.auc:.4f} -> {am.auc:.4f})")
+                   f"AUC {bm.auc:.4f} -> {am.auc:.4f}, margin {bm.margin:.3f} -> {am.margin:.3f})")
 
 
 # ---------------------------------------------------------------------------------------------------

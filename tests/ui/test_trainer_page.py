@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
+from faceapp.config import FINETUNE
 from faceapp.embedder import Embedder
 from faceapp.gallery import Sample
 from faceapp.model_versions import BASE_MODEL_FILE
@@ -34,7 +35,7 @@ def test_empty_gallery_says_too_few_people_in_both_languages(window, context, qt
     window.tabs.setCurrentIndex(TRAINER)
     page = window.trainer
     assert page.start_button.isVisible() and not page.cancel_button.isEnabled()
-    assert page.epochs.value() == 20 and page.layers.currentData() == "last_blocks" and page.mask_share.value() == 40
+    assert page.epochs.value() == FINETUNE.epochs and page.layers.currentData() == "last_blocks" and page.mask_share.value() == 40
     assert page.versions.rowCount() == 1 and page.versions.item(0, 2).text() == "● In use"
     assert not page.rollback_button.isEnabled() and not page.activate_button.isEnabled()
 
