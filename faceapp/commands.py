@@ -273,7 +273,7 @@ def cmd_detect(args) -> int:
             failed += 1
             continue
         faces = [
-            {"box": [round(float(v), 1) for v in d.box], "score": round(d.score, 4),
+            {"box": [round(float(v), 1) for v in d.box], "score": round(d.score, 4), "detector": d.source,
              "landmarks": [[round(float(x), 1), round(float(y), 1)] for x, y in d.landmarks]}
             for d in engine.detect(image)
         ]
@@ -286,7 +286,7 @@ def cmd_detect(args) -> int:
                 continue
             print(f"{r['image']}: {len(r['faces'])} face(s)")
             for i, f in enumerate(r["faces"]):
-                print(f"  #{i}  box={f['box']}  score={f['score']:.3f}")
+                print(f"  #{i}  box={f['box']}  score={f['score']:.3f}  ({f['detector']})")
 
     _show(results, args.json, table)
     return 1 if failed else 0
@@ -418,6 +418,38 @@ def cmd_eval_masks(args) -> int:
     return 0
 
 
+def cmd_eval_detection(args) -> int:
+    from faceapp.eval_detection import CLOSE_UP_SHARE, eval_detection
+
+    result = eval_detection(args.masked, args.unmasked, limit=args.limit, faces_csv=args.faces, sheet=args.sheet)
+
+    def table(r):
+        t = r["settings"]
+        app = (f"app: {'/'.join(f'{v:g}' for v in t['thresholds'])}, second pass {t['second_pass']} "
+               f"(BlazeFace >= {t['blazeface_threshold']:g})")
+        rows = (("baseline: MTCNN 0.6/0.7/0.7", r["baseline"]), (app, r["app"]))
+        print(f"Masked photos: main face found (close-up: face side >= {CLOSE_UP_SHARE:.0%} of the photo's short side)")
+        for name, m in ((n, x["masked"]) for n, x in rows):
+            c, a = m["close_up"], m["all"]
+            print(f"  {name:58s} close-ups {c['found']}/{c['photos']} ({c['rate']:.1%})  all {a['main_face_found']}/"
+                  f"{a['annotated']} ({a['rate']:.1%})  photos with a detection {a['with_detection']}/{a['photos']}"
+                  f"  {m['ms_per_photo']} ms/photo")
+        print(f"  close-ups missed by the app: {', '.join(r['app']['masked']['close_up']['missed']) or 'none'}")
+        print("Unmasked photos: detections other than the main face")
+        for name, u in ((n, x["unmasked"]) for n, x in rows):
+            print(f"  {name:58s} {u['extra_detections']} extra on {u['photos_with_extra']} of {u['photos']} photos, "
+                  f"{u['no_face']} without a face  {u['ms_per_photo']} ms/photo")
+        added = r["app"]["unmasked"]["extra_not_in_baseline"]
+        print(f"  extras the baseline does not have ({len(added)}; judge by eye, background faces are real):")
+        for e in added:
+            print(f"    {e['photo']}  box {e['box']}  score {e['score']}  {e['source']}")
+        if "sheet" in r:
+            print(f"  contact sheet: {r['sheet']}")
+
+    _show(result, args.json, table)
+    return 0
+
+
 # --- argparse wiring --------------------------------------------------------------------------------
 
 
@@ -515,3 +547,12 @@ def add_commands(sub) -> None:
     p.add_argument("--limit", type=int, default=1000, help="at most this many unmasked photos")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval_masks)
+
+    p = ev.add_parser("detection", help="masked-face recall and false detections, app settings vs plain MTCNN")
+    p.add_argument("masked", metavar="MASKED_DIR", help="../shared/data/masked-real")
+    p.add_argument("unmasked", nargs="*", metavar="UNMASKED_DIR", help="folders of unmasked photos (faces-sample, lfw/images)")
+    p.add_argument("--limit", type=int, default=1000, help="at most this many photos per unmasked folder, evenly spread")
+    p.add_argument("--faces", help="annotated main faces of MASKED_DIR (default: tests/fixtures/masked_real_faces.csv)")
+    p.add_argument("--sheet", metavar="PNG", help="draw the extras the baseline does not have on a contact sheet")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval_detection)

@@ -33,11 +33,11 @@ class Engine:
     def __init__(self, detector_config: DetectorConfig = DETECTOR, *, with_mask: bool = True,
                  embedder_file: str | os.PathLike | None = None):
         """embedder_file: the embedder's ONNX weights (a fine-tuned model version); default the shipped ones."""
-        from faceapp.detector import Detector
         from faceapp.embedder import Embedder
         from faceapp.eyes import EyeModel
+        from faceapp.finder import FaceFinder
 
-        self.detector = Detector(detector_config)
+        self.detector = FaceFinder(detector_config)
         self.embedder = Embedder(embedder_file)
         self.eyes = EyeModel()
         self.mask_classifier = None

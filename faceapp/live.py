@@ -12,6 +12,7 @@ only around their last box. A settled, live face costs one small detection per f
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +32,7 @@ from faceapp.types import Decision, Detection, Face, FrameResult, TrackView
 def _moved(d: Detection, scale: float, dx: float, dy: float) -> Detection:
     """A detection from a resized or cropped copy, in the frame's coordinates."""
     shift = np.array([dx, dy], np.float32)
-    return Detection(box=d.box * scale + np.tile(shift, 2), score=d.score, landmarks=d.landmarks * scale + shift)
+    return replace(d, box=d.box * scale + np.tile(shift, 2), landmarks=d.landmarks * scale + shift)
 
 
 class LivePipeline:
@@ -124,7 +125,10 @@ class LivePipeline:
             if x1 - x0 < 24 or y1 - y0 < 24:
                 continue
             min_face = max(self.config.roi_min_face * tr.detection.size, 20.0)
-            for d in self.engine.detector.detect(frame[y0:y1, x0:x1], min_face_size=min_face):
+            # The second detector only where MTCNN lost the face: a masked face it found in the whole
+            # frame stays tracked between whole-frame detections (~2 ms, only for such faces).
+            crop = frame[y0:y1, x0:x1]
+            for d in self.engine.detector.detect(crop, min_face_size=min_face, second_pass="if_none"):
                 d = _moved(d, 1.0, x0, y0)
                 if all(iou(d.box, other.box) < 0.5 for other in found):  # windows of close faces overlap
                     found.append(d)

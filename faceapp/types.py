@@ -14,6 +14,7 @@ class Detection:
     box: np.ndarray  # (4,) float32: x1, y1, x2, y2
     score: float
     landmarks: np.ndarray  # (5, 2) float32: left eye, right eye, nose, left mouth, right mouth
+    source: str = "mtcnn"  # which detector found it: "mtcnn", or "blazeface" (landmarks still from MTCNN's ONet)
 
     @property
     def width(self) -> float:

@@ -70,3 +70,25 @@ def test_eval_blink_still_photo(cli, shared):
     code, out = cli("eval", "blink", shared / "blink" / "granger.jpg", "--still", "--still-frames", "20", "--json")
     result = json.loads(out)
     assert code == 0 and result["blinks"] == 0 and result["frames_with_face"] == 20
+
+
+def test_eval_detection(cli, shared, tmp_path):
+    """Wiring of `eval detection` on a small annotated subset: two hard masked close-ups, one photo
+    of tiny faces, and a handful of unmasked photos."""
+    from faceapp.eval_detection import FACES_CSV
+
+    rows = FACES_CSV.read_text().splitlines()
+    keep = ("0001/0021.jpg", "0009/0006.jpg", "0002/0042.jpg")
+    faces = tmp_path / "faces.csv"
+    faces.write_text("\n".join([rows[0]] + [r for r in rows[1:] if r.split(",")[0].endswith(keep)]) + "\n")
+    sheet = tmp_path / "sheet.png"
+    code, out = cli("eval", "detection", shared / "masked-real", shared / "faces-peer", "--limit", "4",
+                    "--faces", faces, "--sheet", sheet, "--json")
+    r = json.loads(out)
+    assert code == 0 and sheet.is_file()
+    assert r["baseline"]["masked"]["close_up"]["found"] == 0 and r["app"]["masked"]["close_up"]["found"] == 2
+    assert r["app"]["masked"]["all"] == {"photos": 3, "annotated": 2, "main_face_found": 2, "rate": 1.0,
+                                         "with_detection": 2}
+    assert r["app"]["unmasked"]["photos"] == 4
+    code, out = cli("eval", "detection", shared / "masked-real", "--faces", faces)
+    assert code == 0 and "close-ups 2/2 (100.0%)" in out

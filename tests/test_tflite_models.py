@@ -9,7 +9,7 @@ import pytest
 from faceapp.resources import model_path
 
 FIXTURES = Path(__file__).parent / "fixtures" / "tflite_reference.npz"
-MODELS = ["mobilefacenet", "face_landmark", "iris_landmark"]
+MODELS = ["mobilefacenet", "face_landmark", "iris_landmark", "blazeface"]
 
 
 def _case(stem: str) -> tuple[np.ndarray, list[np.ndarray]]:

@@ -1,4 +1,4 @@
-"""Build the tflite-sourced models: MobileFaceNet, MediaPipe face mesh and iris landmarks.
+"""Build the tflite-sourced models: MobileFaceNet, MediaPipe face mesh, iris landmarks and BlazeFace.
 
     python -m trainer.build_tflite [--download-dir DIR] [--out resources/models] [--fixtures tests/fixtures]
 
@@ -13,7 +13,6 @@ files without LiteRT.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import subprocess
 import sys
 import tarfile
@@ -30,6 +29,7 @@ from faceapp.eyes import eye_crops
 from faceapp.types import Detection
 from trainer import mobilefacenet
 from trainer.tflite_convert import convert, export_onnx, read_tflite, run_litert
+from faceapp.model_versions import file_sha256 as sha256
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
@@ -84,11 +84,9 @@ MODELS = [
               "1055cb9d4a9ca8b8c688902a3a5194311138ba256bcc94e336d8373a5f30c814", 0.0, 255.0),
     ModelSpec("iris_landmark", MEDIAPIPE, "mediapipe/modules/iris_landmark/iris_landmark.tflite",
               "d1744d2a09c25f501d39eba4faff47e53ecca8852c5ce19bce8eeac39357521f", 0.0, 255.0),
+    ModelSpec("blazeface", MEDIAPIPE, "mediapipe/modules/face_detection/face_detection_short_range.tflite",
+              "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8", 127.5, 127.5),
 ]
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def fetch(package: Package, download_dir: Path) -> Path:
@@ -131,6 +129,17 @@ def _face_mesh_crop(image: np.ndarray, det: Detection, size: int = 192) -> np.nd
     return cv2.warpAffine(image, m, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
+def _letterbox(image: np.ndarray, size: int) -> np.ndarray:
+    """The whole image shrunk into a black size x size square (BlazeFace's input framing)."""
+    scale = size / max(image.shape[:2])
+    small = cv2.resize(image, (round(image.shape[1] * scale), round(image.shape[0] * scale)),
+                       interpolation=cv2.INTER_AREA)
+    out = np.zeros((size, size, 3), np.uint8)
+    y0, x0 = (size - small.shape[0]) // 2, (size - small.shape[1]) // 2
+    out[y0 : y0 + small.shape[0], x0 : x0 + small.shape[1]] = small
+    return out
+
+
 def reference_inputs(spec: ModelSpec, shape: tuple[int, int, int]) -> np.ndarray:
     """(N, H, W, 3) uint8 RGB: random images, plus real crops when ../shared/data is present."""
     images = [_blocky_noise(shape, seed) for seed in range(2)]
@@ -141,6 +150,8 @@ def reference_inputs(spec: ModelSpec, shape: tuple[int, int, int]) -> np.ndarray
             real = [align_face(image, REAL_DETECTION.landmarks)]
         elif spec.stem == "face_landmark":
             real = [_face_mesh_crop(image, REAL_DETECTION, shape[0])]
+        elif spec.stem == "blazeface":
+            real = [_letterbox(image, shape[0])]
         else:
             real = list(eye_crops(image, [REAL_DETECTION]))
         images += [r[..., ::-1] for r in real]  # BGR -> RGB

