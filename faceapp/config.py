@@ -192,12 +192,14 @@ class LiveConfig:
     # MTCNN's cost grows with pixels, and at 640 px a face at door distance is still 100+ px.
     detect_long_side: int = 640
     # Between full-frame detections, tracked faces are looked for only in a window around their last
-    # box (roi_scale x its side, smallest face roi_min_face x its side): a few small pyramid levels
-    # instead of the whole frame's ~8 (PNet is ~90% of the detector's 15 ms on 640x480). A new face
-    # appears at the latest after full_detect_s.
+    # box (roi_scale x its side, smallest face roi_min_face x its side): 2-3 tiny pyramid levels
+    # instead of the whole frame's 8, and fewer candidates for ONet (~0.6 ms CPU per candidate). On
+    # blink.mp4 at 640x480: 7.5 ms CPU vs 22-24 ms for the whole frame (2.0 / 0.5 gave 12.5 ms).
+    # A face may move 0.3 of its size or shrink by 30% between two frames and still be found; a new
+    # face appears at the latest after full_detect_s.
     full_detect_s: float = 0.2
-    roi_scale: float = 2.0
-    roi_min_face: float = 0.5
+    roi_scale: float = 1.6
+    roi_min_face: float = 0.7
     # A track whose identity is settled is re-embedded this often (not every frame): enough to notice
     # a swap within a second, and the embedder's 3-4 ms per face goes to other work meanwhile.
     reembed_s: float = 1.0
@@ -294,6 +296,34 @@ class TrainerLimits:
 
 
 TRAINER = TrainerLimits()
+
+
+@dataclass(frozen=True, slots=True)
+class FinetuneDefaults:
+    """Defaults of trainer.finetune.FinetuneConfig that the Trainer tab offers; here so the tab can
+    show them without importing torch (docs/finetune.md has the measurements)."""
+
+    # On 20 LFW people 20 epochs gave the same held-out figures as 10 but slightly worse masked
+    # figures on people never trained on, in twice the time (docs/finetune.md).
+    epochs: int = 10
+    # The last 3 bottlenecks (the 7x7 stage) and the embedding head: enough to adapt to masks, and
+    # backpropagation stays cheap on a CPU. "head" is faster, "all" rarely better on a few people.
+    layers: str = "last_blocks"
+    # AdamW for the backbone (the ArcFace head runs 10x): larger steps forget the pretrained space.
+    lr: float = 3e-4
+    # Crops per optimizer step; a kiosk gallery of a few dozen people fills a handful of batches.
+    batch_size: int = 32
+    # Share of training crops given a synthetic mask: masks are what fine-tuning is mostly for,
+    # and the other 60% keep unmasked recognition where it was.
+    mask_share: float = 0.4
+    # Weight of the distillation term (1 - cos to the base model's embedding of the clean photo)
+    # against the ArcFace loss: it keeps a few local people from pulling the space onto themselves.
+    distill_weight: float = 1.0
+    # torch threads when training from the GUI: the live view and onnxruntime keep the other cores.
+    gui_threads: int = 2
+
+
+FINETUNE = FinetuneDefaults()
 
 
 @dataclass(frozen=True, slots=True)

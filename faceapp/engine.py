@@ -6,6 +6,7 @@ against the gallery and decisions live in the recognition modules above it.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -29,13 +30,15 @@ class StageTimer:
 
 
 class Engine:
-    def __init__(self, detector_config: DetectorConfig = DETECTOR, *, with_mask: bool = True):
+    def __init__(self, detector_config: DetectorConfig = DETECTOR, *, with_mask: bool = True,
+                 embedder_file: str | os.PathLike | None = None):
+        """embedder_file: the embedder's ONNX weights (a fine-tuned model version); default the shipped ones."""
         from faceapp.embedder import Embedder
         from faceapp.eyes import EyeModel
         from faceapp.finder import FaceFinder
 
         self.detector = FaceFinder(detector_config)
-        self.embedder = Embedder()
+        self.embedder = Embedder(embedder_file)
         self.eyes = EyeModel()
         self.mask_classifier = None
         self.mask_threshold = THRESHOLDS.mask_probability
@@ -80,8 +83,10 @@ class Engine:
         mask: bool = True,
         embed: bool = True,
         timer: StageTimer | None = None,
+        embedder=None,
     ) -> list[Face]:
-        """Run the per-face stages on every detection (detecting first if none are given)."""
+        """Run the per-face stages on every detection (detecting first if none are given).
+        embedder: embed with these weights instead of the engine's current ones."""
         timer = timer or StageTimer()
         t = time.perf_counter()
         if detections is None:
@@ -101,7 +106,7 @@ class Engine:
                 f.mask_score = float(p)
             t = timer.add("mask", t)
         if embed:
-            for f, e in zip(faces, self.embedder.embed(crops)):
+            for f, e in zip(faces, (embedder or self.embedder).embed(crops)):
                 f.embedding = e
             timer.add("embed", t)
         return faces

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from faceapp.config import CAPTURE, CaptureConfig
+from faceapp.enroll import Enroller, Rejected
 from faceapp.types import Match
 
 # What each step asks; the GUI shows (and translates) these.
@@ -50,7 +51,7 @@ class CaptureFeedback:
 
 @dataclass
 class GuidedCapture:
-    enroller: object  # faceapp.enroll.Enroller (check(), recognizer)
+    enroller: Enroller
     person_id: int | None = None  # adding photos to this person: matching them is no duplicate
     config: CaptureConfig = CAPTURE
     shots: list[Shot] = field(default_factory=list)
@@ -92,7 +93,7 @@ class GuidedCapture:
         feedback = CaptureFeedback(step=self.step, prompt=self.prompt())
         # the largest face is the one in the oval; a face further back is not the one enrolling
         got = self.enroller.check(frame, source, allow_largest=True)
-        if not hasattr(got, "face"):  # a Rejected: the quality gates say why
+        if isinstance(got, Rejected):  # the quality gates say why
             feedback.problem = got.reason
             return feedback
         box = got.face.detection.box

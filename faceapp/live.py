@@ -57,6 +57,9 @@ class LivePipeline:
         self.require_liveness = require_liveness
         self.log_events = log_events
         self.actions = actions
+        # The weights the recognizer's model version belongs to: every frame embeds with them, even if
+        # the engine switches model mid-frame (the next frame follows it, see _follow_embedder).
+        self._embedder = engine.embedder
         self.model_version = embedder_version(gallery, engine.embedder)
         self.recognizer = Recognizer(gallery, self.model_version)
         self.attendance = Attendance(gallery)
@@ -71,6 +74,15 @@ class LivePipeline:
         self.policy = AccessPolicy.from_settings(self.gallery)
         self.recognizer.policy = self.policy
         self.action = OutputAction.from_settings(self.gallery)
+
+    def _follow_embedder(self) -> None:
+        """The engine embeds with other weights (a model version activated in the Trainer tab): search
+        the gallery's embeddings of their version from now on, and start the tracks over, whose
+        matches came from the old weights."""
+        self._embedder = self.engine.embedder
+        self.model_version = embedder_version(self.gallery, self._embedder)
+        self.recognizer = Recognizer(self.gallery, self.model_version, self.policy)
+        self.reset()
 
     def reset(self) -> None:
         """Forget every track (a new source, a camera that reconnected)."""
@@ -131,9 +143,8 @@ class LivePipeline:
             groups.setdefault((eyes, embed), []).append(tr)
         embedded = []
         for (eyes, embed), group in groups.items():
-            faces = self.engine.analyze(
-                frame, [tr.detection for tr in group], eyes=eyes, mask=embed, embed=embed, timer=timer
-            )
+            faces = self.engine.analyze(frame, [tr.detection for tr in group], eyes=eyes, mask=embed, embed=embed,
+                                        timer=timer, embedder=self._embedder)
             for tr, face in zip(group, faces):
                 if embed and tr.embedding is not None and tr.identity is not None \
                         and float(face.embedding @ tr.embedding) < TRACKER.embed_reject:
@@ -216,6 +227,8 @@ class LivePipeline:
     def process(self, frame: np.ndarray, timestamp: float, when: datetime | None = None) -> FrameResult:
         """One frame: `timestamp` in seconds (media time for files, monotonic for cameras) times
         blinks and votes; `when` (default now) stamps the logged events."""
+        if self.engine.embedder is not self._embedder:
+            self._follow_embedder()
         timer = StageTimer()
         start = time.perf_counter()
         detections = self._detect(frame, timestamp, timer)

@@ -9,30 +9,22 @@ would only add impostor scores. A winner too close to the runner-up person is un
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
 
 from faceapp.access import AccessPolicy
 from faceapp.gallery import Gallery, GalleryError, ModelVersion, Person
+from faceapp.model_versions import file_sha256
 from faceapp.search import GallerySearch, SearchResult, Templates
 from faceapp.types import Face, Match
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
 
 def embedder_version(gallery: Gallery, embedder) -> ModelVersion:
     """The gallery's model version for this embedder's weights (registered if new, and made active
     when no version is active yet): embeddings of different weights must never be compared."""
     path = Path(embedder.path)
     dim = embedder.embed(np.zeros((1, 112, 112, 3), np.uint8)).shape[1]  # the model's own output size
-    mv = gallery.register_model(path.stem, path.name, _sha256(path), int(dim))
+    mv = gallery.register_model(path.stem, path.name, file_sha256(path), int(dim))
     if gallery.active_model() is None:
         gallery.activate_model(mv)
         mv = gallery.model_version(mv.id)

@@ -39,3 +39,14 @@ def trainer_faces(shared):
               for k, photos in enumerate(chosen)}
     seen = {p for photos in chosen for p in photos}  # every photo of the trained people
     return FaceSet.from_groups(groups), pair_set_from_csv(folder, landmarks=landmarks, exclude=seen)
+
+
+@pytest.fixture(scope="session")
+def engine():
+    """One Engine with every model, for the tests that run the real pipeline."""
+    from faceapp.engine import Engine
+
+    try:
+        return Engine()
+    except ModuleNotFoundError:  # until faceapp.mask_classifier is merged
+        return Engine(with_mask=False)

@@ -8,13 +8,6 @@ import pytest
 from faceapp import commands
 
 
-@pytest.fixture(scope="module")
-def engine():
-    from faceapp.engine import Engine
-
-    return Engine(with_mask=False)
-
-
 @pytest.fixture
 def cli(engine, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("FACEAPP_DATA_DIR", str(tmp_path / "data"))
@@ -99,3 +92,34 @@ def test_eval_detection(cli, shared, tmp_path):
     assert r["app"]["unmasked"]["photos"] == 4
     code, out = cli("eval", "detection", shared / "masked-real", "--faces", faces)
     assert code == 0 and "close-ups 2/2 (100.0%)" in out
+
+
+def test_detect_and_compare(cli, shared, tmp_path):
+    peer = shared / "faces-peer"
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"not an image")
+    code, out = cli("detect", peer / "two_people.jpg", broken, "--json")
+    rows = json.loads(out)
+    assert code == 1  # one input failed: the exit status says so, the other result still comes
+    assert len(rows[0]["faces"]) == 2 and len(rows[0]["faces"][0]["landmarks"]) == 5
+    assert "not a readable image" in rows[1]["error"]
+    code, out = cli("compare", peer / "obama.jpg", peer / "obama2.jpg", "--json")
+    same = json.loads(out)
+    code2, out = cli("compare", peer / "obama.jpg", peer / "biden.jpg", "--json")
+    other = json.loads(out)
+    assert code == code2 == 0 and same["same_person"] and not other["same_person"]
+    assert same["similarity"] > other["similarity"] + 0.3
+
+
+def test_export_writes_excel_csv(cli, tmp_path):
+    from faceapp.attendance import Attendance
+    from faceapp.gallery import Gallery
+
+    with Gallery.open() as gallery:
+        person = gallery.add_person("李伟")
+        Attendance(gallery).record(person.id, score=0.8, masked=False)
+    out = tmp_path / "attendance.csv"
+    code, text = cli("export", out)
+    data = out.read_bytes()
+    assert code == 0 and "1 attendance record" in text
+    assert data.startswith(b"\xef\xbb\xbf") and "李伟" in data.decode("utf-8-sig")

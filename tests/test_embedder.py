@@ -79,5 +79,8 @@ def test_same_person_far_more_similar(shared, embedder):
     same_mean, diff_mean = sim[same & upper].mean(), sim[~same & upper].mean()
     assert len(groups) == 10 and len(files) == 55
     assert same_mean > 0.7 and diff_mean < 0.15, (same_mean, diff_mean)  # measured 0.79 / 0.03
+    from faceapp.metrics import roc_auc
+
+    assert roc_auc(sim[upper.astype(bool)], same[upper.astype(bool)]) >= 0.999  # measured 0.9999
     np.fill_diagonal(sim, -1)
-    assert (labels[sim.argmax(1)] == labels).mean() >= 0.98  # measured rank-1 1.00
+    assert (labels[sim.argmax(1)] == labels).mean() == 1.0

@@ -17,13 +17,6 @@ from faceapp.imageio import load_image
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def engine():
-    from faceapp.engine import Engine
-
-    return Engine(with_mask=False)
-
-
 @pytest.fixture
 def gallery(tmp_path):
     with Gallery(tmp_path / "g.db") as g:

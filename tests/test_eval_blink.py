@@ -6,13 +6,6 @@ from faceapp.eval_blink import analyze_blinks, eval_blink, still_photo_clip
 from faceapp.imageio import load_image
 
 
-@pytest.fixture(scope="module")
-def engine():
-    from faceapp.engine import Engine
-
-    return Engine(with_mask=False)
-
-
 def test_blink_clip_four_blinks_no_wink(engine, shared):
     times = eval_blink(shared / "blink" / "blink.mp4", engine)
     frames = [round(t * 25) for t in times]  # the clip is 25 FPS

@@ -5,6 +5,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from faceapp.config import CaptureConfig
+from faceapp.enroll import Rejected
 from faceapp.guided_capture import NOT_IN_OVAL, NOT_STRAIGHT, NOT_TURNED, SAME_SIDE, GuidedCapture
 from faceapp.types import Match
 
@@ -27,7 +28,7 @@ class FakeEnroller:
     def check(self, image, source, allow_largest=False):
         item = next(self.script)
         if isinstance(item, str):
-            return SimpleNamespace(source=source, reason=item)
+            return Rejected(source, item)
         yaw, box = item
         face = SimpleNamespace(detection=SimpleNamespace(box=box), aligned=np.zeros((112, 112, 3), np.uint8),
                                embedding=np.ones(192, np.float32))

@@ -35,7 +35,7 @@ class ScriptedEngine:
         return [Detection(box=np.array(b, np.float32), score=0.99, landmarks=np.zeros((5, 2), np.float32))
                 for b, _, _ in self.current]
 
-    def analyze(self, image, detections, *, eyes=True, mask=True, embed=True, timer=None):
+    def analyze(self, image, detections, *, eyes=True, mask=True, embed=True, timer=None, embedder=None):
         out = []
         for det in detections:
             _, emb, openness = next(c for c in self.current if np.allclose(c[0], det.box))
@@ -167,3 +167,25 @@ def test_database_error_does_not_stop_the_pipeline(world, monkeypatch):
     monkeypatch.setattr(pipe.attendance, "log", broken)
     got = events(run(pipe, engine, lambda n: [((200, 100, 340, 260), unit(0), blinking(n / FPS))], 2))
     assert [e["kind"] for e in got] == ["recognised"] and not got[0]["logged"] and "full" in got[0]["log_error"]
+
+
+def test_a_model_switched_in_the_engine_is_followed_from_the_next_frame(world, tmp_path):
+    engine, gallery, pipe, ann = world
+    box = (200, 100, 340, 260)
+    base = pipe.model_version
+    before = run(pipe, engine, lambda n: [(box, unit(0), (0.3, 0.3))], 0.4)
+    finetuned = tmp_path / "mobilefacenet-ft.onnx"
+    finetuned.write_bytes(b"fine-tuned weights")
+    engine.embedder = SimpleNamespace(path=finetuned, embed=engine.embedder.embed)  # the Trainer tab activated it
+
+    # Ann has no embedding of the new version yet: to it she is a stranger, from the next frame on
+    after = run(pipe, engine, lambda n: [(box, unit(0), blinking(n / FPS, (1.2,)))], 1.6, start=10)
+    assert pipe.model_version.id != base.id and pipe.model_version.file == "mobilefacenet-ft.onnx"
+    assert before[-1].tracks[0].match.name == "Ann" and after[0].tracks[0].match is None  # nothing to match yet
+    assert [e["kind"] for e in events(after)] == ["unknown"]
+
+    sample = gallery.samples_for(ann.id)[0]
+    gallery.add_embeddings(pipe.model_version, [sample.id], unit(0)[None])
+    run(pipe, engine, lambda n: [], 2, start=50)
+    back = run(pipe, engine, lambda n: [(box, unit(0), blinking(n / FPS, (4.4,)))], 1.6, start=100)
+    assert [e["kind"] for e in events(back)] == ["recognised"] and events(back)[0]["person_name"] == "Ann"

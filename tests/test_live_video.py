@@ -1,7 +1,6 @@
 """The live pipeline end to end on real footage: enroll from one part of a clip, recognise in another."""
 
 import numpy as np
-import pytest
 
 from faceapp.enroll import Enroller
 from faceapp.gallery import Gallery
@@ -10,13 +9,6 @@ from faceapp.sources import open_source
 
 ENROLL_AT = (4.0, 4.4, 4.8, 5.2, 5.6)  # seconds into fi_protagonist.mp4, after the part the test runs on
 RUN_UNTIL = 3.5
-
-
-@pytest.fixture(scope="module")
-def engine():
-    from faceapp.engine import Engine
-
-    return Engine(with_mask=False)
 
 
 def frames_at(path, times):

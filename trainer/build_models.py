@@ -10,22 +10,15 @@ models) and recorded with its source, licence and sha256. Re-running reproduces 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import tempfile
 from pathlib import Path
 
+from faceapp.model_versions import file_sha256 as sha256
+
 ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = ROOT / "resources" / "models"
 MANIFEST = "MANIFEST.json"
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def read_manifest(out_dir: Path = MODELS_DIR) -> dict:

@@ -11,7 +11,6 @@ Export is deterministic: the same torch/onnx versions give byte-identical files 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import io
 import subprocess
 import sys
@@ -24,6 +23,7 @@ import numpy as np
 import torch
 
 from trainer.mtcnn_torch import NETS, load_net
+from faceapp.model_versions import file_sha256 as sha256
 
 PACKAGE = "facenet-pytorch==2.6.0"
 WHEEL_GLOB = "facenet_pytorch-2.6.0-*.whl"
@@ -129,10 +129,6 @@ def verify(name: str, net: torch.nn.Module, path: Path) -> float:
     if worst > RTOL:
         raise RuntimeError(f"{path.name}: ONNX differs from torch by {worst:.2e} (limit {RTOL})")
     return worst
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def build_mtcnn(wheel_or_download_dir: str | Path | None, out_dir: str | Path) -> list[dict]:

@@ -13,7 +13,6 @@ files without LiteRT.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import subprocess
 import sys
 import tarfile
@@ -30,6 +29,7 @@ from faceapp.eyes import eye_crops
 from faceapp.types import Detection
 from trainer import mobilefacenet
 from trainer.tflite_convert import convert, export_onnx, read_tflite, run_litert
+from faceapp.model_versions import file_sha256 as sha256
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
@@ -87,10 +87,6 @@ MODELS = [
     ModelSpec("blazeface", MEDIAPIPE, "mediapipe/modules/face_detection/face_detection_short_range.tflite",
               "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8", 127.5, 127.5),
 ]
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def fetch(package: Package, download_dir: Path) -> Path:

@@ -10,6 +10,8 @@ import argparse
 import json
 import sys
 
+from faceapp.config import FINETUNE
+
 HELP = "fine-tune the face embedder on the enrolled people (needs the trainer extra: torch)"
 INSTALL_HINT = (
     "faceapp train needs PyTorch, which the app itself does not install. Install the trainer extra:\n"
@@ -18,9 +20,10 @@ INSTALL_HINT = (
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--epochs", type=int, default=None, help="training epochs (default 20; stops early when held-out photos stop improving)")
+    p.add_argument("--epochs", type=int, default=None,
+                   help=f"training epochs (default {FINETUNE.epochs}; stops early when held-out photos stop improving)")
     p.add_argument("--layers", choices=["head", "last_blocks", "all"], default=None,
-                   help="which layers train (default last_blocks)")
+                   help=f"which layers train (default {FINETUNE.layers})")
     p.add_argument("--unseen-dir", help="a folder of photos with deepface-style pair CSVs of people NOT enrolled, "
                                         "to check that general recognition does not drop")
     p.add_argument("--activate", action="store_true",

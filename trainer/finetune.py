@@ -36,7 +36,7 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
-from faceapp.config import TRAINER
+from faceapp.config import FINETUNE, TRAINER
 from trainer.arcface import ArcFaceHead, arcface_loss
 from trainer.data import (
     AugmentConfig,
@@ -58,17 +58,17 @@ Layers = Literal["head", "last_blocks", "all"]
 
 @dataclass(slots=True)
 class FinetuneConfig:
-    epochs: int = 20
-    batch_size: int = 32  # global batch (split over DDP processes), per optimizer micro-step
-    lr: float = 3e-4  # backbone; AdamW
+    epochs: int = FINETUNE.epochs
+    batch_size: int = FINETUNE.batch_size  # global batch (split over DDP processes), per optimizer micro-step
+    lr: float = FINETUNE.lr  # backbone; AdamW
     head_lr_mult: float = 10.0  # the ArcFace head starts from class means and may move faster
     weight_decay: float = 1e-2  # AdamW, not applied to biases and PReLU slopes
     warmup_epochs: float = 1.0  # linear warm-up, then cosine decay to min_lr_ratio * lr
     min_lr_ratio: float = 0.05
     grad_accum: int = 1  # micro-batches per optimizer step
-    layers: Layers = "last_blocks"
+    layers: Layers = FINETUNE.layers
     last_blocks: int = 3  # bottlenecks that train with layers="last_blocks"
-    distill_weight: float = 1.0  # weight of (1 - cos(student, base)) against the ArcFace loss
+    distill_weight: float = FINETUNE.distill_weight  # weight of (1 - cos(student, base)) against the ArcFace loss
     s: float = 32.0  # ArcFace scale
     m: float = 0.4  # ArcFace angular margin (radians)
     easy_margin: bool = False
@@ -103,11 +103,11 @@ class Evaluation:
 
     @property
     def selection_key(self) -> tuple[float, float]:
-        """What early stopping maximises: held-out AUC, unmasked and masked alike; then, since AUC
-        saturates at 1 on a few dozen held-out photos, the masked probes' margin over the nearest
-        other person."""
+        """What early stopping maximises: held-out AUC, unmasked and masked alike, to 0.1 points (finer
+        steps are single probe/impostor swaps on a few dozen held-out photos); then, since AUC
+        saturates at 1 there, the masked probes' margin over the nearest other person."""
         auc = 0.5 * (self.held_out.auc + self.held_out_masked.auc)
-        return round(auc, 6), self.held_out_masked.margin
+        return round(auc, 3), self.held_out_masked.margin
 
     def as_dict(self) -> dict:
         return {k: (v.as_dict() if v is not None else None) for k, v in
@@ -352,7 +352,7 @@ def recommend(before: Evaluation, after: Evaluation, max_drop: float = TRAINER.m
         return True, (f"masked TAR@FAR1% {bm.tar_at_far1:.3f} -> {am.tar_at_far1:.3f}, masked AUC {bm.auc:.4f} -> "
                       f"{am.auc:.4f}, masked margin {bm.margin:.3f} -> {am.margin:.3f}")
     return False, (f"not better on masked held-out photos (TAR@FAR1% {bm.tar_at_far1:.3f} -> {am.tar_at_far1:.3f}, "
-                   f"AUC {bm.auc:.4f} -> {am.auc:.4f})")
+                   f"AUC {bm.auc:.4f} -> {am.auc:.4f}, margin {bm.margin:.3f} -> {am.margin:.3f})")
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from faceapp.ui.errors import show_error
 from faceapp.ui.i18n import N_, tr
 from faceapp.ui.lock import require_unlock
 from faceapp.ui.tasks import run_with_progress
+from faceapp.ui.refresh import RefreshWhenShown
 
 RECORD_COLUMNS = (N_("Time"), N_("Name"), N_("Employee number"), N_("Department"), N_("Score"), N_("Mask"))
 SUMMARY_COLUMNS = (N_("Date"), N_("Name"), N_("Employee number"), N_("Department"), N_("First in"), N_("Last out"), N_("Records"))
@@ -53,7 +54,7 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
             table.setItem(r, c, QTableWidgetItem(text))
 
 
-class AttendancePage(QWidget):
+class AttendancePage(RefreshWhenShown, QWidget):
     def __init__(self, context: AppContext, parent=None):
         super().__init__(parent)
         self.context = context
@@ -95,7 +96,6 @@ class AttendancePage(QWidget):
         self.refresh_timer.setSingleShot(True)
         self.refresh_timer.setInterval(REFRESH_DELAY_MS)
         self.refresh_timer.timeout.connect(self._changed)
-        self._stale = True  # the tables are filled when the page is shown (not before the first paint)
         context.events_added.connect(self._on_events)
         context.people_changed.connect(self._fill_people)
         self._fill_people()
@@ -134,17 +134,6 @@ class AttendancePage(QWidget):
             "day_to": self.date_to.date().toString("yyyy-MM-dd"),
             "person_id": self.person.currentData(),
         }
-
-    def _changed(self) -> None:
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True
-
-    def showEvent(self, event):  # noqa: N802 (Qt naming)
-        if self._stale:
-            self.refresh()
-        super().showEvent(event)
 
     def refresh(self) -> None:
         self._stale = False

@@ -31,6 +31,7 @@ class AppContext(QObject):
     language_changed = Signal()
     lock_changed = Signal(bool)  # True: the admin parts are unlocked
     action_failed = Signal(str)  # a door output action failed (from the action thread)
+    model_changed = Signal()  # another embedder version was activated (Trainer tab)
 
     def __init__(self, data_dir: Path, parent: QObject | None = None, *, engine=None):
         """engine: an Engine already loaded (tests share one); by default it loads on first use."""
@@ -52,6 +53,7 @@ class AppContext(QObject):
         self._actions = None  # the door output runner, started with the live pipeline
         self.live_view = None  # the Live tab (set by it): enrollment borrows its camera
         self._unlocked = not self.pin_is_set()
+        self.model_changed.connect(self.follow_active_model)
         i18n.set_language(str(self.ui_settings.value("language", i18n.DEFAULT)))
 
     # --- models -------------------------------------------------------------------------------
@@ -62,8 +64,34 @@ class AppContext(QObject):
                 from faceapp.engine import Engine
 
                 log.info("loading models")
-                self._engine = Engine()
+                self._engine = Engine(embedder_file=self.active_embedder_file())
             return self._engine
+
+    def active_embedder_file(self) -> Path:
+        """The ONNX file of the gallery's active model version; the shipped model if that file is gone."""
+        from faceapp.gallery import GalleryError
+        from faceapp.model_versions import BASE_MODEL_FILE, active_model_file
+        from faceapp.resources import model_path
+
+        try:
+            return active_model_file(self.gallery)
+        except GalleryError as exc:
+            log.error("%s; recognising with the shipped model", exc)
+            return model_path(BASE_MODEL_FILE)
+
+    def follow_active_model(self) -> None:
+        """Make the engine embed with the active model version after the Trainer tab switched it;
+        the live pipeline follows from its next frame (a frame in progress finishes with the weights
+        it started with), enrollment from the next one."""
+        from faceapp.embedder import Embedder
+
+        with self._engine_lock:
+            if self._engine is None:
+                return  # it loads the active model when it is first needed
+            path = self.active_embedder_file()
+            if Path(self._engine.embedder.path).resolve() != path.resolve():
+                log.info("recognising with %s", path.name)
+                self._engine.embedder = Embedder(path)
 
     def close(self) -> None:
         if self._actions is not None:

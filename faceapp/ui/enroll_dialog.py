@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from faceapp import guided_capture as gc
+from faceapp.enroll import Rejected
+from faceapp.imageio import ImageError, load_image
 from faceapp.ui import live_worker as lw
 from faceapp.ui.context import AppContext
 from faceapp.ui.enroll_widgets import IMAGE_FILTER, CaptureView, DropArea, ShotStrip, dropped_images
@@ -316,7 +318,6 @@ class EnrollDialog(QDialog):
         person_id = self.person.id if self.person else None
 
         def work(progress, cancelled) -> list[PhotoCheck]:
-            from faceapp.imageio import ImageError, load_image
 
             enroller = self.context.enroller()
             checks = []
@@ -329,7 +330,7 @@ class EnrollDialog(QDialog):
                 except ImageError as exc:
                     checks.append(PhotoCheck(path, None, str(exc)))
                     continue
-                if not hasattr(got, "face"):
+                if isinstance(got, Rejected):
                     checks.append(PhotoCheck(path, None, got.reason))
                     continue
                 match = enroller.recognizer.identify_embedding(got.face.embedding, False)

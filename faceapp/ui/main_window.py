@@ -131,4 +131,5 @@ class MainWindow(QMainWindow):
         self.context.ui_settings.setValue("window/tab", self.tabs.currentIndex())
         self.context.ui_settings.sync()
         self.live.shutdown()
+        self.trainer.shutdown()
         super().closeEvent(event)

@@ -30,6 +30,7 @@ from faceapp.ui.errors import show_error
 from faceapp.ui.i18n import N_, tr
 from faceapp.ui.person_form import PersonForm
 from faceapp.ui.qimage import bgr_to_pixmap
+from faceapp.ui.refresh import RefreshWhenShown
 
 THUMB = 56
 COLUMNS = (N_("Photo"), N_("Name"), N_("Employee number"), N_("Department"), N_("Photos"), N_("Status"))
@@ -49,7 +50,7 @@ class EditPersonDialog(QDialog):
         layout.addWidget(buttons)
 
 
-class PeoplePage(QWidget):
+class PeoplePage(RefreshWhenShown, QWidget):
     def __init__(self, context: AppContext, parent=None):
         super().__init__(parent)
         self.context = context
@@ -111,7 +112,6 @@ class PeoplePage(QWidget):
         layout.addLayout(body, 1)
 
         self.people = []
-        self._stale = True  # the table is filled when the page is shown (not before the first paint)
         context.people_changed.connect(self._changed)
         self.retranslate()
 
@@ -125,17 +125,6 @@ class PeoplePage(QWidget):
         self._changed()  # the status column is translated text
 
     # --- list ---------------------------------------------------------------------------------
-    def _changed(self) -> None:
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True
-
-    def showEvent(self, event):  # noqa: N802 (Qt naming)
-        if self._stale:
-            self.refresh()
-        super().showEvent(event)
-
     def refresh(self) -> None:
         self._stale = False
         selected = self.selected()

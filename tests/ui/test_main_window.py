@@ -22,14 +22,15 @@ def test_size_and_last_tab_are_remembered(context, qtbot):
     first = MainWindow(context)
     qtbot.addWidget(first)
     first.show()
-    first.resize(760, 560)
+    size = (first.minimumSizeHint().width() + 10, 560)  # not the default size, and within the screen
+    first.resize(*size)
     first.tabs.setCurrentIndex(SETTINGS)
     first.close()
     second = MainWindow(context)
     qtbot.addWidget(second)
     second.show()
     assert second.tabs.currentIndex() == SETTINGS
-    assert (second.width(), second.height()) == (760, 560)
+    assert (second.width(), second.height()) == size
 
 
 def test_locked_last_tab_opens_on_live(context, qtbot):
