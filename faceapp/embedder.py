@@ -19,7 +19,9 @@ class Embedder(OnnxModel):
 
     def embed(self, aligned_bgr: np.ndarray, flip: bool = False) -> np.ndarray:
         """aligned_bgr: (N, 112, 112, 3) or (112, 112, 3) uint8. flip=True also embeds the mirror
-        image and sums the two before normalising (one batched run of 2N crops)."""
+        image and sums the two before normalising (one batched run of 2N crops). It doubles the
+        cost for no real gain: faces-sample same-person mean 0.793 -> 0.802, rank-1 1.00 either
+        way; LFW folds 0-1 best accuracy 99.25% -> 99.33%, AUC 0.99956 -> 0.99946."""
         crops = np.asarray(aligned_bgr)
         if crops.ndim == 3:
             crops = crops[None]

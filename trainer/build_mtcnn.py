@@ -4,8 +4,10 @@ The wheel's `facenet_pytorch/data/*.pt` state dicts are loaded into trainer.mtcn
 (no facenet-pytorch import, so no torchvision), exported at opset 17 with the TorchScript exporter,
 and each ONNX file is checked against torch on fixed inputs before it is accepted.
 
-Export is deterministic: the same torch/onnx versions give byte-identical files (same sha256);
-`python -m trainer.build_mtcnn --check-reproducible` verifies it.
+Export is deterministic: with the same torch (2.13.0) the files are byte-identical run after run
+(same sha256; tests/test_mtcnn_conversion.py re-exports and compares with the committed files,
+`python -m trainer.build_mtcnn --check-reproducible` builds twice). Another torch version may name
+nodes differently and records its own producer_version, so the hashes are tied to that version.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ SPECS: dict[str, tuple[tuple[int, ...], list[str], dict[int, str], dict[int, str
     "rnet": ((4, 3, 24, 24), ["reg", "prob"], {0: "batch"}, {0: "batch"}),
     "onet": ((4, 3, 48, 48), ["reg", "landmarks", "prob"], {0: "batch"}, {0: "batch"}),
 }
-# Shapes of the seeded uint8 check images stored as test fixtures (kept small: a few KB in all).
+# Shapes of the seeded uint8 check images stored as the test fixture (~16 KB with the outputs).
 FIXTURE_SHAPES = {"pnet": (1, 3, 24, 32), "rnet": (2, 3, 24, 24), "onet": (1, 3, 48, 48)}
 
 
