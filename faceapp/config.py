@@ -64,7 +64,11 @@ THRESHOLDS = Thresholds()
 
 # Threads per onnxruntime session. The small MTCNN convolutions lose to threading overhead (PNet:
 # 15 ms on 1 thread vs 22-25 ms on 2, ../shared/MODELS.md), so detection runs single-threaded.
-ORT_THREADS = {"pnet": 1, "rnet": 1, "onet": 1, "mobilefacenet": 2, "face_mesh": 1, "iris": 1, "blazeface": 1}
+# The mask classifier is ~9M multiply-adds per face: a second thread costs more than it saves.
+ORT_THREADS = {
+    "pnet": 1, "rnet": 1, "onet": 1, "mobilefacenet": 2, "face_mesh": 1, "iris": 1, "blazeface": 1,
+    "mask_classifier": 1,
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ import numpy as np
 from faceapp.align import ARCFACE_TEMPLATE, similarity_transform
 
 Kind = Literal["surgical", "cloth", "n95"]
-Pattern = Literal["none", "stripes", "dots", "checks"]
+Pattern = Literal["none", "stripes", "dots", "checks", "print"]  # print: blotches, like flowers or camouflage
 
 # Canonical canvas the patch is rendered on (template units): wide enough for the ear loops,
 # tall enough to reach below the chin (the template's chin is at y~112).
@@ -28,8 +28,9 @@ _CANVAS_X0, _CANVAS_Y0, _CANVAS_W, _CANVAS_H = -10.0, 34.0, 132.0, 106.0
 _MIN_RES, _MAX_RES = 1.0, 6.0
 
 # BGR palettes, drawn from the masks in ../shared/data/masked-real.
-_SURGICAL_COLORS = [(228, 196, 140), (235, 212, 170), (238, 238, 234), (190, 210, 160), (215, 195, 236)]
-_CLOTH_COLORS = [(34, 34, 38), (70, 70, 74), (128, 128, 130), (88, 48, 30), (226, 226, 222), (170, 190, 210)]
+_SURGICAL_COLORS = [(228, 196, 140), (235, 212, 170), (238, 238, 234), (190, 210, 160), (205, 185, 245), (215, 200, 250)]
+_CLOTH_COLORS = [(34, 34, 38), (70, 70, 74), (128, 128, 130), (88, 48, 30), (226, 226, 222), (170, 190, 210),
+                 (180, 160, 235), (150, 185, 215)]
 _N95_COLORS = [(242, 242, 240), (222, 226, 230), (200, 200, 198)]
 _PATTERN_COLORS = [(245, 245, 245), (40, 40, 150), (150, 90, 40), (60, 60, 60), (120, 180, 230)]
 
@@ -48,6 +49,7 @@ class MaskStyle:
     top: float = 0.6
     chin: float = 0.2  # how far the bottom edge reaches below the chin
     width: float = 1.0  # multiplier on the reach towards the ears
+    seam: bool = True  # centre seam (cloth, N95)
     loops: bool = True  # ear loops
     valve: bool = False  # exhalation valve (N95, some cloth masks)
     shading: float = 1.0  # strength of the curvature shading
@@ -55,21 +57,32 @@ class MaskStyle:
 
 
 def random_style(rng: np.random.Generator | int | None = None) -> MaskStyle:
-    """A random mask: ~45% surgical, ~40% cloth (a quarter patterned), ~15% N95; deterministic per seed."""
+    """A random mask: ~45% surgical, ~40% cloth (a third patterned), ~15% N95; deterministic per seed.
+
+    Colours come half from palettes of common masks, half at random: real masks come in every colour,
+    and a classifier should learn the shape over the lower face, not a handful of colours.
+    """
     rng = np.random.default_rng(rng)
 
     def pick(seq):
         return seq[int(rng.integers(len(seq)))]
 
+    def any_color(saturation: float, value: tuple[float, float]) -> tuple[int, int, int]:
+        hsv = np.uint8([[[rng.integers(180), rng.uniform(0, saturation) * 255, rng.uniform(*value) * 255]]])
+        return tuple(int(c) for c in cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)[0, 0])
+
     kind: Kind = pick(["surgical"] * 9 + ["cloth"] * 8 + ["n95"] * 3)
     pattern: Pattern = "none"
-    pattern_color = pick(_PATTERN_COLORS)
+    pattern_color = pick(_PATTERN_COLORS) if rng.random() < 0.5 else any_color(0.9, (0.1, 1.0))
     if kind == "surgical":
-        color, pleats = pick(_SURGICAL_COLORS), int(rng.choice([0, 2, 3, 3, 3]))
+        color = pick(_SURGICAL_COLORS) if rng.random() < 0.7 else any_color(0.35, (0.75, 0.95))
+        pleats = int(rng.choice([0, 2, 3, 3, 3]))
+        if rng.random() < 0.1:
+            pattern = "print"
     elif kind == "cloth":
-        color, pleats = pick(_CLOTH_COLORS), 0
-        if rng.random() < 0.25:
-            pattern = pick(["stripes", "dots", "checks"])
+        color, pleats = (pick(_CLOTH_COLORS) if rng.random() < 0.5 else any_color(0.8, (0.1, 0.95))), 0
+        if rng.random() < 0.35:
+            pattern = pick(["stripes", "dots", "checks", "print", "print"])
     else:
         color, pleats = pick(_N95_COLORS), 0
     return MaskStyle(
@@ -83,7 +96,8 @@ def random_style(rng: np.random.Generator | int | None = None) -> MaskStyle:
         top=float(rng.uniform(0.0, 1.0)),
         chin=float(rng.uniform(0.05, 0.4)),
         width=float(rng.uniform(0.9, 1.1)),
-        loops=bool(rng.random() < 0.7),
+        seam=bool(rng.random() < 0.6),
+        loops=bool(rng.random() < 0.45),
         valve=bool(kind != "surgical" and rng.random() < (0.4 if kind == "n95" else 0.15)),
         shading=float(rng.uniform(0.6, 1.4)),
         noise=float(rng.uniform(1.5, 5.0)),
@@ -187,8 +201,12 @@ def _to_template(landmarks: np.ndarray, to_image: np.ndarray) -> np.ndarray:
     return np.asarray(landmarks, np.float64) @ inv[:, :2].T + inv[:, 2]
 
 
-def _pattern(style: MaskStyle, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+def _pattern(style: MaskStyle, u: np.ndarray, v: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """1 where the print's second colour shows, from template coordinates u, v."""
+    if style.pattern == "print":
+        grid = rng.normal(0.0, 1.0, (int(rng.integers(6, 24)), int(rng.integers(6, 24)))).astype(np.float32)
+        field = cv2.resize(grid, (u.shape[1], u.shape[0]), interpolation=cv2.INTER_CUBIC)
+        return np.clip((field - rng.uniform(0.2, 1.0)) * 3, 0, 1)
     if style.pattern == "stripes":
         return (np.sin(v * 2 * np.pi / 5.0) > 0.3).astype(np.float32)
     if style.pattern == "dots":
@@ -234,7 +252,7 @@ def _render(geo: _Geometry, style: MaskStyle, res: float, rng: np.random.Generat
 
     color = np.broadcast_to(np.asarray(style.color, np.float32), (h, w, 3)).copy()
     if style.pattern != "none":
-        p = _pattern(style, u - geo.top_center[0], v - geo.top_center[1])[..., None]
+        p = _pattern(style, u - geo.top_center[0], v - geo.top_center[1], rng)[..., None]
         color = color * (1 - p) + np.asarray(style.pattern_color, np.float32) * p
 
     line = 0.8 / res  # half a line width in template units
@@ -249,7 +267,7 @@ def _render(geo: _Geometry, style: MaskStyle, res: float, rng: np.random.Generat
         # stitched hems along the top and bottom edges
         edge = cv2.distanceTransform((alpha > 0.5).astype(np.uint8), cv2.DIST_L2, 3) / res
         shade = shade - 0.07 * ((edge > 1.4) & (edge < 1.4 + max(line, 0.35)))
-    else:
+    elif style.seam:
         # centre seam of a shaped mask
         seam = np.exp(-(((u - cx) / max(line, 0.4)) ** 2))
         shade = shade - (0.12 if style.kind == "cloth" else 0.06) * seam
