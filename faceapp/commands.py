@@ -550,8 +550,10 @@ def add_commands(sub) -> None:
 
     p = ev.add_parser("detection", help="masked-face recall and false detections, app settings vs plain MTCNN")
     p.add_argument("masked", metavar="MASKED_DIR", help="../shared/data/masked-real")
-    p.add_argument("unmasked", nargs="*", metavar="UNMASKED_DIR", help="folders of unmasked photos (faces-sample, lfw/images)")
-    p.add_argument("--limit", type=int, default=1000, help="at most this many photos per unmasked folder, evenly spread")
+    p.add_argument("unmasked", nargs="*", metavar="UNMASKED_DIR",
+                   help="folders of unmasked photos (faces-sample, lfw/images)")
+    p.add_argument("--limit", type=int, default=1000,
+                   help="at most this many photos per unmasked folder, evenly spread")
     p.add_argument("--faces", help="annotated main faces of MASKED_DIR (default: tests/fixtures/masked_real_faces.csv)")
     p.add_argument("--sheet", metavar="PNG", help="draw the extras the baseline does not have on a contact sheet")
     p.add_argument("--json", action="store_true")

@@ -18,8 +18,8 @@ class DetectorConfig:
     scale_factor: float = 0.709
     # Stage thresholds P/R/O: MTCNN's published 0.6/0.7/0.7. Lower ones do not rescue masked faces
     # (`faceapp eval detection`: of 154 masked close-ups 0.6/0.7/0.7 finds 132, 0.6/0.7/0.5 136,
-    # 0.3/0.4/0.4 ~141) but add false detections (29 extras on 1,027 unmasked photos -> 40 at
-    # 0.6/0.7/0.5); the second detector below finds the masked faces instead.
+    # 0.3/0.4/0.4 140) but add detections on unmasked photos (35 extras on 1,064 photos -> 41 at
+    # 0.6/0.7/0.5, 102 at 0.3/0.4/0.4); the second detector below finds the masked faces instead.
     thresholds: tuple[float, float, float] = (0.6, 0.7, 0.7)
     # NMS IoU limits per stage (MTCNN's published values).
     nms_pnet_scale: float = 0.5
@@ -31,14 +31,14 @@ class DetectorConfig:
     max_image_side: int = 1920
     # Second detector (BlazeFace short-range, faceapp.finder) for the faces MTCNN misses, masked ones
     # above all: "always", "if_none" (only when MTCNN found nothing) or "never". With "always" 152
-    # of 154 masked close-ups are found (98.7%; MTCNN alone 132) and 1,027 unmasked photos get 3
-    # more extras, all real faces in the background; "if_none" finds 151 and no extra, but misses a
+    # of 154 masked close-ups are found (98.7%; MTCNN alone 132) and 1,064 unmasked photos get 2
+    # more extras, both real faces in the background; "if_none" finds 151 and no extra, but misses a
     # masked person whenever MTCNN finds someone else in the frame (a queue at the door). The cost
     # is ~1/10 of MTCNN's on a 640x480 frame, and the live loop runs whole-frame detection 5x/s.
     second_pass: str = "always"
     # BlazeFace score for a face: MediaPipe's own default. 0.4 finds no more close-ups (the two
-    # misses are faces under a cap or big sunglasses) and adds 10 extras, most of them not faces
-    # (hair, a hand, dark corners); 0.6 loses 3 close-ups.
+    # misses are faces under a cap or big sunglasses) and adds 8 extras (a hand, dark corners,
+    # background faces); 0.6 loses 3 close-ups.
     blazeface_threshold: float = 0.5
     # Run BlazeFace on the mirror image too (same batch, as long again as one view) and pool both
     # views: masked faces often pass 0.5 in one view only (plain view alone: 150 of 154 close-ups).

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from faceapp.config import DetectorConfig
+from faceapp.evaluation import main_face, sample_photos
 from faceapp.finder import FaceFinder, covers
 from faceapp.imageio import ImageError, load_image
 from faceapp.types import Detection
@@ -36,7 +37,6 @@ FACES_CSV = ROOT / "tests" / "fixtures" / "masked_real_faces.csv"
 CLOSE_UP_SHARE = 0.3
 # Plain MTCNN as facenet-pytorch ships it: the reference for recall and for false detections.
 BASELINE = DetectorConfig(thresholds=(0.6, 0.7, 0.7), second_pass="never")
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,20 +102,6 @@ def eval_masked_detection(finder, photos: list[MaskedPhoto]) -> dict:
         "found_only_by_second_detector": by_second,
         "ms_per_photo": round(1000 * float(np.mean(clock)), 1) if clock else 0.0,
     }
-
-
-def sample_photos(folder: Path, limit: int) -> list[Path]:
-    """Up to `limit` photos of a folder tree, evenly spread over its sorted list."""
-    paths = sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-    return paths[:: max(1, -(-len(paths) // limit))][:limit] if limit else paths
-
-
-def main_face(detections: list[Detection], shape: tuple[int, ...]) -> Detection | None:
-    """The photo's subject: large and near the centre (as faceapp.evaluation picks it)."""
-    if not detections:
-        return None
-    centre = np.array(shape[1::-1], np.float32) / 2
-    return max(detections, key=lambda d: d.size - 0.5 * float(np.linalg.norm((d.box[:2] + d.box[2:]) / 2 - centre)))
 
 
 @dataclass(slots=True)

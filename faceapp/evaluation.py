@@ -18,6 +18,7 @@ from faceapp import metrics
 from faceapp.align import align_face
 from faceapp.engine import Engine
 from faceapp.imageio import ImageError, load_image
+from faceapp.types import Detection
 
 
 @dataclass(slots=True)
@@ -29,18 +30,21 @@ class Embedded:
     templates: list[np.ndarray] = field(default_factory=list)  # masked-template variants of `plain`
 
 
-def _main_face(engine: Engine, image: np.ndarray):
+def main_face(detections: list[Detection], shape: tuple[int, ...]) -> Detection | None:
     """The face a photo is about: the largest, nearest the centre."""
-    detections = engine.detect(image)
     if not detections:
         return None
-    centre = np.array(image.shape[1::-1], np.float32) / 2
+    centre = np.array(shape[1::-1], np.float32) / 2
 
     def rank(d):
         mid = (d.box[:2] + d.box[2:]) / 2
         return d.size - 0.5 * float(np.linalg.norm(mid - centre))
 
     return max(detections, key=rank)
+
+
+def _main_face(engine: Engine, image: np.ndarray) -> Detection | None:
+    return main_face(engine.detect(image), image.shape)
 
 
 def embed_photo(engine: Engine, path: Path, *, masked: bool, templates: bool, seed: int) -> Embedded:
@@ -184,8 +188,10 @@ def eval_verify(engine: Engine, folder: Path) -> dict:
     return result
 
 
-def _photos(folder: Path) -> list[Path]:
-    return sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in {".jpg", ".jpeg", ".png", ".bmp", ".webp"})
+def sample_photos(folder: Path, limit: int | None = None) -> list[Path]:
+    """The photos of a folder tree, sorted; with `limit`, at most that many, evenly spread."""
+    paths = sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in {".jpg", ".jpeg", ".png", ".bmp", ".webp"})
+    return paths[:: max(1, len(paths) // limit)][:limit] if limit else paths
 
 
 def eval_mask_detection(engine: Engine, masked_dir: Path, unmasked_dir: Path, limit: int = 1000) -> dict:
@@ -201,7 +207,7 @@ def eval_mask_detection(engine: Engine, masked_dir: Path, unmasked_dir: Path, li
                 continue
             dets = engine.detect(image)
             if main_only:
-                main = _main_face(engine, image) if dets else None
+                main = main_face(dets, image.shape)
                 dets = [main] if main else []
             if not dets:
                 no_face += 1
@@ -213,6 +219,5 @@ def eval_mask_detection(engine: Engine, masked_dir: Path, unmasked_dir: Path, li
         return {"photos": len(paths), "photos_without_face": no_face, "faces": faces,
                 "called_masked": masked, "rate": round(masked / max(faces, 1), 4)}
 
-    unmasked = _photos(unmasked_dir)
-    unmasked = unmasked[:: max(1, len(unmasked) // limit)][:limit]
-    return {"masked": called(_photos(masked_dir), main_only=False), "unmasked": called(unmasked, main_only=True)}
+    return {"masked": called(sample_photos(masked_dir), main_only=False),
+            "unmasked": called(sample_photos(unmasked_dir, limit), main_only=True)}

@@ -70,6 +70,21 @@ def test_second_pass_modes(shared, hard, finder):
     assert sorted(d.source for d in finder.detect(both)) == ["blazeface", "mtcnn"]
 
 
+def test_found_again_in_the_live_loops_window(hard, finder):
+    """Between whole-frame detections the live loop searches a window around each tracked face
+    (LiveConfig.roi_scale) with "if_none": a masked face MTCNN cannot see stays found there."""
+    from faceapp.config import LIVE
+
+    for name, image, face in hard:
+        (tracked,) = [d for d in finder.detect(image) if covers(d.box, face)]
+        centre, half = (tracked.box[:2] + tracked.box[2:]) / 2, LIVE.roi_scale * tracked.size / 2
+        x0, y0 = np.maximum(centre - half, 0).astype(int)
+        x1, y1 = np.minimum(centre + half + 1, image.shape[1::-1]).astype(int)
+        again = finder.detect(image[y0:y1, x0:x1], min_face_size=LIVE.roi_min_face * tracked.size,
+                              second_pass="if_none")
+        assert len(again) == 1 and covers(again[0].box + [x0, y0, x0, y0], tracked.box), name
+
+
 def test_mtcnn_only_config_loads_no_second_model():
     assert FaceFinder(DetectorConfig(second_pass="never")).blazeface is None
 

