@@ -16,14 +16,33 @@ class DetectorConfig:
     min_face_size: float = 40.0
     # Scale step of the image pyramid, MTCNN's published value.
     scale_factor: float = 0.709
-    # Stage thresholds P/R/O. MTCNN's defaults are 0.6/0.7/0.7, but those miss ~11% of close-up
-    # masked faces (../shared/MODELS.md); 0.6/0.7/0.6 are tuned by the masked-recall evaluation.
+    # Stage thresholds P/R/O: MTCNN's published 0.6/0.7/0.7. Lower ones do not rescue masked faces
+    # (`faceapp eval detection`: of 154 masked close-ups 0.6/0.7/0.7 finds 132, 0.6/0.7/0.5 136,
+    # 0.3/0.4/0.4 ~141) but add false detections (29 extras on 1,027 unmasked photos -> 40 at
+    # 0.6/0.7/0.5); the second detector below finds the masked faces instead.
     thresholds: tuple[float, float, float] = (0.6, 0.7, 0.7)
     # NMS IoU limits per stage (MTCNN's published values).
     nms_pnet_scale: float = 0.5
     nms_pnet_all: float = 0.7
     nms_rnet: float = 0.7
     nms_onet: float = 0.7
+    # Larger images are shrunk to this long side before detection (coordinates are mapped back):
+    # bounds time and memory, and keeps the int32 integral image exact (h * w * 255 < 2**31).
+    max_image_side: int = 1920
+    # Second detector (BlazeFace short-range, faceapp.finder) for the faces MTCNN misses, masked ones
+    # above all: "always", "if_none" (only when MTCNN found nothing) or "never". With "always" 152
+    # of 154 masked close-ups are found (98.7%; MTCNN alone 132) and 1,027 unmasked photos get 3
+    # more extras, all real faces in the background; "if_none" finds 151 and no extra, but misses a
+    # masked person whenever MTCNN finds someone else in the frame (a queue at the door). The cost
+    # is ~1/10 of MTCNN's on a 640x480 frame, and the live loop runs whole-frame detection 5x/s.
+    second_pass: str = "always"
+    # BlazeFace score for a face: MediaPipe's own default. 0.4 finds no more close-ups (the two
+    # misses are faces under a cap or big sunglasses) and adds 10 extras, most of them not faces
+    # (hair, a hand, dark corners); 0.6 loses 3 close-ups.
+    blazeface_threshold: float = 0.5
+    # Run BlazeFace on the mirror image too (same batch, as long again as one view) and pool both
+    # views: masked faces often pass 0.5 in one view only (plain view alone: 150 of 154 close-ups).
+    blazeface_mirrored: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +64,294 @@ THRESHOLDS = Thresholds()
 
 # Threads per onnxruntime session. The small MTCNN convolutions lose to threading overhead (PNet:
 # 15 ms on 1 thread vs 22-25 ms on 2, ../shared/MODELS.md), so detection runs single-threaded.
-# The mask classifier is ~9M multiply-adds per face: a second thread costs more than it saves.
+# The mask classifier is ~2.4M multiply-adds per face: 0.13 ms on 1 thread, no faster on 2.
 ORT_THREADS = {
-    "pnet": 1, "rnet": 1, "onet": 1, "mobilefacenet": 2, "face_mesh": 1, "iris": 1, "mask_classifier": 1,
+    "pnet": 1, "rnet": 1, "onet": 1, "mobilefacenet": 2, "face_mesh": 1, "iris": 1, "blazeface": 1,
+    "mask_classifier": 1,
 }
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerConfig:
+    # A detection continues a track when its box overlaps the track's last box by this IoU. At 30 FPS a
+    # walking face moves a few % of its size per frame (IoU > 0.7); 0.3 still holds at 10 FPS.
+    iou_match: float = 0.3
+    # With embeddings on both sides, a pair this dissimilar is never joined (another person stepped
+    # into the same spot): same-person cosine is >= 0.52 unmasked, ~0.25 masked (../shared/MODELS.md).
+    embed_reject: float = 0.15
+    # Without overlap, a track can still be picked up again by its face when the cosine is this high
+    # (fast motion, a dropped frame): above the different-person maximum of 0.58.
+    embed_rejoin: float = 0.6
+    # A track unseen for this long is dropped: a blink or a frame the detector misses must not end it,
+    # but a person who walked off must not lend their identity to the next one.
+    lost_after_s: float = 1.0
+    # Identity votes kept per track (the last this many seconds): old evidence ages out.
+    vote_window_s: float = 3.0
+    # A committed identity needs this many votes: one lucky frame must not open the door.
+    min_votes: int = 3
+    # "Unknown" needs more: the first frames of someone turning towards the camera often match
+    # nobody, and an early "unknown" would be logged before the person is recognised.
+    min_votes_unknown: int = 8
+    # ...and the winner's share of the weighted votes must be at least this: about two frames in
+    # three, so a face that flips between two people (3 of 5 votes) commits neither.
+    vote_share: float = 0.65
+    # Face size (px) that earns a full-weight vote; smaller faces count less (their embedding is noisier).
+    full_weight_size: float = 112.0
+    # Mask state of a track: the mean of its last few mask scores, so one odd frame does not flip it.
+    mask_history: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class BlinkConfig:
+    # Open-eye baseline per eye: this percentile of openness over the last baseline_window_s. A high
+    # percentile ignores the blinks themselves (a blink is ~5% of a few seconds) yet follows the
+    # person's own eye shape (open eyes read 0.22-0.35 with the iris model, ../shared/MODELS.md).
+    baseline_percentile: float = 80.0
+    baseline_window_s: float = 3.0
+    # Samples needed (and seconds spanned) before a baseline counts: no blink from a cold start.
+    baseline_min_samples: int = 5
+    baseline_min_span_s: float = 0.15
+    # A baseline below this is not an open eye (a photo with shut eyes, a squint): never armed.
+    min_open_baseline: float = 0.15
+    # An eye is closed below closed_ratio x baseline AND below closed_ceiling. Blink bottoms read
+    # 0.045-0.098 against >= 0.22 open: half the baseline separates them with room for noise, and the
+    # ceiling stops a wide-eyed person's ordinary narrowing (0.4 -> 0.19) from counting.
+    closed_ratio: float = 0.5
+    closed_ceiling: float = 0.15
+    # A blink needs one eye closed and, at the same moment, BOTH eyes below both_ratio x baseline. The
+    # eyes of a blink are not shut equally: on blink.mp4 the less-closed eye bottomed at 0.26-0.47 of
+    # its baseline, while the open eye of the wink never went below 0.76 of its own.
+    both_ratio: float = 0.6
+    # ...and open again above this share of the baseline (hysteresis: noise around one threshold
+    # must not make a dip and a recovery).
+    reopen_ratio: float = 0.75
+    # A human blink keeps the lids down 60-500 ms (estimated between the sample midpoints around the
+    # closure; 120-200 ms on blink.mp4); a shorter dip is a one-frame glitch (at >= 20 FPS), a longer
+    # one a deliberate closure, not a blink.
+    min_duration_s: float = 0.05
+    max_duration_s: float = 0.5
+    # Eye samples further apart than this cannot time a closure (5 FPS): a closure in progress is
+    # dropped and the detector re-arms only when both eyes are seen open again.
+    max_gap_s: float = 0.2
+    # Blinks needed for a track to count as live.
+    blinks_required: int = 1
+
+
+TRACKER = TrackerConfig()
+BLINK = BlinkConfig()
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    # A camera unplugged or a stream that drops is retried for this long before the source fails:
+    # long enough for a USB re-enumeration or a network blip, short enough to tell the user.
+    reconnect_s: float = 30.0
+    # Seconds between reopen attempts (opening a missing V4L2 device costs ~10-100 ms), and the
+    # longest sleep inside one read() while waiting, so a stop request is seen promptly.
+    reconnect_interval_s: float = 1.0
+    reconnect_poll_s: float = 0.1
+    # Requested camera size: 640x480 is what the 30 FPS budget is measured on and what every webcam offers.
+    camera_size: tuple[int, int] = (640, 480)
+    # Frame rate assumed for a file whose container states none.
+    assumed_fps: float = 25.0
+    # Camera indices tried by probe_cameras (/dev/video0..7; many webcams expose two nodes each).
+    probe_max_index: int = 8
+
+
+SOURCES = SourceConfig()
+
+
+@dataclass(frozen=True, slots=True)
+class QualityConfig:
+    """Enrollment gates: a gallery template is used for every later match, so it must be good."""
+
+    # Face box side in px: below ~80 the 112x112 crop is up-sampled and its embedding gets noisy.
+    min_face_size: float = 80.0
+    # Detector confidence: real frontal faces score > 0.99; a doubtful one is not worth a template.
+    min_score: float = 0.95
+    # Variance of the Laplacian of the aligned crop's gray: sharp photos read 385-4900 (faces-sample,
+    # faces-peer), webcam-like video frames 190-600 and a motion-blurred one 94; a gaussian blur of
+    # sigma 6 px on those photos reads 3-50. 80 keeps every sharp photo and frame, drops heavy blur.
+    min_sharpness: float = 80.0
+    # Frontal enough: beyond ~25 deg yaw the far eye and cheek fold away and same-person similarity drops.
+    max_yaw_deg: float = 25.0
+    # Alignment removes roll, but a strong tilt often comes with a bad landmark fit.
+    max_roll_deg: float = 25.0
+    # Nose tip between eye line (0) and mouth line (1). MTCNN's landmarks put it at 0.28-0.76 on
+    # frontal faces (faces-sample, fi_protagonist), so only a strongly raised or lowered head fails.
+    pitch_range: tuple[float, float] = (0.15, 0.9)
+    # Mean gray of the inner face: outside this the embedding sees mostly noise or glare.
+    brightness_range: tuple[float, float] = (40.0, 220.0)
+    # Share of inner-face pixels at 0-5 or 250-255 (blown highlights, crushed shadows).
+    max_clipped: float = 0.15
+
+
+QUALITY = QualityConfig()
+
+
+
+@dataclass(frozen=True, slots=True)
+class LiveConfig:
+    # Frames with a longer side are shrunk for detection only (crops still come from the full frame):
+    # MTCNN's cost grows with pixels, and at 640 px a face at door distance is still 100+ px.
+    detect_long_side: int = 640
+    # Between full-frame detections, tracked faces are looked for only in a window around their last
+    # box (roi_scale x its side, smallest face roi_min_face x its side): 2-3 tiny pyramid levels
+    # instead of the whole frame's 8, and fewer candidates for ONet (~0.6 ms CPU per candidate). On
+    # blink.mp4 at 640x480: 7.5 ms CPU vs 22-24 ms for the whole frame (2.0 / 0.5 gave 12.5 ms).
+    # A face may move 0.3 of its size or shrink by 30% between two frames and still be found; a new
+    # face appears at the latest after full_detect_s.
+    full_detect_s: float = 0.2
+    roi_scale: float = 1.6
+    roi_min_face: float = 0.7
+    # A track whose identity is settled is re-embedded this often (not every frame): enough to notice
+    # a swap within a second, and the embedder's 3-4 ms per face goes to other work meanwhile.
+    reembed_s: float = 1.0
+    # A known face that shows no blink for this long gets a "not live" decision (a photo at the door);
+    # a person blinks every 2-10 s at rest, and "please blink" prompts one within a second or two.
+    # An unknown face that never blinks is not logged and its eyes are no longer read after this: it
+    # would be denied either way, and detector false positives (a pumpkin on a shelf in
+    # fi_protagonist.mp4, score 0.77-0.9) must not fill the log or eat the frame budget.
+    liveness_timeout_s: float = 6.0
+    # The same person (or unknown face) and outcome is not logged again within this many seconds when
+    # a track breaks and restarts (turning away, a missed frame): one visit, one log line.
+    event_repeat_s: float = 10.0
+
+
+LIVE = LiveConfig()
+
+# --- Gallery storage, attendance and access -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StorageConfig:
+    # How long a write waits for another connection's lock before giving up with "busy". The GUI and
+    # a CLI enrolment may share the file; their transactions last milliseconds, so 5 s only expires
+    # when something is really stuck, and is still short enough for a user to get an answer.
+    busy_timeout_s: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class AttendanceConfig:
+    # A person standing at the camera is recognised every frame; one attendance record per 5 minutes
+    # counts an arrival once yet still records someone who leaves and returns after a short errand.
+    cooldown_s: float = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class AccessConfig:
+    # An output action (door relay script, HTTP webhook) that takes longer than this is abandoned: a
+    # door must open within a second or two of the decision, so a later success is worthless.
+    action_timeout_s: float = 5.0
+    # Pending actions beyond this are dropped (and logged) rather than queued: a dead webhook must
+    # not build up a backlog that opens the door minutes later.
+    action_queue: int = 16
+
+
+STORAGE = StorageConfig()
+ATTENDANCE = AttendanceConfig()
+ACCESS = AccessConfig()
+
+# Defaults of the user settings stored in the gallery (Gallery.setting(key)); the UI edits these.
+SETTING_DEFAULTS: dict[str, object] = {
+    "attendance.cooldown_s": ATTENDANCE.cooldown_s,
+    "match.threshold_unmasked": THRESHOLDS.match_unmasked,
+    "match.threshold_masked": THRESHOLDS.match_masked,
+    "match.margin": THRESHOLDS.match_margin,
+    # Door policy: off by default, since a mask rule only makes sense where one is in force.
+    "access.mask_required": False,
+    # Weekly schedule {"mon": [["08:00", "18:00"]], ...}; None means the door is open to known
+    # people at any time.
+    "access.schedule": None,
+    # Output on grant: {"kind": "none"} | {"kind": "command", "argv": [...]} | {"kind": "http", "url": ...}
+    "access.action": {"kind": "none"},
+    "access.action_timeout_s": ACCESS.action_timeout_s,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EyeCropConfig:
+    # MediaPipe crops each eye as a square 2.3x the eye-corner distance, the framing its iris
+    # model was trained on.
+    crop_scale: float = 2.3
+    # Eye-corner distance as a fraction of the distance between the detector's two eye points.
+    # Face-mesh corners on the blink clip gave 0.43-0.47 (median per eye); 0.45 reads blinks as
+    # well as cropping from the mesh corners does, without running the face mesh.
+    corner_fraction: float = 0.45
+    # The corner midpoint sits this far (x eye distance) below MTCNN's eye point, towards the
+    # mouth: median 0.025 on the blink clip.
+    centre_offset: float = 0.025
+
+
+EYE_CROP = EyeCropConfig()
+
+
+@dataclass(frozen=True, slots=True)
+class TrainerLimits:
+    # Fewer than 2 people gives ArcFace nothing to separate.
+    min_people: int = 2
+    # 3 photos per person: at least 1 held out to check the result and 2 left to train on.
+    min_samples_per_person: int = 3
+    # Share of each person's photos held out for before/after figures and early stopping.
+    held_out_fraction: float = 0.2
+    # A fine-tuned model is offered only if it costs at most this much AUC (0.5 points) on unmasked
+    # held-out photos and on people it never saw: it must not trade general recognition for masks.
+    max_auc_drop: float = 0.005
+
+
+TRAINER = TrainerLimits()
+
+
+@dataclass(frozen=True, slots=True)
+class FinetuneDefaults:
+    """Defaults of trainer.finetune.FinetuneConfig that the Trainer tab offers; here so the tab can
+    show them without importing torch (docs/finetune.md has the measurements)."""
+
+    # On 20 LFW people 20 epochs gave the same held-out figures as 10 but slightly worse masked
+    # figures on people never trained on, in twice the time (docs/finetune.md).
+    epochs: int = 10
+    # The last 3 bottlenecks (the 7x7 stage) and the embedding head: enough to adapt to masks, and
+    # backpropagation stays cheap on a CPU. "head" is faster, "all" rarely better on a few people.
+    layers: str = "last_blocks"
+    # AdamW for the backbone (the ArcFace head runs 10x): larger steps forget the pretrained space.
+    lr: float = 3e-4
+    # Crops per optimizer step; a kiosk gallery of a few dozen people fills a handful of batches.
+    batch_size: int = 32
+    # Share of training crops given a synthetic mask: masks are what fine-tuning is mostly for,
+    # and the other 60% keep unmasked recognition where it was.
+    mask_share: float = 0.4
+    # Weight of the distillation term (1 - cos to the base model's embedding of the clean photo)
+    # against the ArcFace loss: it keeps a few local people from pulling the space onto themselves.
+    distill_weight: float = 1.0
+    # torch threads when training from the GUI: the live view and onnxruntime keep the other cores.
+    gui_threads: int = 2
+
+
+FINETUNE = FinetuneDefaults()
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureConfig:
+    """Guided camera enrollment in the GUI: a few good shots in slightly different poses."""
+
+    # Look straight, straight, turn one way, turn the other way, straight: five templates cover the
+    # poses met at the door without asking for more than a few seconds of the person's time.
+    steps: tuple[str, ...] = ("straight", "straight", "turn", "turn_other", "straight")
+    # A frame is checked (detect + embed, ~50 ms) at most this often, so the preview stays fluid.
+    check_every_s: float = 0.25
+    # Shots at least this far apart: consecutive frames are near copies and add nothing.
+    min_gap_s: float = 0.6
+    # "Straight" means |yaw| below this; "turn" means at least turn_min_yaw (the enrollment gate
+    # still caps it at QualityConfig.max_yaw_deg): a slight turn, enough to vary the template.
+    straight_max_yaw_deg: float = 10.0
+    turn_min_yaw_deg: float = 8.0
+    # Someone who cannot follow the oval or a pose prompt is not stuck: after this long on one step
+    # any shot that passes the enrollment gates counts.
+    step_timeout_s: float = 5.0
+    # The face's centre must lie inside the on-screen oval, drawn over the middle of the picture
+    # (its width and height as shares of the picture's height).
+    oval_height: float = 0.7
+    oval_width: float = 0.525
+
+
+CAPTURE = CaptureConfig()

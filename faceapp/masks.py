@@ -104,6 +104,16 @@ def random_style(rng: np.random.Generator | int | None = None) -> MaskStyle:
     )
 
 
+# The masked templates stored at enrollment: fixed looks, so every person gets the same set.
+# A light surgical mask over the nose, a dark cloth one, and one worn under the nose cover the
+# three ways a mask changes the face for the embedder (pale lower face, dark lower face, nose visible).
+ENROLLMENT_STYLES: dict[str, MaskStyle] = {
+    "surgical": MaskStyle(kind="surgical", color=_SURGICAL_COLORS[0], pleats=3, nose_covered=True, top=0.6),
+    "cloth": MaskStyle(kind="cloth", color=_CLOTH_COLORS[0], pleats=0, nose_covered=True, top=0.5, loops=False),
+    "surgical-nose-out": MaskStyle(kind="surgical", color=_SURGICAL_COLORS[2], pleats=3, nose_covered=False),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class _Geometry:
     """The mask's outline and key lines in template units, from the face's own landmarks."""

@@ -14,6 +14,7 @@ class Detection:
     box: np.ndarray  # (4,) float32: x1, y1, x2, y2
     score: float
     landmarks: np.ndarray  # (5, 2) float32: left eye, right eye, nose, left mouth, right mouth
+    source: str = "mtcnn"  # which detector found it: "mtcnn", or "blazeface" (landmarks still from MTCNN's ONet)
 
     @property
     def width(self) -> float:
@@ -31,7 +32,9 @@ class Detection:
 
 @dataclass(slots=True)
 class EyeState:
-    """Eyelid opening per eye (upper-to-lower lid distance over eye width); ~0.3 open, <0.1 shut."""
+    """Eyelid opening per eye (upper-to-lower lid distance over eye width); ~0.3 open, <0.15 shut.
+
+    left/right follow Detection.landmarks: left is the eye on the image's left (the subject's right)."""
 
     left: float
     right: float
@@ -59,3 +62,54 @@ class Face:
         if self.mask_score is None:
             return None
         return self.mask_score >= THRESHOLDS.mask_probability
+
+
+@dataclass(slots=True)
+class Match:
+    """Result of a 1:N search for one face."""
+
+    person_id: int | None  # None: unknown
+    name: str | None
+    score: float  # cosine similarity of the best person
+    margin: float  # best score minus the runner-up person's score
+    threshold: float  # the threshold that applied (masked or unmasked)
+    masked: bool
+
+    @property
+    def known(self) -> bool:
+        return self.person_id is not None
+
+
+@dataclass(slots=True)
+class Decision:
+    """Door decision for one track: granted or denied, and why."""
+
+    granted: bool
+    reason: str  # machine key, e.g. "granted", "unknown", "not_live", "inactive", "schedule", "mask_required"
+    message: str  # human text
+
+
+@dataclass(slots=True)
+class TrackView:
+    """What the live view shows for one tracked face in one frame."""
+
+    track_id: int
+    box: np.ndarray
+    landmarks: np.ndarray
+    match: Match | None
+    live: bool  # blink seen for this track
+    liveness_pending: bool  # still waiting for a blink ("please blink")
+    masked: bool | None
+    eyes: EyeState | None
+    decision: Decision | None = None
+
+
+@dataclass(slots=True)
+class FrameResult:
+    """Everything the pipeline worked out for one camera frame."""
+
+    index: int
+    timestamp: float  # seconds (monotonic for cameras, media time for files)
+    tracks: list[TrackView]
+    events: list[dict]  # events emitted on this frame (recognised, unknown, not_live, denied, granted)
+    timings_ms: dict[str, float] = field(default_factory=dict)

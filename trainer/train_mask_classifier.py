@@ -5,21 +5,17 @@
 Positives are bare faces (LFW identities of the training split) wearing synthetic masks from
 faceapp.masks, plus the real masked faces of the even-numbered source folders of
 ../shared/data/masked-real; negatives are the same LFW faces bare or with non-mask occluders (hands,
-sunglasses, objects, beards). Faces are found by facenet-pytorch's MTCNN (torch), loaded without
-torchvision (see `reference_mtcnn`), and their landmarks cached under /tmp. Evaluation: the
-odd-numbered folders of masked-real and held-out LFW identities, none of them seen in training.
-faces-sample stays out of training so that the tests can use it.
+sunglasses, objects, beards). Faces are found by facenet-pytorch's MTCNN (trainer/reference_mtcnn.py)
+and their landmarks cached under /tmp. Evaluation: the odd-numbered folders of masked-real and
+held-out LFW identities, none of them seen in training. faces-sample stays out of training so that
+the tests can use it.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import importlib.util
 import json
-import sys
 import time
-import types
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +27,9 @@ from torch import nn
 
 from faceapp.align import align_face
 from faceapp.masks import draw_mask
+from faceapp.model_versions import file_sha256
+from trainer.build_models import write_manifest
+from trainer.reference_mtcnn import reference_mtcnn_class
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
@@ -38,62 +37,7 @@ CACHE = Path("/tmp/faceapp-mask-cache")
 MODEL_FILE = "mask_classifier.onnx"
 
 
-# --- reference detector ---------------------------------------------------------------------------
-
-
-def _nms(boxes: torch.Tensor, scores: torch.Tensor, threshold: float) -> torch.Tensor:
-    """Greedy IoU suppression (OpenCV's, in C++: a Python loop took minutes at low thresholds)."""
-    b = boxes.double().numpy()
-    rects = np.c_[b[:, :2], b[:, 2:] - b[:, :2]].tolist()
-    keep = cv2.dnn.NMSBoxes(rects, scores.double().numpy().tolist(), 0.0, threshold)
-    return torch.as_tensor(np.asarray(keep, np.int64).reshape(-1))
-
-
-def _batched_nms(boxes: torch.Tensor, scores: torch.Tensor, idxs: torch.Tensor, threshold: float) -> torch.Tensor:
-    """torchvision.ops.batched_nms in plain torch: offset each batch's boxes so they never overlap."""
-    if boxes.numel() == 0:
-        return torch.empty(0, dtype=torch.long)
-    offsets = idxs.to(boxes) * (boxes.max() + 1)
-    return _nms(boxes + offsets[:, None], scores, threshold)
-
-
-def reference_mtcnn():
-    """facenet-pytorch's detect_face and nets, imported without torchvision.
-
-    Importing facenet_pytorch imports torchvision, whose only wheel for this torch fails on import
-    (../shared/MODELS.md). Its two model files are loaded directly instead, with a stand-in
-    torchvision that offers the one op they use.
-    """
-    spec = importlib.util.find_spec("facenet_pytorch")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("facenet-pytorch is not installed: pip install --no-deps facenet-pytorch==2.6.0")
-    models = Path(next(iter(spec.submodule_search_locations))) / "models"
-    fake = {name: types.ModuleType(name) for name in
-            ("torchvision", "torchvision.ops", "torchvision.ops.boxes", "torchvision.transforms",
-             "torchvision.transforms.functional")}
-    fake["torchvision.ops.boxes"].batched_nms = _batched_nms
-    saved = {name: sys.modules.get(name) for name in fake}
-    sys.modules.update(fake)
-    try:
-        pkg = types.ModuleType("_fnp_models")
-        pkg.__path__ = [str(models)]
-        sys.modules["_fnp_models"] = pkg
-        loaded = {}
-        for name, file in (("utils.detect_face", "utils/detect_face.py"), ("mtcnn", "mtcnn.py")):
-            full = f"_fnp_models.{name}"
-            mspec = importlib.util.spec_from_file_location(full, models / file)
-            module = importlib.util.module_from_spec(mspec)
-            sys.modules[full] = module
-            mspec.loader.exec_module(module)
-            loaded[name] = module
-    finally:
-        for name, module in saved.items():
-            if module is None:
-                sys.modules.pop(name, None)
-            else:
-                sys.modules[name] = module
-    mtcnn = loaded["mtcnn"]
-    return loaded["utils.detect_face"].detect_face, mtcnn.PNet().eval(), mtcnn.RNet().eval(), mtcnn.ONet().eval()
+# --- detection -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,18 +48,23 @@ class Found:
 
 
 class ReferenceDetector:
-    def __init__(self, min_face_size: float = 40.0, thresholds=(0.6, 0.7, 0.7)):
-        self.detect_face, self.pnet, self.rnet, self.onet = reference_mtcnn()
+    """facenet-pytorch's MTCNN (trainer/reference_mtcnn.py) with explicit size and thresholds."""
+
+    def __init__(self, min_face_size: float = 40.0, thresholds: tuple[float, float, float] = (0.6, 0.7, 0.7)):
         self.min_face_size = min_face_size
-        self.thresholds = list(thresholds)
+        self.thresholds = thresholds
+        self.mtcnn = reference_mtcnn_class()(
+            min_face_size=min_face_size, thresholds=list(thresholds), select_largest=False, keep_all=True
+        )
 
     def detect(self, bgr: np.ndarray) -> list[Found]:
-        rgb = np.ascontiguousarray(bgr[..., ::-1])
-        with torch.no_grad():
-            boxes, points = self.detect_face(rgb[None], self.min_face_size, self.pnet, self.rnet, self.onet,
-                                             self.thresholds, 0.709, torch.device("cpu"))
-        boxes, points = np.asarray(boxes[0], np.float32), np.asarray(points[0], np.float32)
-        return [Found(b[:4].copy(), float(b[4]), p.reshape(5, 2).copy()) for b, p in zip(boxes, points)]
+        boxes, probs, points = self.mtcnn.detect(np.ascontiguousarray(bgr[..., ::-1]), landmarks=True)
+        if boxes is None:
+            return []
+        # under numpy 2 these come back as object arrays
+        boxes = np.asarray(boxes.tolist(), np.float32).reshape(-1, 4)
+        points = np.asarray(points.tolist(), np.float32).reshape(-1, 5, 2)
+        return [Found(b, float(p), lm) for b, p, lm in zip(boxes, np.asarray(probs.tolist(), np.float32), points)]
 
 
 # --- data -----------------------------------------------------------------------------------------
@@ -411,10 +360,6 @@ def export_onnx(model: MaskNet, path: Path) -> None:
     )
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _size(face: Found) -> float:
     return float(np.sqrt(np.prod(face.box[2:] - face.box[:2])))
 
@@ -500,7 +445,7 @@ def build(
             f"occluded as negatives; {real_data}; false masks measured on held-out LFW identities"
         ),
         "licence": "MIT",
-        "sha256": sha256(path),
+        "sha256": file_sha256(path),
         "bytes": path.stat().st_size,
         "metrics": metrics,
     }
@@ -526,11 +471,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="leave masked-real's even-numbered folders out of training (evaluate on all of it)")
     args = parser.parse_args(argv)
     manifest = build(args.out, args.epochs, args.variants, args.seed, real_half=not args.synthetic_only)
-    # One MANIFEST.json beside the models, one entry per file; other entries are kept.
-    listing = args.out / "MANIFEST.json"
-    entries = json.loads(listing.read_text()) if listing.exists() else {}
-    entries[manifest["file"]] = manifest
-    listing.write_text(json.dumps(entries, indent=2, sort_keys=True) + "\n")
+    print(f"wrote {write_manifest([manifest], args.out)}")
     print(json.dumps(manifest, indent=1))
 
 

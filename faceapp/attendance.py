@@ -1,0 +1,184 @@
+"""Attendance: one record per person per cooldown, a daily first-in / last-out summary, and a CSV
+export that Excel opens correctly (UTF-8 with BOM, so Chinese names survive)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from faceapp.gallery import Event, EventKind, Gallery, stamp
+
+
+@dataclass(frozen=True, slots=True)
+class AttendanceRecord:
+    id: int
+    person_id: int | None  # None once the person was removed
+    person_name: str
+    employee_no: str | None
+    department: str
+    time: datetime
+    score: float | None
+    masked: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class DaySummary:
+    day: str  # YYYY-MM-DD, local
+    person_id: int | None
+    person_name: str
+    employee_no: str | None
+    department: str
+    first_in: datetime
+    last_out: datetime | None  # None when the person was seen only once that day
+    records: int
+
+
+CSV_HEADER = ("Date", "Name", "Employee number", "Department", "First in", "Last out", "Records")
+
+
+def _day(value: date | str | None, default: str) -> str:
+    if value is None:
+        return default
+    return value.isoformat() if isinstance(value, date) else date.fromisoformat(value).isoformat()
+
+
+def _cell(text: str | None) -> str:
+    """A text cell Excel shows as typed: a leading = + - @ would otherwise run as a formula."""
+    text = text or ""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+class Attendance:
+    def __init__(self, gallery: Gallery):
+        self.gallery = gallery
+
+    @property
+    def cooldown_s(self) -> float:
+        return float(self.gallery.setting("attendance.cooldown_s"))
+
+    def record(
+        self,
+        person_id: int,
+        when: datetime | None = None,
+        *,
+        score: float | None = None,
+        masked: bool | None = None,
+        event_id: int | None = None,
+    ) -> AttendanceRecord | None:
+        """Record that a person was seen, unless they already have a record within the cooldown
+        (either side of `when`, so out-of-order times count too). Returns the new record or None."""
+        ts, iso, day = stamp(when)
+        cooldown = self.cooldown_s
+        g = self.gallery
+        with g.transaction():
+            recent = g.db.execute(
+                "SELECT 1 FROM attendance WHERE person_id = ? AND ts > ? AND ts < ? LIMIT 1",
+                (person_id, ts - cooldown, ts + cooldown),
+            ).fetchone()
+            if recent:
+                return None
+            person = g.get_person(person_id)
+            row = {
+                "person_id": person_id,
+                "person_name": person.name,
+                "employee_no": person.employee_no,
+                "department": person.department,
+                "ts": ts,
+                "time": iso,
+                "day": day,
+                "score": score,
+                "masked": None if masked is None else int(masked),
+                "event_id": event_id,
+            }
+            row_id = g.db["attendance"].insert(row).last_pk
+        return self._record({**row, "id": row_id})
+
+    def log(self, event: Event) -> AttendanceRecord | None:
+        """Store an event; a recognised person also gets an attendance record (cooldown
+        permitting). Both in one transaction."""
+        with self.gallery.transaction():
+            event_id = self.gallery.log_event(event)
+            if event.kind != EventKind.RECOGNISED or event.person_id is None:
+                return None
+            return self.record(event.person_id, event.time, score=event.score, masked=event.masked, event_id=event_id)
+
+    @staticmethod
+    def _record(row: dict) -> AttendanceRecord:
+        return AttendanceRecord(
+            id=row["id"],
+            person_id=row["person_id"],
+            person_name=row["person_name"],
+            employee_no=row["employee_no"],
+            department=row["department"],
+            time=datetime.fromisoformat(row["time"]),
+            score=row["score"],
+            masked=None if row["masked"] is None else bool(row["masked"]),
+        )
+
+    def records(self, date_from: date | str | None = None, date_to: date | str | None = None) -> list[AttendanceRecord]:
+        """Records between two local dates (inclusive), oldest first; current names for people
+        still enrolled, the recorded name for removed ones."""
+        rows = self.gallery.query(
+            """SELECT a.id, a.person_id, a.time, a.score, a.masked,
+                      coalesce(p.name, a.person_name) AS person_name,
+                      CASE WHEN p.id IS NULL THEN a.employee_no ELSE p.employee_no END AS employee_no,
+                      coalesce(p.department, a.department) AS department
+               FROM attendance a LEFT JOIN people p ON p.id = a.person_id
+               WHERE a.day >= ? AND a.day <= ? ORDER BY a.ts, a.id""",
+            (_day(date_from, "0000-01-01"), _day(date_to, "9999-12-31")),
+        )
+        return [self._record(row) for row in rows]
+
+    def summary(self, date_from: date | str | None = None, date_to: date | str | None = None) -> list[DaySummary]:
+        """Per day and person: first in, last out and number of records; by day, then name."""
+        groups: dict[tuple[str, object], list[AttendanceRecord]] = {}
+        for rec in self.records(date_from, date_to):
+            # a removed person has no id any more: their recorded name keeps their days apart
+            who = rec.person_id if rec.person_id is not None else ("removed", rec.person_name)
+            groups.setdefault((rec.time.date().isoformat(), who), []).append(rec)
+        days = [
+            DaySummary(
+                day=day,
+                person_id=recs[0].person_id,
+                person_name=recs[-1].person_name,
+                employee_no=recs[-1].employee_no,
+                department=recs[-1].department,
+                first_in=recs[0].time,
+                last_out=recs[-1].time if len(recs) > 1 else None,
+                records=len(recs),
+            )
+            for (day, _), recs in groups.items()
+        ]
+        return sorted(days, key=lambda d: (d.day, d.person_name.casefold()))
+
+    def export_csv(self, path: str | os.PathLike, date_from: date | str | None = None, date_to: date | str | None = None) -> int:
+        """Write the daily summary as CSV (UTF-8 with BOM, ISO 8601 times, a header row); the file
+        appears complete or not at all. Returns the number of data rows."""
+        days = self.summary(date_from, date_to)
+        path = Path(path)
+        fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as f:
+                writer = csv.writer(f)  # excel dialect: comma, CRLF, quoting as needed
+                writer.writerow(CSV_HEADER)
+                for d in days:
+                    writer.writerow(
+                        (
+                            d.day,
+                            _cell(d.person_name),
+                            _cell(d.employee_no),
+                            _cell(d.department),
+                            d.first_in.isoformat(timespec="seconds"),
+                            d.last_out.isoformat(timespec="seconds") if d.last_out else "",
+                            d.records,
+                        )
+                    )
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return len(days)

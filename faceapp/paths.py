@@ -1,0 +1,30 @@
+"""Where faceapp keeps its data: one folder holding the gallery database and the logs folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+ENV_DATA_DIR = "FACEAPP_DATA_DIR"
+DATABASE_NAME = "faceapp.db"
+
+
+def data_dir(override: str | os.PathLike | None = None) -> Path:
+    """The data folder, created if missing: `override` (--data-dir), else $FACEAPP_DATA_DIR, else the
+    per-user data folder of the platform (~/.local/share/faceapp, %LOCALAPPDATA%\\faceapp, ...)."""
+    chosen = override or os.environ.get(ENV_DATA_DIR) or platformdirs.user_data_dir("faceapp", appauthor=False)
+    path = Path(chosen).expanduser()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_path(override: str | os.PathLike | None = None) -> Path:
+    return data_dir(override) / DATABASE_NAME
+
+
+def logs_dir(override: str | os.PathLike | None = None) -> Path:
+    path = data_dir(override) / "logs"
+    path.mkdir(exist_ok=True)
+    return path

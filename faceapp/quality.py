@@ -1,0 +1,98 @@
+"""Face quality measures for enrollment gates and for weighting a track's identity votes.
+
+All measured on what the embedder sees (the aligned 112x112 crop) or from the five landmarks, so
+the figures mean the same for a 4K photo and a webcam frame.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import cv2
+import numpy as np
+
+from faceapp.config import QUALITY, QualityConfig
+from faceapp.types import Face
+
+
+@dataclass(slots=True)
+class FaceQuality:
+    size: float  # face box side, px in the source image
+    score: float  # detector confidence
+    sharpness: float  # variance of the Laplacian of the aligned crop's gray
+    yaw: float  # degrees, estimated from the nose offset between the eyes/mouth
+    roll: float  # degrees, tilt of the eye line
+    pitch: float  # nose height between eye line (0) and mouth line (1); ~0.5 frontal
+    brightness: float  # mean gray of the crop's central face region, 0..255
+    clipped: float  # share of that region's pixels at black or white
+
+    def as_dict(self) -> dict:
+        return {k: round(float(v), 3) for k, v in asdict(self).items()}
+
+
+def pose(landmarks: np.ndarray) -> tuple[float, float, float]:
+    """(yaw deg, roll deg, pitch ratio) from the five landmarks (eyes, nose, mouth corners)."""
+    lm = np.asarray(landmarks, np.float64)
+    eye_l, eye_r, nose, mouth_l, mouth_r = lm
+    d = eye_r - eye_l
+    roll = math.degrees(math.atan2(d[1], d[0]))
+    # undo roll so that the eye line is horizontal, then read the nose against the face's midline
+    c, s = math.cos(-math.radians(roll)), math.sin(-math.radians(roll))
+    rot = np.array([[c, -s], [s, c]])
+    p = (lm - lm[:2].mean(0)) @ rot.T
+    eye_half = max(np.linalg.norm(d) / 2, 1e-6)
+    mid_x = (p[0, 0] + p[1, 0] + p[3, 0] + p[4, 0]) / 4
+    # the nose tip stands ~0.6 eye distances in front of the eyes: offset = 1.2 * half-distance * tan(yaw)
+    yaw = math.degrees(math.atan((p[2, 0] - mid_x) / (1.2 * eye_half)))
+    mouth_y = (p[3, 1] + p[4, 1]) / 2
+    pitch = p[2, 1] / mouth_y if mouth_y > 1e-6 else 0.0
+    return yaw, roll, float(pitch)
+
+
+def sharpness(aligned: np.ndarray) -> float:
+    gray = cv2.cvtColor(aligned, cv2.COLOR_BGR2GRAY)
+    return float(cv2.Laplacian(gray, cv2.CV_64F).var())
+
+
+def exposure(aligned: np.ndarray) -> tuple[float, float]:
+    """(mean gray, clipped share) over the inner face (eyes to mouth), not the background or hair."""
+    gray = cv2.cvtColor(aligned, cv2.COLOR_BGR2GRAY)
+    h, w = gray.shape
+    inner = gray[int(0.35 * h):int(0.9 * h), int(0.2 * w):int(0.8 * w)]
+    clipped = float(np.mean((inner <= 5) | (inner >= 250)))
+    return float(inner.mean()), clipped
+
+
+def assess(face: Face) -> FaceQuality:
+    yaw, roll, pitch = pose(face.detection.landmarks)
+    brightness, clipped = exposure(face.aligned)
+    return FaceQuality(
+        size=face.detection.size, score=float(face.detection.score), sharpness=sharpness(face.aligned),
+        yaw=yaw, roll=roll, pitch=pitch, brightness=brightness, clipped=clipped,
+    )
+
+
+def problems(q: FaceQuality, config: QualityConfig = QUALITY) -> list[str]:
+    """Reasons this face is not good enough to enroll, as human text; empty when it passes."""
+    c = config
+    out = []
+    if q.size < c.min_face_size:
+        out.append(f"face too small ({q.size:.0f} px, need {c.min_face_size:.0f})")
+    if q.score < c.min_score:
+        out.append(f"unsure detection (score {q.score:.2f}, need {c.min_score:.2f})")
+    if q.sharpness < c.min_sharpness:
+        out.append(f"blurred (sharpness {q.sharpness:.0f}, need {c.min_sharpness:.0f})")
+    if abs(q.yaw) > c.max_yaw_deg:
+        out.append(f"face turned sideways (yaw {q.yaw:.0f} deg, limit {c.max_yaw_deg:.0f})")
+    if abs(q.roll) > c.max_roll_deg:
+        out.append(f"head tilted (roll {q.roll:.0f} deg, limit {c.max_roll_deg:.0f})")
+    if not c.pitch_range[0] <= q.pitch <= c.pitch_range[1]:
+        out.append(f"face looking up or down (nose at {q.pitch:.2f} between eyes and mouth)")
+    if q.brightness < c.brightness_range[0]:
+        out.append(f"too dark (mean {q.brightness:.0f})")
+    elif q.brightness > c.brightness_range[1]:
+        out.append(f"too bright (mean {q.brightness:.0f})")
+    if q.clipped > c.max_clipped:
+        out.append(f"over- or under-exposed ({q.clipped:.0%} of the face clipped)")
+    return out

@@ -1,0 +1,207 @@
+"""The application context: one object wiring data folder, settings, gallery, engine and admin lock.
+
+Pages and dialogs get the context instead of reaching for globals, so tests build one on a
+temporary data folder and the whole UI runs against it. Its signals tell every page when shared
+state changed (people, events, settings, language, lock).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, Signal
+
+from faceapp import adminpin
+from faceapp.logfile import remove_logging, setup_logging
+from faceapp.ui import i18n
+
+log = logging.getLogger(__name__)
+
+PIN_KEY = "admin.pin_hash"
+CAMERA_KEY = "camera.source"
+LIVENESS_KEY = "liveness.enabled"
+
+
+class AppContext(QObject):
+    people_changed = Signal()
+    events_added = Signal(list)  # event dicts from the live pipeline, in the GUI thread
+    settings_changed = Signal()
+    language_changed = Signal()
+    lock_changed = Signal(bool)  # True: the admin parts are unlocked
+    action_failed = Signal(str)  # a door output action failed (from the action thread)
+    model_changed = Signal()  # another embedder version was activated (Trainer tab)
+
+    def __init__(self, data_dir: Path, parent: QObject | None = None, *, engine=None):
+        """engine: an Engine already loaded (tests share one); by default it loads on first use."""
+        from faceapp.attendance import Attendance
+        from faceapp.gallery import Gallery
+        from faceapp.paths import database_path
+
+        super().__init__(parent)
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._log_handler = setup_logging(self.data_dir)
+        self.log_path = Path(self._log_handler.baseFilename)
+        self.gallery = Gallery(database_path(self.data_dir))
+        self.attendance = Attendance(self.gallery)
+        # Window size, last tab and language: per data folder, so a test run never touches the user's.
+        self.ui_settings = QSettings(str(self.data_dir / "ui.ini"), QSettings.Format.IniFormat)
+        self._engine = engine
+        self._engine_lock = threading.Lock()
+        self._actions = None  # the door output runner, started with the live pipeline
+        self.live_view = None  # the Live tab (set by it): enrollment borrows its camera
+        self._unlocked = not self.pin_is_set()
+        self.model_changed.connect(self.follow_active_model)
+        i18n.set_language(str(self.ui_settings.value("language", i18n.DEFAULT)))
+
+    # --- models -------------------------------------------------------------------------------
+    def engine(self):
+        """The shared Engine, loaded on first use (in whichever worker thread asks first)."""
+        with self._engine_lock:
+            if self._engine is None:
+                from faceapp.engine import Engine
+
+                log.info("loading models")
+                self._engine = Engine(embedder_file=self.active_embedder_file())
+            return self._engine
+
+    def active_embedder_file(self) -> Path:
+        """The ONNX file of the gallery's active model version; the shipped model if that file is gone."""
+        from faceapp.gallery import GalleryError
+        from faceapp.model_versions import BASE_MODEL_FILE, active_model_file
+        from faceapp.resources import model_path
+
+        try:
+            return active_model_file(self.gallery)
+        except GalleryError as exc:
+            log.error("%s; recognising with the shipped model", exc)
+            return model_path(BASE_MODEL_FILE)
+
+    def follow_active_model(self) -> None:
+        """Make the engine embed with the active model version after the Trainer tab switched it;
+        the live pipeline follows from its next frame (a frame in progress finishes with the weights
+        it started with), enrollment from the next one."""
+        from faceapp.embedder import Embedder
+
+        with self._engine_lock:
+            if self._engine is None:
+                return  # it loads the active model when it is first needed
+            path = self.active_embedder_file()
+            if Path(self._engine.embedder.path).resolve() != path.resolve():
+                log.info("recognising with %s", path.name)
+                self._engine.embedder = Embedder(path)
+
+    def close(self) -> None:
+        if self._actions is not None:
+            self._actions.close(timeout=2.0)
+        self.gallery.close()
+        remove_logging(self._log_handler)
+
+    def liveness_required(self) -> bool:
+        return bool(self.gallery.setting(LIVENESS_KEY, True))
+
+    def make_pipeline(self):
+        """The live pipeline (called in the worker's loader thread: loading models takes seconds)."""
+        from faceapp.access import ActionRunner
+        from faceapp.live import LivePipeline
+
+        engine = self.engine()
+        if self._actions is None:
+            self._actions = ActionRunner(on_done=self._action_done)
+        return LivePipeline(engine, self.gallery, require_liveness=self.liveness_required(), actions=self._actions)
+
+    def apply_settings(self, pipeline) -> None:
+        """Make a running pipeline follow changed settings (called in the worker thread)."""
+        pipeline.reload_settings()
+        pipeline.require_liveness = self.liveness_required()
+
+    def _action_done(self, event: dict, error) -> None:
+        if error is not None:
+            self.action_failed.emit(str(error))
+
+    def enroller(self):
+        """An Enroller on the shared engine (loads the models if they are not loaded yet)."""
+        from faceapp.enroll import Enroller
+
+        return Enroller(self.engine(), self.gallery)
+
+    # --- sources ------------------------------------------------------------------------------
+    def open_source(self, spec):
+        from faceapp.sources import open_source
+
+        return open_source(spec)
+
+    def probe_cameras(self) -> list:
+        from faceapp.sources import probe_cameras
+
+        return probe_cameras()
+
+    def default_source(self):
+        """The camera chosen in Settings (an index, or a stream URL), camera 0 by default."""
+        return self.gallery.setting(CAMERA_KEY, 0)
+
+    # --- gallery views ------------------------------------------------------------------------
+    def photos(self, person_id: int) -> tuple:
+        """(the first photo's face crop or None, number of photos, number of masked variants made
+        from them): enrollment stores synthetic masked templates beside each photo."""
+        samples = self.gallery.samples_for(person_id)
+        photos = [s for s in samples if not s.mask_kind.startswith("synthetic")]
+        return (photos[0].crop if photos else None), len(photos), len(samples) - len(photos)
+
+    def attendance_records(self, day_from: str, day_to: str, person_id: int | None = None) -> list:
+        records = self.attendance.records(day_from, day_to)
+        return [r for r in records if person_id is None or r.person_id == person_id]
+
+    def attendance_summary(self, day_from: str, day_to: str, person_id: int | None = None) -> list:
+        days = self.attendance.summary(day_from, day_to)
+        return [d for d in days if person_id is None or d.person_id == person_id]
+
+    def test_action(self, action: dict) -> str:
+        """Run an output action once with a test event (blocking); raises with the reason on failure."""
+        from faceapp.access import OutputAction
+        from faceapp.gallery import now
+
+        OutputAction.from_json(action, float(self.gallery.setting("access.action_timeout_s"))).run(
+            {"kind": "test", "time": now().isoformat(timespec="seconds"), "person_name": "Test", "details": {"access": "test"}}
+        )
+        return "OK"
+
+    # --- language -----------------------------------------------------------------------------
+    def set_language(self, code: str) -> None:
+        if code == i18n.language():
+            return
+        i18n.set_language(code)
+        self.ui_settings.setValue("language", i18n.language())
+        self.language_changed.emit()
+
+    # --- admin lock ---------------------------------------------------------------------------
+    def pin_is_set(self) -> bool:
+        return bool(self.gallery.setting(PIN_KEY, None))
+
+    @property
+    def unlocked(self) -> bool:
+        return self._unlocked
+
+    def set_pin(self, pin: str | None) -> None:
+        """Set (or with None, remove) the admin PIN; raises adminpin.PinError for a weak PIN."""
+        self.gallery.set_setting(PIN_KEY, adminpin.hash_pin(pin) if pin else None)
+        log.info("admin PIN %s", "set" if pin else "removed")
+        self._unlocked = True
+        self.lock_changed.emit(True)  # also when already unlocked: the PIN's presence changed
+
+    def unlock(self, pin: str) -> bool:
+        ok = not self.pin_is_set() or adminpin.verify_pin(pin, str(self.gallery.setting(PIN_KEY)))
+        if not ok:
+            log.warning("wrong admin PIN entered")
+        self._set_unlocked(self._unlocked or ok)
+        return ok
+
+    def lock(self) -> None:
+        self._set_unlocked(not self.pin_is_set())
+
+    def _set_unlocked(self, value: bool) -> None:
+        if value != self._unlocked:
+            self._unlocked = value
+            self.lock_changed.emit(value)

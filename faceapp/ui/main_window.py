@@ -1,0 +1,135 @@
+"""The main window: Live, People, Attendance, Trainer and Settings tabs, shortcuts and kiosk mode."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton, QTabWidget
+
+from faceapp.ui.attendance_page import AttendancePage
+from faceapp.ui.context import AppContext
+from faceapp.ui.i18n import N_, tr
+from faceapp.ui.live_page import LivePage
+from faceapp.ui.lock import LockGate, require_unlock
+from faceapp.ui.people_page import PeoplePage
+from faceapp.ui.settings_page import SettingsPage
+from faceapp.ui.trainer_page import TrainerPage
+
+LIVE, PEOPLE, ATTENDANCE, TRAINER, SETTINGS = range(5)
+TAB_TITLES = (N_("Live"), N_("People"), N_("Attendance"), N_("Trainer"), N_("Settings"))
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, context: AppContext, parent=None):
+        super().__init__(parent)
+        self.context = context
+        self.setObjectName("mainWindow")
+        self.live = LivePage(context)
+        self.people = PeoplePage(context)
+        self.attendance = AttendancePage(context)
+        self.trainer = TrainerPage(context)
+        self.settings = SettingsPage(context)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("mainTabs")
+        self.tabs.setDocumentMode(True)
+        self.gates = {
+            PEOPLE: LockGate(context, self.people),
+            TRAINER: LockGate(context, self.trainer),
+            SETTINGS: LockGate(context, self.settings),
+        }
+        for page in (self.live, self.gates[PEOPLE], self.attendance, self.gates[TRAINER], self.gates[SETTINGS]):
+            self.tabs.addTab(page, "")
+        self.setCentralWidget(self.tabs)
+
+        self.lock_button = QPushButton()
+        self.lock_button.setObjectName("lockButton")
+        self.lock_button.setFlat(True)
+        self.lock_button.clicked.connect(self._lock_clicked)
+        self.data_label = QLabel()
+        self.statusBar().addWidget(self.data_label, 1)
+        self.statusBar().addPermanentWidget(self.lock_button)
+
+        for n in range(5):
+            QShortcut(QKeySequence(f"Ctrl+{n + 1}"), self, activated=lambda n=n: self.tabs.setCurrentIndex(n))
+        QShortcut(QKeySequence("Ctrl+N"), self, activated=self.enroll)
+        QShortcut(QKeySequence("Ctrl+E"), self, activated=self.export_attendance)
+        QShortcut(QKeySequence(Qt.Key.Key_F11), self, activated=self.toggle_kiosk)
+
+        context.language_changed.connect(self.retranslate)
+        context.lock_changed.connect(self._update_lock_button)
+        context.action_failed.connect(self._action_failed)
+        self.retranslate()
+        self._restore()
+
+    # --- actions ------------------------------------------------------------------------------
+    def enroll(self) -> None:
+        self.tabs.setCurrentIndex(PEOPLE)
+        if require_unlock(self.context, self):
+            self.people.enroll()
+
+    def export_attendance(self) -> None:
+        self.tabs.setCurrentIndex(ATTENDANCE)
+        self.attendance.export_csv()
+
+    def toggle_kiosk(self) -> None:
+        """Full screen on the live view with the tabs hidden; the admin parts lock on the way in,
+        and the way out needs the PIN (a visitor must not leave the kiosk)."""
+        kiosk = not self.isFullScreen()
+        if not kiosk and not require_unlock(self.context, self):
+            return
+        self.tabs.tabBar().setVisible(not kiosk)
+        self.statusBar().setVisible(not kiosk)
+        if kiosk:
+            self.tabs.setCurrentIndex(LIVE)
+            self.context.lock()
+            self.showFullScreen()
+        else:
+            self.showNormal()
+
+    def _lock_clicked(self) -> None:
+        if self.context.unlocked:
+            self.context.lock()
+        else:
+            require_unlock(self.context, self)
+
+    def _action_failed(self, error: str) -> None:
+        self.statusBar().showMessage(tr("The door output failed: {error}").format(error=error), 15000)
+
+    # --- state --------------------------------------------------------------------------------
+    def _update_lock_button(self, *_):
+        if not self.context.pin_is_set():
+            self.lock_button.setText(tr("No admin PIN set"))
+            self.lock_button.setEnabled(False)
+        else:
+            self.lock_button.setEnabled(True)
+            self.lock_button.setText(tr("Lock") if self.context.unlocked else tr("Unlock…"))
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(tr("faceapp — face recognition"))
+        for index, title in enumerate(TAB_TITLES):
+            self.tabs.setTabText(index, tr(title))
+        self.data_label.setText(tr("Data folder: {path}").format(path=self.context.data_dir))
+        self._update_lock_button()
+        self.live.retranslate()
+        self.attendance.retranslate()
+        for gate in self.gates.values():
+            gate.retranslate()
+
+    def _restore(self) -> None:
+        geometry = self.context.ui_settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1180, 760)
+        tab = int(self.context.ui_settings.value("window/tab", LIVE))
+        locked = tab in self.gates and not self.context.unlocked
+        self.tabs.setCurrentIndex(LIVE if locked or not 0 <= tab < self.tabs.count() else tab)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
+        if not self.isFullScreen():
+            self.context.ui_settings.setValue("window/geometry", self.saveGeometry())
+        self.context.ui_settings.setValue("window/tab", self.tabs.currentIndex())
+        self.context.ui_settings.sync()
+        self.live.shutdown()
+        self.trainer.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,7 @@
+"""Entry point of the frozen app (PyInstaller needs a script, not a console_scripts entry)."""
+
+import sys
+
+from faceapp.cli import main
+
+sys.exit(main())

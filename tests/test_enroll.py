@@ -1,0 +1,133 @@
+"""Enrollment with real photos: quality gates with reasons, masked variants, duplicates, cancel, crash safety."""
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from faceapp.enroll import Enroller
+from faceapp.gallery import Gallery
+from faceapp.imageio import load_image
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def gallery(tmp_path):
+    with Gallery(tmp_path / "g.db") as g:
+        yield g
+
+
+def test_quality_gates_say_why(engine, gallery, shared, tmp_path):
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), np.full((480, 640, 3), 128, np.uint8))
+    blurred = tmp_path / "blurred.jpg"
+    cv2.imwrite(str(blurred), cv2.GaussianBlur(load_image(shared / "faces-peer" / "obama.jpg"), (0, 0), 6))
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8 not really a jpeg" * 20)
+    peer = shared / "faces-peer"
+    progress = []
+    report = Enroller(engine, gallery).enroll(
+        "Nobody", [blank, peer / "two_people.jpg", peer / "obama-240p.jpg", blurred, broken],
+        progress=lambda done, total, what: progress.append((done, total)),
+    )
+    assert not report.saved and report.person is None and gallery.list_people() == []
+    reasons = {Path(r.source).name: r.reason for r in report.rejected}
+    assert reasons["blank.png"] == "no face found"
+    assert "2 faces" in reasons["two_people.jpg"]
+    assert "too small" in reasons["obama-240p.jpg"]  # a 63 px face
+    assert "blurred" in reasons["blurred.jpg"]
+    assert "not a readable image" in reasons["broken.jpg"]
+    assert progress[0] == (0, 6) and len(progress) == 5
+
+
+def test_enroll_folder_masked_variants_duplicates(engine, gallery, shared, tmp_path):
+    from faceapp import masks
+    from faceapp.recognizer import Recognizer
+
+    folder = tmp_path / "barack"
+    folder.mkdir()
+    for name in ("obama.jpg", "obama2.jpg", "biden.jpg"):  # someone else's photo slipped in
+        (folder / name).symlink_to(shared / "faces-peer" / name)
+    enroller = Enroller(engine, gallery)
+    report = enroller.enroll("Barack", [folder], employee_no="44")
+    assert report.saved and sorted(Path(a.source).name for a in report.accepted) == ["obama.jpg", "obama2.jpg"]
+    assert [Path(r.source).name for r in report.rejected] == ["biden.jpg"] and "does not look like" in report.rejected[0].reason
+    samples = gallery.samples_for(report.person.id)
+    kinds = sorted({s.mask_kind for s in samples})
+    assert len(samples) == 2 * (1 + len(masks.ENROLLMENT_STYLES)) and "none" in kinds and len(kinds) == 1 + len(masks.ENROLLMENT_STYLES)
+    assert all(a.variants == len(masks.ENROLLMENT_STYLES) for a in report.accepted)
+    # a masked probe of a photo not enrolled finds Barack, through a masked template
+    image = load_image(shared / "faces-peer" / "obama3.jpg")
+    covered = masks.draw_mask(image, engine.detect(image)[0].landmarks, masks.random_style(5), 5)
+    probe = engine.analyze(covered, eyes=False)[0]
+    rec = Recognizer(gallery, enroller.model_version)
+    match = rec.identify_embedding(probe.embedding, masked=True)
+    assert match.name == "Barack", match
+    best = rec.search.search(probe.embedding, k=1).best
+    assert next(s for s in samples if s.id == best.sample_id).mask_kind.startswith("synthetic-")
+    # enrolling Barack's photo under another name: saved, with a duplicate warning
+    again = enroller.enroll("Someone Else", [shared / "faces-peer" / "obama-1080p.jpg"])
+    assert again.saved and [(d.name, d.person_id) for d in again.duplicates] == [("Barack", report.person.id)]
+    # adding to Barack himself warns of nobody
+    more = enroller.enroll(None, [shared / "faces-peer" / "obama_small.jpg"], person_id=report.person.id)
+    assert more.saved and more.person.id == report.person.id
+    assert [d.name for d in more.duplicates] == ["Someone Else"]
+
+
+def test_cancel_saves_nothing(engine, gallery, shared):
+    calls = []
+
+    def cancel():
+        calls.append(1)
+        return len(calls) > 1
+
+    report = Enroller(engine, gallery).enroll("Barack", [shared / "faces-peer" / "obama.jpg"] * 2, cancel=cancel)
+    assert report.cancelled and not report.saved and gallery.list_people() == []
+
+
+KILL_SCRIPT = """
+import sys
+from faceapp.engine import Engine
+from faceapp.enroll import Enroller
+from faceapp.gallery import Gallery
+photos = sys.argv[2:]
+with Gallery(sys.argv[1]) as g:
+    enroller = Enroller(Engine(with_mask=False), g)
+    for i in range(1000):
+        def progress(done, total, what, i=i):
+            if what == "saving":
+                print("saving", i, flush=True)
+        enroller.enroll(f"person {i}", photos, progress=progress)
+        print("saved", i, flush=True)
+"""
+
+
+def test_killed_during_enrollment_leaves_consistent_database(tmp_path, shared):
+    db = tmp_path / "g.db"
+    photos = [str(shared / "faces-peer" / n) for n in ("obama.jpg", "obama2.jpg")]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_WAIT_POLICY": "PASSIVE"}
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(db), *photos], stdout=subprocess.PIPE, env=env, cwd=ROOT)
+    try:
+        lines = [proc.stdout.readline() for _ in range(3)]
+        assert lines[:2] == [b"saving 0\n", b"saved 0\n"] and lines[2] == b"saving 1\n"
+        proc.send_signal(signal.SIGKILL)  # while person 1 is being written
+        proc.wait(30)
+    finally:
+        proc.kill()
+    with Gallery(db) as g:
+        assert g.integrity_errors() == []
+        people = g.list_people()
+        assert len(people) >= 1
+        mv = g.active_model()
+        vectors, person_ids, sample_ids, masked = g.embedding_matrix(mv)
+        for p in people:  # every person is complete: 2 photos, each with its masked variants, all embedded
+            samples = g.samples_for(p.id)
+            plain = [s for s in samples if s.mask_kind == "none"]
+            assert len(plain) == 2 and len(samples) % 2 == 0 and len(samples) > 2
+            assert set(s.id for s in samples) <= set(sample_ids.tolist())

@@ -1,0 +1,55 @@
+"""`faceapp train`: install hint without torch, refusal, a run on a gallery that registers and
+activates the model, and rollback."""
+
+import argparse
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from faceapp.gallery import Gallery, Sample
+from trainer.cli import add_arguments, cmd_train
+
+
+def _args(*argv):
+    p = argparse.ArgumentParser()
+    p.add_argument("--data-dir")
+    add_arguments(p)
+    return p.parse_args(list(argv))
+
+
+def test_without_torch_it_says_how_to_install(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` raise ImportError
+    assert cmd_train(_args("--data-dir", str(tmp_path))) == 2
+    assert "pip install 'faceapp[trainer]'" in capsys.readouterr().err
+
+
+def test_refuses_a_gallery_with_one_person(tmp_path, capsys):
+    pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    with Gallery(tmp_path / "faceapp.db") as g:
+        g.add_person("Solo", samples=[Sample(rng.integers(0, 256, (112, 112, 3), dtype=np.uint8)) for _ in range(4)])
+    assert cmd_train(_args("--data-dir", str(tmp_path), "--epochs", "1")) == 2
+    assert "at least 2 enrolled people" in capsys.readouterr().err
+
+
+def test_train_registers_activates_and_rolls_back(tmp_path, trainer_faces, capsys):
+    faces, _ = trainer_faces
+    with Gallery(tmp_path / "faceapp.db") as g:
+        for k, name in enumerate(faces.names):
+            g.add_person(name, samples=[Sample(c) for c in faces.crops[faces.labels == k]])
+    assert cmd_train(_args("--data-dir", str(tmp_path), "--epochs", "1", "--activate", "--json")) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["num_people"] == 4 and out["version_id"] is not None
+    assert out["onnx_path"].startswith(str(tmp_path / "models"))
+    with Gallery(tmp_path / "faceapp.db") as g:
+        mv = g.model_version(out["version_id"])
+        assert mv.metrics["recommended"] == out["recommended"]
+        assert out["activated"] == out["recommended"] == (g.active_model() is not None and g.active_model().id == mv.id)
+
+    assert cmd_train(_args("--data-dir", str(tmp_path), "--rollback", "--json")) == 0
+    active = json.loads(capsys.readouterr().out)["active"]
+    with Gallery(tmp_path / "faceapp.db") as g:
+        assert g.active_model().id == active and g.active_model().file == "mobilefacenet.onnx"
+        assert len(g.embedding_matrix(active)[0]) == 20

@@ -1,0 +1,94 @@
+"""A tiny fine-tune end to end: trains, keeps train accuracy, exports an ONNX equal to torch."""
+
+import threading
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from faceapp.embedder import Embedder  # noqa: E402
+from trainer.data import to_input  # noqa: E402
+from trainer.finetune import FinetuneConfig, FrozenTrunk, embed, finetune, first_trainable_block, load_base_model  # noqa: E402
+from trainer.metrics import class_templates, probe_vs_templates  # noqa: E402
+from trainer.mobilefacenet import MobileFaceNet  # noqa: E402
+
+TINY = dict(epochs=1, batch_size=8, seed=0, threads=2)
+
+
+def _train_rank1(model, faces):
+    """Rank-1 of the photos against their own people's templates: what training optimises."""
+    emb = embed(model, faces.crops)
+    return probe_vs_templates(emb, faces.labels, class_templates(emb, faces.labels, faces.num_classes)).rank1
+
+
+def test_frozen_trunk_gives_the_models_own_embeddings(trainer_faces):
+    faces, _ = trainer_faces
+    model = load_base_model()
+    want = embed(model, faces.crops[:6])
+    for layers in ("head", "last_blocks", "all"):
+        trunk = FrozenTrunk(model, first_trainable_block(model, layers))
+        np.testing.assert_allclose(trunk.embed(model, faces.crops[:6]), want, atol=1e-4)
+
+
+def test_tiny_finetune_trains_exports_and_reports(trainer_faces, tmp_path):
+    faces, unseen = trainer_faces
+    progress = []
+    result = finetune(faces, FinetuneConfig(**TINY), progress.append, unseen=unseen, export_dir=tmp_path)
+
+    assert not result.cancelled and result.num_people == 4 and result.num_held_out == 4
+    assert len(result.history) == 1 and result.best_epoch == 1
+    train_steps = [p for p in progress if p.phase == "train"]
+    assert train_steps[-1].step == train_steps[-1].total_steps == 2  # 16 train photos, batch 8
+    assert all(np.isfinite(p.loss) and 0 <= p.accuracy <= 1 and p.eta_s >= 0 for p in train_steps)
+    assert progress[-1].phase == "done"
+    for ev in (result.before, result.after):
+        assert 0.5 <= ev.held_out.auc <= 1 and 0.5 <= ev.held_out_masked.auc <= 1
+        assert ev.unseen is not None and ev.unseen.n_genuine > 0 and ev.unseen.n_impostor > 0
+    assert isinstance(result.recommended, bool) and result.reason
+
+    tuned = MobileFaceNet()
+    tuned.load_state_dict(result.state_dict)
+    tuned.eval()
+    assert _train_rank1(tuned, faces) >= _train_rank1(load_base_model(), faces)
+
+    # the app's own embedder runs the exported file and agrees with the torch weights
+    assert result.onnx_path.parent == tmp_path and result.onnx_max_diff <= 1e-4
+    with torch.no_grad():
+        want = tuned(torch.from_numpy(to_input(unseen.crops[:8]))).numpy()
+    want /= np.linalg.norm(want, axis=1, keepdims=True)
+    np.testing.assert_allclose(Embedder(result.onnx_path).embed(unseen.crops[:8]), want, atol=1e-4)
+    assert set(result.as_dict()) >= {"before", "after", "recommended", "history", "onnx_path"}
+
+
+def test_cancel_stops_before_training_and_exports_nothing(trainer_faces, tmp_path):
+    faces, _ = trainer_faces
+    stop = threading.Event()
+    stop.set()
+    result = finetune(faces, FinetuneConfig(**TINY), cancel_flag=stop, export_dir=tmp_path)
+    assert result.cancelled and not result.recommended and result.onnx_path is None
+    assert not list(tmp_path.iterdir())
+
+
+def _ev(auc=0.99, tar_m=0.9, auc_m=0.98, margin_m=0.2, unseen_auc=0.995):
+    from trainer.finetune import Evaluation
+    from trainer.metrics import Scores
+
+    return Evaluation(Scores(auc, 0.95, 1.0, margin=0.4), Scores(auc_m, tar_m, 0.95, margin=margin_m),
+                      Scores(unseen_auc, 0.9))
+
+
+def test_recommend_only_a_better_model_that_keeps_general_recognition():
+    from trainer.finetune import recommend
+
+    before = _ev()
+    assert recommend(before, _ev(tar_m=0.95))[0]
+    assert recommend(before, _ev(auc_m=0.99))[0]  # same TAR, better AUC
+    assert recommend(before, _ev(margin_m=0.25))[0]  # both saturated: the margin decides
+    assert not recommend(before, _ev())[0]  # no change
+    assert not recommend(before, _ev(tar_m=0.85, auc_m=0.999))[0]
+    ok, why = recommend(before, _ev(tar_m=0.99, auc=0.984))  # unmasked AUC -0.6 points
+    assert not ok and "held-out unmasked AUC" in why
+    ok, why = recommend(before, _ev(tar_m=0.99, unseen_auc=0.989))
+    assert not ok and "unseen-people AUC" in why
+    assert recommend(before, _ev(tar_m=0.99, auc=0.986, unseen_auc=0.991))[0]  # within 0.5 points

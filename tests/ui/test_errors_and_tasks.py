@@ -1,0 +1,58 @@
+import logging
+import time
+
+from PySide6.QtWidgets import QMessageBox
+
+from faceapp.ui.errors import show_error
+from faceapp.ui.tasks import run_with_progress
+
+
+def test_error_dialog_in_words_with_details_in_the_log(context, qtbot):
+    try:
+        raise OSError(28, "No space left on device")
+    except OSError as exc:
+        box = show_error(None, "The photo could not be saved.", exc)
+    assert isinstance(box, QMessageBox) and box.isVisible()
+    assert box.text() == "The photo could not be saved."
+    assert str(context.log_path) in box.informativeText()
+    assert "No space left" in box.detailedText()
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    log = context.log_path.read_text(encoding="utf-8")
+    assert "The photo could not be saved." in log and "Traceback" in log
+    assert context.log_path == context.data_dir / "logs" / "faceapp.log"
+    box.close()
+
+
+def test_long_work_reports_progress_and_stops_on_cancel(qtbot):
+    seen = []
+
+    def work(progress, cancelled):
+        for i in range(200):
+            if cancelled():
+                return i
+            progress(i, 200, f"item {i}")
+            seen.append(i)
+            time.sleep(0.01)
+        return 200
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QProgressDialog, QPushButton
+
+    def press_cancel():
+        for w in QApplication.topLevelWidgets():
+            if isinstance(w, QProgressDialog) and w.objectName() == "taskProgress":
+                w.findChild(QPushButton).click()
+
+    QTimer.singleShot(300, press_cancel)
+    outcome = run_with_progress(None, "Working", work, delay_ms=0)
+    assert outcome.cancelled and outcome.error is None
+    assert 0 < outcome.result < 200
+
+
+def test_long_work_errors_come_back(qtbot):
+    def work(progress, cancelled):
+        raise ValueError("bad photo")
+
+    outcome = run_with_progress(None, "Working", work)
+    assert isinstance(outcome.error, ValueError) and not outcome.cancelled

@@ -1,0 +1,64 @@
+import sys
+
+from PySide6.QtCore import QTime
+
+from faceapp.ui.main_window import SETTINGS
+
+
+def test_save_reload_and_validate(window, context, qtbot):
+    page = window.settings
+    window.tabs.setCurrentIndex(SETTINGS)
+    seen = []
+    context.settings_changed.connect(lambda: seen.append(True))
+    page.unmasked.setValue(0.5)
+    page.masked.setValue(0.33)
+    page.cooldown.setValue(10)
+    page.liveness.setChecked(False)
+    page.mask_policy.setCurrentIndex(page.mask_policy.findData(True))
+    page.always_open.setChecked(False)
+    page.day_checks[5].setChecked(False)
+    page.day_checks[6].setChecked(False)
+    page.day_from[0].setTime(QTime(7, 30))
+    page.save()
+    s = context.gallery.setting
+    assert (s("match.threshold_unmasked"), s("match.threshold_masked"), s("attendance.cooldown_s")) == (0.5, 0.33, 600.0)
+    assert s("liveness.enabled") is False and s("access.mask_required") is True
+    assert s("access.schedule")["mon"] == [["07:30", "18:00"]] and s("access.schedule")["sun"] == []
+    assert seen and page.saved_label.text() == "Saved."
+
+    page.unmasked.setValue(0.7)
+    page.load()  # "Undo changes"
+    assert page.unmasked.value() == 0.5 and not page.always_open.isChecked()
+
+    page.day_to[1].setTime(QTime(6, 0))  # closes before it opens
+    page.save()
+    assert context.gallery.setting("access.schedule")["tue"] == [["08:00", "18:00"]]  # refused
+
+
+def test_output_action_test_button(window, context, qtbot):
+    page = window.settings
+    page.action_kind.setCurrentIndex(page.action_kind.findData("command"))
+    page.action_target.setText(f'"{sys.executable}" -c "import sys; sys.exit(0)"')
+    page.test_button.click()
+    qtbot.waitUntil(lambda: page.test_result.text().startswith("Test done"), timeout=20000)
+    page.action_target.setText(f'"{sys.executable}" -c "import sys; sys.exit(3)"')
+    page.test_button.click()
+    qtbot.waitUntil(lambda: page.test_result.text().startswith("Test failed"), timeout=20000)
+    assert "exit code 3" in page.test_result.text()
+
+
+def test_pin_dialog_sets_and_removes_the_pin(window, context, monkeypatch):
+    from faceapp.ui import settings_page
+
+    def fill(dialog):
+        dialog.pin.setText("2580")
+        dialog.repeat.setText("2580")
+        dialog._check()
+        return dialog.result()
+
+    monkeypatch.setattr(settings_page.SetPinDialog, "exec", fill)
+    window.settings.change_pin()
+    assert context.pin_is_set() and window.settings.pin_state.text() == "A PIN is set."
+    assert window.lock_button.text() == "Lock"
+    window.settings.remove_pin()
+    assert not context.pin_is_set() and window.lock_button.text() == "No admin PIN set"
