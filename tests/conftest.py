@@ -46,7 +46,4 @@ def engine():
     """One Engine with every model, for the tests that run the real pipeline."""
     from faceapp.engine import Engine
 
-    try:
-        return Engine()
-    except ModuleNotFoundError:  # until faceapp.mask_classifier is merged
-        return Engine(with_mask=False)
+    return Engine()

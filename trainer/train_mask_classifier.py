@@ -5,10 +5,10 @@
 Positives are bare faces (LFW identities of the training split) wearing synthetic masks from
 faceapp.masks, plus the real masked faces of the even-numbered source folders of
 ../shared/data/masked-real; negatives are the same LFW faces bare or with non-mask occluders (hands,
-sunglasses, objects, beards). Faces are found by facenet-pytorch's MTCNN (trainer/reference_mtcnn.py)
-and their landmarks cached under /tmp. Evaluation: the odd-numbered folders of masked-real and
-held-out LFW identities, none of them seen in training. faces-sample stays out of training so that
-the tests can use it.
+sunglasses, objects, beards). Faces are found by the app's MTCNN (identical to facenet-pytorch's)
+and their landmarks cached under /tmp. Evaluation: the
+odd-numbered folders of masked-real and held-out LFW identities, none of them seen in training.
+faces-sample stays out of training so that the tests can use it.
 """
 
 from __future__ import annotations
@@ -27,9 +27,7 @@ from torch import nn
 
 from faceapp.align import align_face
 from faceapp.masks import draw_mask
-from faceapp.model_versions import file_sha256
-from trainer.build_models import write_manifest
-from trainer.reference_mtcnn import reference_mtcnn_class
+from faceapp.model_versions import file_sha256 as sha256
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
@@ -37,7 +35,7 @@ CACHE = Path("/tmp/faceapp-mask-cache")
 MODEL_FILE = "mask_classifier.onnx"
 
 
-# --- detection -----------------------------------------------------------------------------------
+# --- reference detector ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,23 +46,17 @@ class Found:
 
 
 class ReferenceDetector:
-    """facenet-pytorch's MTCNN (trainer/reference_mtcnn.py) with explicit size and thresholds."""
+    """The app's own MTCNN (faceapp.detector, identical to facenet-pytorch's by tests/test_detector.py),
+    at the given size and thresholds, giving the records the cache stores."""
 
-    def __init__(self, min_face_size: float = 40.0, thresholds: tuple[float, float, float] = (0.6, 0.7, 0.7)):
-        self.min_face_size = min_face_size
-        self.thresholds = thresholds
-        self.mtcnn = reference_mtcnn_class()(
-            min_face_size=min_face_size, thresholds=list(thresholds), select_largest=False, keep_all=True
-        )
+    def __init__(self, min_face_size: float = 40.0, thresholds=(0.6, 0.7, 0.7)):
+        from faceapp.config import DetectorConfig
+        from faceapp.detector import Detector
+
+        self.detector = Detector(DetectorConfig(min_face_size=min_face_size, thresholds=tuple(thresholds)))
 
     def detect(self, bgr: np.ndarray) -> list[Found]:
-        boxes, probs, points = self.mtcnn.detect(np.ascontiguousarray(bgr[..., ::-1]), landmarks=True)
-        if boxes is None:
-            return []
-        # under numpy 2 these come back as object arrays
-        boxes = np.asarray(boxes.tolist(), np.float32).reshape(-1, 4)
-        points = np.asarray(points.tolist(), np.float32).reshape(-1, 5, 2)
-        return [Found(b, float(p), lm) for b, p, lm in zip(boxes, np.asarray(probs.tolist(), np.float32), points)]
+        return [Found(d.box.copy(), d.score, d.landmarks.copy()) for d in self.detector.detect(bgr)]
 
 
 # --- data -----------------------------------------------------------------------------------------
@@ -445,7 +437,7 @@ def build(
             f"occluded as negatives; {real_data}; false masks measured on held-out LFW identities"
         ),
         "licence": "MIT",
-        "sha256": file_sha256(path),
+        "sha256": sha256(path),
         "bytes": path.stat().st_size,
         "metrics": metrics,
     }
@@ -471,7 +463,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="leave masked-real's even-numbered folders out of training (evaluate on all of it)")
     args = parser.parse_args(argv)
     manifest = build(args.out, args.epochs, args.variants, args.seed, real_half=not args.synthetic_only)
-    print(f"wrote {write_manifest([manifest], args.out)}")
+    from trainer.build_models import write_manifest
+
+    write_manifest([manifest], args.out)  # one MANIFEST.json for every model; other entries are kept
     print(json.dumps(manifest, indent=1))
 
 
