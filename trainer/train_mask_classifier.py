@@ -53,7 +53,8 @@ class ReferenceDetector:
         from faceapp.config import DetectorConfig
         from faceapp.detector import Detector
 
-        self.detector = Detector(DetectorConfig(min_face_size=min_face_size, thresholds=tuple(thresholds)))
+        self.min_face_size, self.thresholds = min_face_size, tuple(thresholds)  # the cache's key
+        self.detector = Detector(DetectorConfig(min_face_size=min_face_size, thresholds=self.thresholds))
 
     def detect(self, bgr: np.ndarray) -> list[Found]:
         return [Found(d.box.copy(), d.score, d.landmarks.copy()) for d in self.detector.detect(bgr)]
