@@ -294,6 +294,9 @@ def cmd_detect(args) -> int:
 
 def cmd_compare(args) -> int:
     from faceapp.config import THRESHOLDS
+    from faceapp.mask_adapter import for_embedder
+    from faceapp.model_versions import file_sha256
+
     engine = _engine()
     faces = []
     for path in (args.image_a, args.image_b):
@@ -307,7 +310,13 @@ def cmd_compare(args) -> int:
             return 2
         faces.append(max(found, key=lambda f: f.detection.size))  # the main subject
     a, b = faces
-    similarity = float(a.embedding @ b.embedding)
+    # A masked face is compared through the mask adapter, as the gallery search compares it.
+    adapter = for_embedder(file_sha256(engine.embedder.path))
+
+    def vector(face):
+        return adapter.apply(face.embedding) if adapter is not None and face.masked else face.embedding
+
+    similarity = float(vector(a) @ vector(b))
     masked = bool(a.masked or b.masked)
     threshold = THRESHOLDS.match_masked if masked else THRESHOLDS.match_unmasked
     result = {"image_a": args.image_a, "image_b": args.image_b, "similarity": round(similarity, 4),
@@ -385,7 +394,7 @@ def cmd_eval_lfw(args) -> int:
 
     def table(r):
         print(f"LFW {r['pairs']} pairs, {r['images']} images ({r['no_face']} without a face), {r['seconds']} s")
-        for key in ("unmasked", "masked_plain", "masked_with_templates"):
+        for key in ("unmasked", "masked_plain", "masked_with_templates", "masked_with_adapter"):
             if key in r:
                 m = r[key]
                 print(f"  {key:22s} accuracy {m['accuracy_mean']:.2f}% ± {m['accuracy_std']:.2f}  AUC {m['auc']:.4f}  "
@@ -401,7 +410,8 @@ def cmd_eval_verify(args) -> int:
     result = eval_verify(_engine(), args.folder)
 
     def table(r):
-        print(f"{r['photos']} photos of {r['people']} people (leave one out; no face: {r['no_face'] or 'none'})")
+        print(f"{r['photos']} photos of {r['people']} people (leave one out; no face: {r['no_face'] or 'none'}; "
+              f"mask adapter {'on' if r['mask_adapter'] else 'off'})")
         for key in ("unmasked", "masked"):
             m = r[key]
             print(f"  {key:9s} probes {m['probes']}  AUC {m['auc']:.4f}  TAR@FAR1% {m['tar_at_far_1%']:.4f}  rank-1 {m['rank1']:.4f}")

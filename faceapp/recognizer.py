@@ -2,7 +2,8 @@
 
 The threshold follows the mask state: a mask hides half the face and lowers same-person similarity
 by ~0.3, so masked probes get the lower masked threshold and are compared with the masked templates
-(synthetic variants made at enrollment) as well as the plain ones. Unmasked probes only meet plain
+(synthetic variants made at enrollment) as well as the plain ones, both sides through the mask
+adapter when the model has one (faceapp.mask_adapter). Unmasked probes only meet plain
 templates: masked templates of different people resemble each other (same mask, half a face) and
 would only add impostor scores. A winner too close to the runner-up person is unknown too.
 """
@@ -67,7 +68,8 @@ class Recognizer:
     def identify_embedding(self, embedding: np.ndarray, masked: bool | None) -> Match:
         """masked=None (no mask check) is treated as unmasked: the stricter threshold."""
         masked = bool(masked)
-        result = self.search.search(embedding, k=2, templates=Templates.ALL if masked else Templates.UNMASKED)
+        result = self.search.search(embedding, k=2, templates=Templates.ALL if masked else Templates.UNMASKED,
+                                    masked_probe=masked)
         return self._match(result, masked)
 
     def identify(self, face: Face) -> Match:
@@ -85,7 +87,8 @@ class Recognizer:
             idx = [i for i, m in enumerate(masked) if bool(m) == state]
             if not idx:
                 continue
-            results = self.search.search_batch(embeddings[idx], k=2, templates=Templates.ALL if state else Templates.UNMASKED)
+            results = self.search.search_batch(embeddings[idx], k=2, templates=Templates.ALL if state else Templates.UNMASKED,
+                                               masked_probe=state)
             for i, r in zip(idx, results):
                 out[i] = self._match(r, state)
         return out

@@ -15,7 +15,9 @@ from enum import StrEnum
 
 import numpy as np
 
+from faceapp import mask_adapter
 from faceapp.gallery import Gallery, ModelVersion
+from faceapp.mask_adapter import MaskAdapter
 
 
 class Templates(StrEnum):
@@ -73,9 +75,14 @@ def _normalised(vectors: np.ndarray) -> np.ndarray:
 
 
 class EmbeddingIndex:
-    """An immutable snapshot of the embeddings of one model version."""
+    """An immutable snapshot of the embeddings of one model version.
 
-    def __init__(self, vectors: np.ndarray, person_ids: np.ndarray, sample_ids: np.ndarray, masked: np.ndarray):
+    With a mask adapter the masked rows are stored adapted, and masked probes (search with
+    masked_probe=True) are adapted before they meet them: both sides of a masked comparison in the
+    same space (faceapp.mask_adapter)."""
+
+    def __init__(self, vectors: np.ndarray, person_ids: np.ndarray, sample_ids: np.ndarray, masked: np.ndarray,
+                 adapter: MaskAdapter | None = None):
         vectors = np.asarray(vectors)
         if vectors.ndim != 2:
             raise ValueError(f"embeddings must be an (N, D) array, got shape {vectors.shape}")
@@ -92,6 +99,9 @@ class EmbeddingIndex:
         self.person_ids = person_ids[order]  # per row
         self.sample_ids = np.asarray(sample_ids, np.int64)[order]
         split = int(np.searchsorted(masked[order], True))  # sorted: False rows, then True rows
+        self.adapter = adapter
+        if adapter is not None and split < len(order):
+            self.matrix[split:] = adapter.apply(self.matrix[split:])
         self._rows = {
             Templates.ALL: self._part(0, len(order)),
             Templates.UNMASKED: self._part(0, split),
@@ -111,22 +121,26 @@ class EmbeddingIndex:
     def __len__(self) -> int:
         return len(self.matrix)
 
-    def _query_matrix(self, queries: np.ndarray) -> np.ndarray:
+    def _query_matrix(self, queries: np.ndarray, masked_probe: bool) -> np.ndarray:
         q = np.array(queries, np.float32, ndmin=2, copy=True)
         if q.ndim != 2 or q.shape[1] != self.dim:
             raise ValueError(f"a query must have {self.dim} values, got shape {np.shape(queries)}")
         if not np.isfinite(q).all() or not np.einsum("ij,ij->i", q, q).all():
             raise ValueError("a query embedding is zero, NaN or infinite")
+        if masked_probe and self.adapter is not None:
+            return self.adapter.apply(q)
         return _normalised(q)
 
-    def search(self, query: np.ndarray, k: int = 5, templates: Templates = Templates.ALL) -> SearchResult:
-        """The k best persons for one embedding."""
-        q = self._query_matrix(query)[0]
+    def search(self, query: np.ndarray, k: int = 5, templates: Templates = Templates.ALL,
+               masked_probe: bool = False) -> SearchResult:
+        """The k best persons for one embedding; masked_probe: the face wears a mask."""
+        q = self._query_matrix(query, masked_probe)[0]
         return self._rank(self.matrix @ q, k, templates)
 
-    def search_batch(self, queries: np.ndarray, k: int = 5, templates: Templates = Templates.ALL) -> list[SearchResult]:
+    def search_batch(self, queries: np.ndarray, k: int = 5, templates: Templates = Templates.ALL,
+                     masked_probe: bool = False) -> list[SearchResult]:
         """Several faces of one frame with one matrix product (cheaper per face than one by one)."""
-        q = self._query_matrix(queries)
+        q = self._query_matrix(queries, masked_probe)
         scores = q @ self.matrix.T
         return [self._rank(row, k, templates) for row in scores]
 
@@ -169,19 +183,26 @@ class GallerySearch:
             revision = self.gallery.revision()  # read before loading: a change in between reloads again
             if force or revision != self._revision:
                 mv = self.model_version if self.model_version is not None else self.gallery.active_model()
-                self._index = EmbeddingIndex(*self.gallery.embedding_matrix(mv)) if mv is not None else None
+                if mv is None:
+                    self._index = None
+                else:
+                    if not isinstance(mv, ModelVersion):
+                        mv = self.gallery.model_version(mv)
+                    self._index = EmbeddingIndex(*self.gallery.embedding_matrix(mv), adapter=mask_adapter.for_embedder(mv.sha256))
                 self._revision = revision
             return self._index
 
-    def search(self, embedding: np.ndarray, k: int = 5, templates: Templates = Templates.ALL) -> SearchResult:
+    def search(self, embedding: np.ndarray, k: int = 5, templates: Templates = Templates.ALL,
+               masked_probe: bool = False) -> SearchResult:
         index = self.refresh()
-        return index.search(embedding, k, templates) if index is not None else SearchResult(())
+        return index.search(embedding, k, templates, masked_probe) if index is not None else SearchResult(())
 
-    def search_batch(self, embeddings: np.ndarray, k: int = 5, templates: Templates = Templates.ALL) -> list[SearchResult]:
+    def search_batch(self, embeddings: np.ndarray, k: int = 5, templates: Templates = Templates.ALL,
+                     masked_probe: bool = False) -> list[SearchResult]:
         index = self.refresh()
         if index is None:
             return [SearchResult(()) for _ in range(len(embeddings))]
-        return index.search_batch(embeddings, k, templates)
+        return index.search_batch(embeddings, k, templates, masked_probe)
 
 
 def bench_gallery(
