@@ -1,5 +1,1 @@
 """The PySide6 front end: it displays the core's results and forwards the user's actions."""
-
-from faceapp.ui import singletons
-
-singletons.protect()
