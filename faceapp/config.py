@@ -43,6 +43,15 @@ class DetectorConfig:
     # Run BlazeFace on the mirror image too (same batch, as long again as one view) and pool both
     # views: masked faces often pass 0.5 in one view only (plain view alone: 150 of 154 close-ups).
     blazeface_mirrored: bool = True
+    # A face too close fills the frame and runs past its edges, where MTCNN's pyramid cannot hold it
+    # and ONet puts landmarks on the cheeks (LFW close-ups: same-person pairs scored below 0). Such a
+    # face (a box crossing the edge by more than closeup_overhang of its side, and at least
+    # closeup_min_fraction of the frame's short side, so faces entering from the side of a wide
+    # shot do not trigger it) is searched for again with closeup_margin of the long side of black
+    # border around the frame.
+    closeup_overhang: float = 0.05
+    closeup_min_fraction: float = 0.5
+    closeup_margin: float = 0.25
 
 
 @dataclass(frozen=True, slots=True)

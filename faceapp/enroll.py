@@ -22,7 +22,7 @@ from faceapp.gallery import Gallery, GalleryError, Person, Sample
 from faceapp.imageio import ImageError, load_image
 from faceapp.recognizer import Recognizer, embedder_version
 from faceapp.search import Templates
-from faceapp.types import Detection, Face
+from faceapp.types import Face
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 
@@ -135,8 +135,7 @@ class Enroller:
         # whole (maybe 12-megapixel) photo
         x0, y0 = np.maximum(det.box[:2] - det.size, 0).astype(int)
         x1, y1 = np.minimum(det.box[2:] + det.size, image.shape[1::-1]).astype(int)
-        shift = np.array([x0, y0], np.float32)
-        local = Detection(box=det.box - np.tile(shift, 2), score=det.score, landmarks=det.landmarks - shift)
+        local = det.moved(1.0, -x0, -y0)
         cand.variants = self.engine.masked_variants(image[y0:y1, x0:x1], local, seed)
         cand.variant_embeddings = self.engine.embedder.embed(np.stack([crop for _, crop in cand.variants]))
 

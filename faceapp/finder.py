@@ -7,12 +7,16 @@ short-range finds nearly all of them (152 of 154 together with MTCNN). Its boxes
 that no MTCNN face covers are handed to MTCNN's ONet (faceapp.detector.Detector.landmarks_in) for
 the five landmarks alignment needs, so every face leaves here in one format.
 
+Faces too close to the camera, cut by the frame's edges, are searched for again in the frame with
+a border around it (DetectorConfig.closeup_*).
+
 The second detector (a 128x128 network on the image and its mirror, then two ONet runs per face it
 adds) costs about a tenth of MTCNN's time on a 640x480 frame (4 vs 49 ms on a busy 2-core machine).
 """
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from faceapp.config import DETECTOR, DetectorConfig
@@ -65,6 +69,8 @@ class FaceFinder:
         """Faces in a BGR image, largest first. second_pass ("always", "if_none", "never") overrides
         the config's for this call: the live loop looks around tracked faces with "if_none"."""
         found = self.mtcnn.detect(image_bgr, min_face_size=min_face_size)
+        if any(self.cut_close_up(d, image_bgr.shape) for d in found):
+            found = self.detect_with_border(image_bgr, min_face_size) or found
         mode = second_pass or self.config.second_pass
         if self.blazeface is None or mode == "never" or (mode == "if_none" and found) or image_bgr.size == 0:
             return found
@@ -74,6 +80,19 @@ class FaceFinder:
         if not extra:
             return found
         return sorted(found + extra, key=lambda d: -d.size)
+
+    def cut_close_up(self, face: Detection, shape: tuple[int, ...]) -> bool:
+        """A big face running past the frame's edges (DetectorConfig.closeup_*)."""
+        cfg, (h, w) = self.config, shape[:2]
+        overhang = max(-face.box[0], -face.box[1], face.box[2] - w, face.box[3] - h)
+        return face.size >= cfg.closeup_min_fraction * min(h, w) and overhang > cfg.closeup_overhang * face.size
+
+    def detect_with_border(self, image_bgr: np.ndarray, min_face_size: float | None = None) -> list[Detection]:
+        """MTCNN on the frame inside a black border, so a face bigger than the frame fits the
+        pyramid; coordinates mapped back to the frame."""
+        m = int(round(self.config.closeup_margin * max(image_bgr.shape[:2])))
+        framed = cv2.copyMakeBorder(image_bgr, m, m, m, m, cv2.BORDER_CONSTANT, value=0)
+        return [d.moved(1.0, -m, -m) for d in self.mtcnn.detect(framed, min_face_size=min_face_size)]
 
     def missed_by_mtcnn(
         self, image_bgr: np.ndarray, found: list[Detection], min_face_size: float | None = None

@@ -12,7 +12,6 @@ only around their last box. A settled, live face costs one small detection per f
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -27,12 +26,6 @@ from faceapp.gallery import Gallery, GalleryError, now
 from faceapp.recognizer import Recognizer, embedder_version
 from faceapp.tracker import Track, Tracker, iou
 from faceapp.types import Decision, Detection, Face, FrameResult, TrackView
-
-
-def _moved(d: Detection, scale: float, dx: float, dy: float) -> Detection:
-    """A detection from a resized or cropped copy, in the frame's coordinates."""
-    shift = np.array([dx, dy], np.float32)
-    return replace(d, box=d.box * scale + np.tile(shift, 2), landmarks=d.landmarks * scale + shift)
 
 
 class LivePipeline:
@@ -112,7 +105,7 @@ class LivePipeline:
         if scale >= 1.0:
             return self.engine.detect(frame)
         small = cv2.resize(frame, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
-        return [_moved(d, 1 / scale, 0, 0) for d in self.engine.detect(small)]
+        return [d.moved(1 / scale) for d in self.engine.detect(small)]
 
     def _detect_around(self, frame: np.ndarray, tracks: list[Track]) -> list[Detection]:
         h, w = frame.shape[:2]
@@ -129,7 +122,7 @@ class LivePipeline:
             # frame stays tracked between whole-frame detections (~2 ms, only for such faces).
             crop = frame[y0:y1, x0:x1]
             for d in self.engine.detector.detect(crop, min_face_size=min_face, second_pass="if_none"):
-                d = _moved(d, 1.0, x0, y0)
+                d = d.moved(1.0, x0, y0)
                 if all(iou(d.box, other.box) < 0.5 for other in found):  # windows of close faces overlap
                     found.append(d)
         return found

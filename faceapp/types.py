@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -28,6 +28,13 @@ class Detection:
     def size(self) -> float:
         """Side of the face box (geometric mean), the figure the quality gates use."""
         return float(np.sqrt(max(self.width, 0.0) * max(self.height, 0.0)))
+
+    def moved(self, scale: float = 1.0, dx: float = 0.0, dy: float = 0.0) -> Detection:
+        """This face in another image's coordinates: found in a copy resized by 1/scale whose origin
+        lies at (dx, dy) there (a crop, a window, a bordered frame)."""
+        shift = np.array([dx, dy], np.float32)
+        return replace(self, box=(self.box * scale + np.tile(shift, 2)).astype(np.float32),
+                       landmarks=(self.landmarks * scale + shift).astype(np.float32))
 
 
 @dataclass(slots=True)

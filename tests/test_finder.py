@@ -174,3 +174,25 @@ def test_masked_photo_close_up_rule():
     assert MaskedPhoto(None, "a", face, 200).close_up
     assert not MaskedPhoto(None, "a", face, 201).close_up
     assert not MaskedPhoto(None, "a", None, 200).close_up
+
+
+def test_face_bigger_than_the_frame_is_found_again_inside_a_border(shared, finder):
+    # LFW close-up: the face runs past every edge of the 160x160 photo. Without the border MTCNN's
+    # box spans x -62..164 and ONet's landmarks land on the cheeks (eyes ~120 px apart).
+    image = load_image(shared / "lfw/images/Lisa_Raymond/Lisa_Raymond_0002.jpg")
+    plain = Detector(DetectorConfig()).detect(image)[0]
+    assert finder.cut_close_up(plain, image.shape)
+    face = finder.detect(image)[0]
+    (lx, ly), (rx, ry) = face.landmarks[:2]
+    assert 60 <= rx - lx <= 90 and abs(ly - ry) < 10  # eyes where they are in the photo
+    assert 30 <= lx and rx <= 130 and 40 <= ly <= 80
+
+
+def test_an_ordinary_face_needs_no_border(shared, finder):
+    image = load_image(shared / "lfw/images/Debra_Messing/Debra_Messing_0002.jpg")
+    face = finder.detect(image)[0]
+    assert not finder.cut_close_up(face, image.shape)
+    # a big face cut by the edge of a wide frame counts; a small one entering from the side does not
+    big = Detection(np.array([-40, 0, 200, 240], np.float32), 0.99, face.landmarks)
+    small = Detection(np.array([-20, 0, 60, 80], np.float32), 0.99, face.landmarks)
+    assert finder.cut_close_up(big, (480, 640, 3)) and not finder.cut_close_up(small, (480, 640, 3))
