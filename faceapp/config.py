@@ -61,8 +61,9 @@ class Thresholds:
     match_unmasked: float = 0.45
     # Masked probes, scored through the mask adapter (faceapp.mask_adapter). A mask drops raw
     # same-person similarity by ~0.3, which once called for a threshold of ~0.30; but on LFW's
-    # 3,000 impostor pairs (second image masked) 0.30 let 15% of strangers through raw, 9% adapted.
-    # Adapted, 0.42 accepts 1.7% of strangers and 92% of owners (a track votes over several frames).
+    # 3,000 impostor pairs (second image masked) 0.30 let 15.4% of strangers through raw, 9.1% adapted.
+    # Adapted, 0.42 accepts 1.7% of strangers and 92.7% of owners (a track votes over several frames;
+    # docs/benchmarks.md).
     match_masked: float = 0.42
     # The winner must beat the runner-up (another person) by this much, else the match is ambiguous.
     match_margin: float = 0.05
