@@ -294,8 +294,7 @@ def cmd_detect(args) -> int:
 
 def cmd_compare(args) -> int:
     from faceapp.config import THRESHOLDS
-    from faceapp.mask_adapter import for_embedder
-    from faceapp.model_versions import file_sha256
+    from faceapp.mask_adapter import for_weights
 
     engine = _engine()
     faces = []
@@ -311,7 +310,7 @@ def cmd_compare(args) -> int:
         faces.append(max(found, key=lambda f: f.detection.size))  # the main subject
     a, b = faces
     # A masked face is compared through the mask adapter, as the gallery search compares it.
-    adapter = for_embedder(file_sha256(engine.embedder.path))
+    adapter = for_weights(engine.embedder.path)
 
     def vector(face):
         return adapter.apply(face.embedding) if adapter is not None and face.masked else face.embedding

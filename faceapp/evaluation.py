@@ -18,8 +18,7 @@ from faceapp import metrics
 from faceapp.align import align_face
 from faceapp.engine import Engine
 from faceapp.imageio import ImageError, load_image
-from faceapp.mask_adapter import MaskAdapter, for_embedder
-from faceapp.model_versions import file_sha256
+from faceapp.mask_adapter import MaskAdapter, for_weights
 from faceapp.types import Detection
 
 
@@ -211,7 +210,7 @@ def eval_verify(engine: Engine, folder: Path) -> dict:
     """Each photo of a labelled folder as a probe against all the others enrolled (leave one out)."""
     labels = faces_sample_identities(folder)
     photos = sorted(labels)
-    adapter = for_embedder(file_sha256(engine.embedder.path))
+    adapter = for_weights(engine.embedder.path)
     embedded = {p: embed_photo(engine, Path(folder) / p, masked=True, templates=True, seed=i)
                 for i, p in enumerate(photos)}
     result = {"photos": len(photos), "people": len(set(labels.values())), "mask_adapter": adapter is not None,

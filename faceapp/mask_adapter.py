@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from faceapp.config import MASK_ADAPTER
+from faceapp.model_versions import file_sha256
 from faceapp.resources import resources_dir
 
 SHIPPED_FILE = "mask_adapter.npz"  # in resources/models
@@ -76,3 +77,8 @@ def for_embedder(embedder_sha256: str) -> MaskAdapter | None:
     matched as they are: a map fitted for other weights would only scramble them)."""
     adapter = _shipped()
     return adapter if adapter is not None and adapter.embedder_sha256 == embedder_sha256 else None
+
+
+def for_weights(path: str | Path) -> MaskAdapter | None:
+    """for_embedder of the embedder weights in this ONNX file."""
+    return for_embedder(file_sha256(path))

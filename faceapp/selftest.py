@@ -64,10 +64,9 @@ def run_self_test(data_dir=None, *, as_json: bool = False) -> int:
         assert abs(float(np.linalg.norm(face.embedding)) - 1.0) < 1e-3, "embedding is not normalised"
         assert face.eyes is not None and np.isfinite([face.eyes.left, face.eyes.right]).all()
         assert face.mask_score is not None and 0.0 <= face.mask_score <= 1.0
-        from faceapp.mask_adapter import for_embedder
-        from faceapp.model_versions import file_sha256
+        from faceapp.mask_adapter import for_weights
 
-        adapter = for_embedder(file_sha256(engine.embedder.path))
+        adapter = for_weights(engine.embedder.path)
         assert adapter is not None, "the mask adapter is missing or was fitted for other embedder weights"
         assert abs(float(np.linalg.norm(adapter.apply(face.embedding))) - 1.0) < 1e-3
         return {"detections_on_generated_frame": len(found), "embedding_dim": int(face.embedding.shape[0]),
