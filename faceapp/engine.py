@@ -35,11 +35,13 @@ class Engine:
         """embedder_file: the embedder's ONNX weights (a fine-tuned model version); default the shipped ones."""
         from faceapp.embedder import Embedder
         from faceapp.eyes import EyeModel
+        from faceapp.face_mesh import FaceMesh
         from faceapp.finder import FaceFinder
 
         self.detector = FaceFinder(detector_config)
         self.embedder = Embedder(embedder_file)
         self.eyes = EyeModel()
+        self.mesh = FaceMesh()
         self.mask_classifier = None
         self.mask_threshold = THRESHOLDS.mask_probability
         if with_mask:
@@ -105,6 +107,12 @@ class Engine:
             for f, p in zip(faces, self.mask_classifier.predict(crops)):
                 f.mask_score = float(p)
             t = timer.add("mask", t)
+            # Masked faces are aligned again from the face mesh: ONet guesses the nose and mouth
+            # under a mask (faceapp.face_mesh).
+            for i, f in enumerate(faces):
+                if f.masked:
+                    f.aligned = crops[i] = align_face(image, self.mesh.five(image, f.detection.landmarks))
+            t = timer.add("mesh", t)
         if embed:
             for f, e in zip(faces, (embedder or self.embedder).embed(crops)):
                 f.embedding = e

@@ -67,8 +67,8 @@ def embed_photo(engine: Engine, path: Path, *, masked: bool, templates: bool, se
     if masked:
         covered = masks.draw_mask(image, det.landmarks, masks.random_style(rng), rng)
         again = engine.redetect(covered, det)
-        if again is not None:
-            out.masked = engine.embedder.embed(align_face(covered, again.landmarks))[0]
+        if again is not None:  # then as the live pipeline sees it: mask check, mesh alignment if masked
+            out.masked = engine.analyze(covered, [again], eyes=False)[0].embedding
     return out
 
 
