@@ -62,7 +62,8 @@ class Thresholds:
     # Masked probes, scored through the mask adapter (faceapp.mask_adapter). A mask drops raw
     # same-person similarity by ~0.3, which once called for a threshold of ~0.30; but on LFW's
     # 3,000 impostor pairs (second image masked) 0.30 let 15.4% of strangers through raw, 9.1% adapted.
-    # Adapted, 0.42 accepts 1.7% of strangers and 92.7% of owners (a track votes over several frames;
+    # Adapted, 0.42 accepted 1.7% of strangers and 92.7% of owners; with mesh-aligned probes LFW's
+    # best-accuracy threshold is 0.40 and FAR 1% falls at 0.45 (a track votes over several frames;
     # docs/benchmarks.md).
     match_masked: float = 0.42
     # The winner must beat the runner-up (another person) by this much, else the match is ambiguous.
