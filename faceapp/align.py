@@ -38,6 +38,11 @@ def similarity_transform(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return matrix.astype(np.float32)
 
 
+def transform_points(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """(N, 2) points through a 2x3 affine matrix (as cv2.warpAffine maps pixels)."""
+    return points @ matrix[:, :2].T + matrix[:, 2]
+
+
 def align_face(image: np.ndarray, landmarks: np.ndarray, size: int = ALIGNED_SIZE) -> np.ndarray:
     """Warp the face with these five landmarks onto the ArcFace template; returns size x size BGR."""
     template = ARCFACE_TEMPLATE * (size / ALIGNED_SIZE)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from faceapp.align import ARCFACE_TEMPLATE, similarity_transform
+from faceapp.align import ARCFACE_TEMPLATE, similarity_transform, transform_points
 from faceapp.onnx_model import OnnxModel
 
 INPUT_SIZE = 192
@@ -49,8 +49,7 @@ class FaceMesh(OnnxModel):
         crop = cv2.warpAffine(image_bgr, m, (INPUT_SIZE, INPUT_SIZE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
         x = crop[None, ..., ::-1].transpose(0, 3, 1, 2).astype(np.float32) / 255.0  # BGR -> RGB in [0, 1]
         p = self.run(x)[0].reshape(468, 3)[:, :2]
-        back = cv2.invertAffineTransform(m)
-        return (p @ back[:, :2].T + back[:, 2]).astype(np.float32)
+        return transform_points(p, cv2.invertAffineTransform(m)).astype(np.float32)
 
     def raw_five(self, image_bgr: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
         """The mesh's own five points (eye-corner midpoints, nose tip, mouth corners), uncalibrated."""
@@ -61,4 +60,4 @@ class FaceMesh(OnnxModel):
     def five(self, image_bgr: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
         """(5, 2) alignment points where MTCNN would put them if it could see the whole face."""
         to_image = similarity_transform(ARCFACE_TEMPLATE + MESH_OFFSET, self.raw_five(image_bgr, landmarks))
-        return (ARCFACE_TEMPLATE @ to_image[:, :2].T + to_image[:, 2]).astype(np.float32)
+        return transform_points(ARCFACE_TEMPLATE, to_image).astype(np.float32)

@@ -15,7 +15,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from faceapp.align import ARCFACE_TEMPLATE, similarity_transform
+from faceapp.align import ARCFACE_TEMPLATE, similarity_transform, transform_points
 
 Kind = Literal["surgical", "cloth", "n95"]
 Pattern = Literal["none", "stripes", "dots", "checks", "print"]  # print: blotches, like flowers or camouflage
@@ -193,12 +193,12 @@ def mask_outline(landmarks: np.ndarray, style: MaskStyle | None = None) -> np.nd
     to_image = similarity_transform(ARCFACE_TEMPLATE, landmarks)
     canon = _to_template(landmarks, to_image)
     outline = _geometry(canon, style).outline
-    return (outline @ to_image[:, :2].T + to_image[:, 2]).astype(np.float32)
+    return transform_points(outline, to_image).astype(np.float32)
 
 
 def _to_template(landmarks: np.ndarray, to_image: np.ndarray) -> np.ndarray:
     inv = cv2.invertAffineTransform(to_image)
-    return np.asarray(landmarks, np.float64) @ inv[:, :2].T + inv[:, 2]
+    return transform_points(np.asarray(landmarks, np.float64), inv)
 
 
 def _pattern(style: MaskStyle, u: np.ndarray, v: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -321,7 +321,7 @@ def draw_mask(
     canvas_to_template = np.array([[1 / res, 0, _CANVAS_X0], [0, 1 / res, _CANVAS_Y0], [0, 0, 1]])
     matrix = to_image.astype(np.float64) @ canvas_to_template
     ph, pw = patch.shape[:2]
-    corners = np.array([[0, 0], [pw, 0], [0, ph], [pw, ph]], np.float64) @ matrix[:, :2].T + matrix[:, 2]
+    corners = transform_points(np.array([[0, 0], [pw, 0], [0, ph], [pw, ph]], np.float64), matrix)
     ih, iw = image_bgr.shape[:2]
     x0, y0 = np.floor(corners.min(0)).astype(int).clip(0, (iw, ih))
     x1, y1 = np.ceil(corners.max(0)).astype(int).clip(0, (iw, ih))

@@ -15,9 +15,8 @@ from enum import StrEnum
 
 import numpy as np
 
-from faceapp import mask_adapter
 from faceapp.gallery import Gallery, ModelVersion
-from faceapp.mask_adapter import MaskAdapter
+from faceapp.mask_adapter import MaskAdapter, for_embedder
 
 
 class Templates(StrEnum):
@@ -188,7 +187,7 @@ class GallerySearch:
                 else:
                     if not isinstance(mv, ModelVersion):
                         mv = self.gallery.model_version(mv)
-                    self._index = EmbeddingIndex(*self.gallery.embedding_matrix(mv), adapter=mask_adapter.for_embedder(mv.sha256))
+                    self._index = EmbeddingIndex(*self.gallery.embedding_matrix(mv), adapter=for_embedder(mv.sha256))
                 self._revision = revision
             return self._index
 

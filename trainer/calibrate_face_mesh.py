@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--every", type=int, default=20)
     args = parser.parse_args(argv)
 
-    from faceapp.align import ARCFACE_TEMPLATE, similarity_transform
+    from faceapp.align import ARCFACE_TEMPLATE, similarity_transform, transform_points
     from faceapp.engine import Engine
     from faceapp.evaluation import main_face
     from faceapp.face_mesh import FaceMesh
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
             continue
         to_template = similarity_transform(face.landmarks, ARCFACE_TEMPLATE)
         raw = mesh.raw_five(image, face.landmarks)
-        offsets.append(raw @ to_template[:, :2].T + to_template[:, 2] - ARCFACE_TEMPLATE)
+        offsets.append(transform_points(raw, to_template) - ARCFACE_TEMPLATE)
     offsets = np.array(offsets)
     print(f"{len(offsets)} photos; MESH_OFFSET (template px, mean):")
     print(np.round(offsets.mean(0).astype(float), 2).tolist())
