@@ -1,3 +1,3 @@
-from faceapp.cli import main
+from faceapp.cli.main import main
 
 raise SystemExit(main())

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from faceapp.gallery import Event, EventKind, Gallery, stamp
+from faceapp.storage.gallery import Event, EventKind, Gallery, stamp
 
 
 @dataclass(frozen=True, slots=True)

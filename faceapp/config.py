@@ -29,7 +29,7 @@ class DetectorConfig:
     # Larger images are shrunk to this long side before detection (coordinates are mapped back):
     # bounds time and memory, and keeps the int32 integral image exact (h * w * 255 < 2**31).
     max_image_side: int = 1920
-    # Second detector (BlazeFace short-range, faceapp.finder) for the faces MTCNN misses, masked ones
+    # Second detector (BlazeFace short-range, faceapp.vision.finder) for the faces MTCNN misses, masked ones
     # above all: "always", "if_none" (only when MTCNN found nothing) or "never". With "always" 152
     # of 154 masked close-ups are found (98.7%; MTCNN alone 132) and 1,064 unmasked photos get 2
     # more extras, both real faces in the background; "if_none" finds 151 and no extra, but misses a
@@ -59,7 +59,7 @@ class Thresholds:
     # Cosine similarity for a match, unmasked probes. MobileFaceNet on faces-sample: same-person
     # 0.52-0.93, different-person up to 0.58, best threshold ~0.52 (../shared/MODELS.md).
     match_unmasked: float = 0.45
-    # Masked probes, scored through the mask adapter (faceapp.mask_adapter). A mask drops raw
+    # Masked probes, scored through the mask adapter (faceapp.vision.mask_adapter). A mask drops raw
     # same-person similarity by ~0.3, which once called for a threshold of ~0.30; but on LFW's
     # 3,000 impostor pairs (second image masked) 0.30 let 15.4% of strangers through raw, 9.1% adapted.
     # Adapted, 0.42 accepted 1.7% of strangers and 92.7% of owners; with mesh-aligned probes LFW's
@@ -78,7 +78,7 @@ THRESHOLDS = Thresholds()
 
 @dataclass(frozen=True, slots=True)
 class MaskAdapterConfig:
-    # Ridge toward the identity map (faceapp.mask_adapter). LFW 10-fold, second image masked, masked
+    # Ridge toward the identity map (faceapp.vision.mask_adapter). LFW 10-fold, second image masked, masked
     # templates on both sides: ridge 3 and 30 within 0.1 point of each other (95.5-95.8%); 30 keeps
     # the map closer to the identity where few photos constrain it.
     ridge: float = 30.0
@@ -328,7 +328,7 @@ TRAINER = TrainerLimits()
 
 @dataclass(frozen=True, slots=True)
 class FinetuneDefaults:
-    """Defaults of trainer.finetune.FinetuneConfig that the Trainer tab offers; here so the tab can
+    """Defaults of trainer.finetune.loop.FinetuneConfig that the Trainer tab offers; here so the tab can
     show them without importing torch (docs/finetune.md has the measurements)."""
 
     # On 20 LFW people 20 epochs gave the same held-out figures as 10 but slightly worse masked

@@ -18,6 +18,6 @@ def model_path(name: str) -> Path:
     path = resources_dir() / "models" / name
     if not path.is_file():
         raise FileNotFoundError(
-            f"model file {path} is missing; run `python -m trainer.build_models` to rebuild resources/models"
+            f"model file {path} is missing; run `python -m trainer.build.models` to rebuild resources/models"
         )
     return path

@@ -2,6 +2,6 @@
 
 import sys
 
-from faceapp.cli import main
+from faceapp.cli.main import main
 
 sys.exit(main())

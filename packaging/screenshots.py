@@ -48,7 +48,8 @@ def pixelate_pictures() -> None:
     """Route every numpy picture the UI converts through a mosaic (see the module's docstring)."""
     import cv2
 
-    from faceapp.ui import live_worker, qimage
+    from faceapp.ui import qimage
+    from faceapp.ui.workers import live as live_worker
 
     convert = qimage.bgr_to_qimage
 
@@ -166,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not args.no_pixelate:
         pixelate_pictures()
-    from faceapp.ui import live_worker as lw
+    from faceapp.ui.workers import live as lw
     from faceapp.ui.context import AppContext
     from faceapp.ui.main_window import ATTENDANCE, LIVE, PEOPLE as PEOPLE_TAB, SETTINGS, MainWindow
 

@@ -24,9 +24,9 @@ def trainer_faces(shared):
     pytest.importorskip("torch")
     import json
 
-    from faceapp.evaluation import faces_sample_identities
-    from trainer.data import FaceSet
-    from trainer.eval_sets import align_files, pair_set_from_csv
+    from faceapp.eval.verification import faces_sample_identities
+    from trainer.finetune.data import FaceSet
+    from trainer.finetune.eval_sets import align_files, pair_set_from_csv
 
     folder = shared / "faces-sample"
     landmarks = json.loads((ROOT / "tests" / "fixtures" / "faces_sample_landmarks.json").read_text())
@@ -44,6 +44,6 @@ def trainer_faces(shared):
 @pytest.fixture(scope="session")
 def engine():
     """One Engine with every model, for the tests that run the real pipeline."""
-    from faceapp.engine import Engine
+    from faceapp.vision.engine import Engine
 
     return Engine()

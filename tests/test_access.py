@@ -6,7 +6,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from faceapp.access import (
+from faceapp.access.policy import (
     AccessPolicy,
     ActionError,
     ActionRunner,
@@ -16,7 +16,7 @@ from faceapp.access import (
     WeeklySchedule,
     decide,
 )
-from faceapp.gallery import EventKind, Gallery, Person
+from faceapp.storage.gallery import EventKind, Gallery, Person
 
 ANN = Person(id=1, name="Ann", employee_no=None, department="", active=True, created="")
 MONDAY_NOON = datetime(2025, 3, 3, 12, 0)

@@ -1,8 +1,6 @@
 import pytest
 
-from faceapp import adminpin
-
-
+from faceapp.access import admin_pin as adminpin
 def test_hash_is_salted_and_verifies():
     a, b = adminpin.hash_pin("1234", iterations=1000), adminpin.hash_pin("1234", iterations=1000)
     assert a != b  # a fresh salt each time

@@ -1,6 +1,6 @@
 import numpy as np
 
-from faceapp.align import ARCFACE_TEMPLATE, align_face, similarity_transform
+from faceapp.vision.align import ARCFACE_TEMPLATE, align_face, similarity_transform
 
 
 def test_similarity_recovers_known_transform():

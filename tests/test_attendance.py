@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from faceapp.attendance import CSV_HEADER, Attendance
-from faceapp.gallery import Event, EventKind, Gallery
+from faceapp.storage.gallery import Event, EventKind, Gallery
 
 CST = timezone(timedelta(hours=8))
 

@@ -5,9 +5,7 @@ import json
 
 import pytest
 
-from faceapp import commands
-
-
+from faceapp.cli import commands
 @pytest.fixture
 def cli(engine, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("FACEAPP_DATA_DIR", str(tmp_path / "data"))
@@ -75,7 +73,7 @@ def test_eval_blink_still_photo(cli, shared):
 def test_eval_detection(cli, shared, tmp_path):
     """Wiring of `eval detection` on a small annotated subset: two hard masked close-ups, one photo
     of tiny faces, and a handful of unmasked photos."""
-    from faceapp.eval_detection import FACES_CSV
+    from faceapp.eval.detection import FACES_CSV
 
     rows = FACES_CSV.read_text().splitlines()
     keep = ("0001/0021.jpg", "0009/0006.jpg", "0002/0042.jpg")
@@ -113,7 +111,7 @@ def test_detect_and_compare(cli, shared, tmp_path):
 
 def test_export_writes_excel_csv(cli, tmp_path):
     from faceapp.attendance import Attendance
-    from faceapp.gallery import Gallery
+    from faceapp.storage.gallery import Gallery
 
     with Gallery.open() as gallery:
         person = gallery.add_person("李伟")

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from faceapp.config import DETECTOR
-from faceapp.detector import Detector, _IntegralImage, nms
-from faceapp.imageio import load_image, to_bgr8
+from faceapp.vision.mtcnn import Detector, _IntegralImage, nms
+from faceapp.vision.imageio import load_image, to_bgr8
 
 MULTI = {"couple.jpg": 2, "two_people.jpg": 2}
 CROWD = "selfie-many-people.jpg"
@@ -63,9 +63,9 @@ def test_every_labelled_face_found(detections):
 
 
 def test_second_detector_adds_no_face_on_these_photos(detections):
-    """BlazeFace (faceapp.finder) adds to MTCNN's faces on the 75 unmasked photos only one real face:
+    """BlazeFace (faceapp.vision.finder) adds to MTCNN's faces on the 75 unmasked photos only one real face:
     a blurred person behind the subject of img40. Counts above stay what MTCNN found."""
-    from faceapp.finder import FaceFinder
+    from faceapp.vision.finder import FaceFinder
 
     finder = FaceFinder()
     added = {name: finder.missed_by_mtcnn(image, found) for name, (image, found) in detections.items()}
@@ -87,7 +87,7 @@ def test_detection_records(detections):
 def test_matches_facenet_pytorch(shared, detections):
     """Same faces as facenet-pytorch's MTCNN: IoU >= 0.9, landmarks within 3% of the box size."""
     pytest.importorskip("torch")
-    from trainer.reference_mtcnn import reference_detect
+    from trainer.build.reference_mtcnn import reference_detect
 
     worst_iou, worst_mark = 1.0, 0.0
     for name in PARITY_SAMPLE:
@@ -105,7 +105,7 @@ def test_matches_facenet_pytorch(shared, detections):
 
 def test_video_frame_matches_facenet_pytorch(shared, detector):
     pytest.importorskip("torch")
-    from trainer.reference_mtcnn import reference_detect
+    from trainer.build.reference_mtcnn import reference_detect
 
     capture = cv2.VideoCapture(str(shared / "videos" / "fi_protagonist.mp4"))
     capture.set(cv2.CAP_PROP_POS_FRAMES, 90)

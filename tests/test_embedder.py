@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from faceapp.align import align_face
-from faceapp.embedder import Embedder
-from faceapp.imageio import load_image
+from faceapp.vision.align import align_face
+from faceapp.vision.embedder import Embedder
+from faceapp.vision.imageio import load_image
 
-# MTCNN landmarks of the largest face per photo (trainer.reference_mtcnn.reference_detect), in the
+# MTCNN landmarks of the largest face per photo (trainer.build.reference_mtcnn.reference_detect), in the
 # frame load_image returns; keeps the test free of a detector.
 LANDMARKS = Path(__file__).parent / "fixtures" / "faces_sample_landmarks.json"
 
@@ -79,7 +79,7 @@ def test_same_person_far_more_similar(shared, embedder):
     same_mean, diff_mean = sim[same & upper].mean(), sim[~same & upper].mean()
     assert len(groups) == 10 and len(files) == 55
     assert same_mean > 0.7 and diff_mean < 0.15, (same_mean, diff_mean)  # measured 0.79 / 0.03
-    from faceapp.metrics import roc_auc
+    from faceapp.eval.metrics import roc_auc
 
     assert roc_auc(sim[upper.astype(bool)], same[upper.astype(bool)]) >= 0.999  # measured 0.9999
     np.fill_diagonal(sim, -1)

@@ -10,9 +10,9 @@ import cv2
 import numpy as np
 import pytest
 
-from faceapp.enroll import Enroller
-from faceapp.gallery import Gallery
-from faceapp.imageio import load_image
+from faceapp.recognition.enroll import Enroller
+from faceapp.storage.gallery import Gallery
+from faceapp.vision.imageio import load_image
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,8 +47,8 @@ def test_quality_gates_say_why(engine, gallery, shared, tmp_path):
 
 
 def test_enroll_folder_masked_variants_duplicates(engine, gallery, shared, tmp_path):
-    from faceapp import masks
-    from faceapp.recognizer import Recognizer
+    from faceapp.vision import masks
+    from faceapp.recognition.recognizer import Recognizer
 
     folder = tmp_path / "barack"
     folder.mkdir()
@@ -93,9 +93,9 @@ def test_cancel_saves_nothing(engine, gallery, shared):
 
 KILL_SCRIPT = """
 import sys
-from faceapp.engine import Engine
-from faceapp.enroll import Enroller
-from faceapp.gallery import Gallery
+from faceapp.vision.engine import Engine
+from faceapp.recognition.enroll import Enroller
+from faceapp.storage.gallery import Gallery
 photos = sys.argv[2:]
 with Gallery(sys.argv[1]) as g:
     enroller = Enroller(Engine(with_mask=False), g)

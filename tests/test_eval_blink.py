@@ -2,8 +2,8 @@
 
 import pytest
 
-from faceapp.eval_blink import analyze_blinks, eval_blink, still_photo_clip
-from faceapp.imageio import load_image
+from faceapp.eval.blink import analyze_blinks, eval_blink, still_photo_clip
+from faceapp.vision.imageio import load_image
 
 
 def test_blink_clip_four_blinks_no_wink(engine, shared):

@@ -4,10 +4,10 @@ import cv2
 import numpy as np
 import pytest
 
-from faceapp.eyes import CROP_SIZE, EyeModel, eye_crop_transforms, eye_crops
+from faceapp.vision.eyes import CROP_SIZE, EyeModel, eye_crop_transforms, eye_crops
 from faceapp.types import Detection
 
-# MTCNN (trainer.reference_mtcnn) five landmarks of each still at full resolution.
+# MTCNN (trainer.build.reference_mtcnn) five landmarks of each still at full resolution.
 STILLS = {
     "both_blink.jpg": [284.1, 180.1, 419.2, 182.7, 349.1, 267.9, 289.7, 309.9, 405.2, 314.2],
     "granger.jpg": [736.4, 846.9, 1088.1, 815.8, 1010.7, 1094.6, 782.4, 1221.7, 1053.0, 1196.3],

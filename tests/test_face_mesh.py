@@ -7,10 +7,10 @@ import cv2
 import numpy as np
 import pytest
 
-from faceapp.align import align_face
-from faceapp.face_mesh import FaceMesh
-from faceapp.imageio import load_image
-from faceapp.masks import ENROLLMENT_STYLES, draw_mask
+from faceapp.vision.align import align_face
+from faceapp.vision.face_mesh import FaceMesh
+from faceapp.vision.imageio import load_image
+from faceapp.vision.masks import ENROLLMENT_STYLES, draw_mask
 
 
 @pytest.fixture(scope="module")

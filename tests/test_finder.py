@@ -9,10 +9,10 @@ import cv2
 import numpy as np
 import pytest
 
-from faceapp.blazeface import BlazeFace
+from faceapp.vision.blazeface import BlazeFace
 from faceapp.config import DetectorConfig
-from faceapp.detector import Detector
-from faceapp.eval_detection import (
+from faceapp.vision.mtcnn import Detector
+from faceapp.eval.detection import (
     FACES_CSV,
     MaskedPhoto,
     eval_false_detections,
@@ -20,8 +20,8 @@ from faceapp.eval_detection import (
     load_masked_photos,
     new_extras,
 )
-from faceapp.finder import FaceFinder, covers, overlaps
-from faceapp.imageio import load_image
+from faceapp.vision.finder import FaceFinder, covers, overlaps
+from faceapp.vision.imageio import load_image
 from faceapp.types import Detection
 
 # Close-ups of real masked faces that MTCNN at its defaults does not find at all and BlazeFace does

@@ -10,7 +10,7 @@ import pytest
 
 from faceapp import paths
 from faceapp.attendance import Attendance
-from faceapp.gallery import SCHEMA_VERSION, Event, EventKind, Gallery, GalleryError, Sample
+from faceapp.storage.gallery import SCHEMA_VERSION, Event, EventKind, Gallery, GalleryError, Sample
 
 DIM = 16
 ROOT = Path(__file__).resolve().parent.parent
@@ -291,8 +291,8 @@ CRASH_CHILD = textwrap.dedent(
     """
     import sys, time
     import numpy as np
-    import faceapp.gallery as gallery
-    from faceapp.gallery import Gallery, Sample
+    import faceapp.storage.gallery as gallery
+    from faceapp.storage.gallery import Gallery, Sample
 
     rng = np.random.default_rng(1)
     g = Gallery(sys.argv[1])

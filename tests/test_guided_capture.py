@@ -5,8 +5,8 @@ from types import SimpleNamespace
 import numpy as np
 
 from faceapp.config import CaptureConfig
-from faceapp.enroll import Rejected
-from faceapp.guided_capture import NOT_IN_OVAL, NOT_STRAIGHT, NOT_TURNED, SAME_SIDE, GuidedCapture
+from faceapp.recognition.enroll import Rejected
+from faceapp.live.guided_capture import NOT_IN_OVAL, NOT_STRAIGHT, NOT_TURNED, SAME_SIDE, GuidedCapture
 from faceapp.types import Match
 
 FRAME = np.zeros((480, 640, 3), np.uint8)

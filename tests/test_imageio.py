@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from faceapp.imageio import ImageError, load_image, to_bgr8
+from faceapp.vision.imageio import ImageError, load_image, to_bgr8
 
 
 def test_rgba_png(shared):

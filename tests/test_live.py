@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from faceapp.config import LiveConfig
-from faceapp.gallery import Gallery, Sample
-from faceapp.live import LivePipeline
+from faceapp.storage.gallery import Gallery, Sample
+from faceapp.live.pipeline import LivePipeline
 from faceapp.types import Detection, EyeState, Face
 
 DIM = 8
@@ -157,7 +157,7 @@ def test_unknown_thing_that_never_blinks_is_quiet_and_cheap(world):
 
 
 def test_database_error_does_not_stop_the_pipeline(world, monkeypatch):
-    from faceapp.gallery import GalleryError
+    from faceapp.storage.gallery import GalleryError
 
     engine, gallery, pipe, ann = world
 

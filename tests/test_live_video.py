@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from faceapp.enroll import Enroller
-from faceapp.gallery import Gallery
-from faceapp.live import LivePipeline
-from faceapp.sources import open_source
+from faceapp.recognition.enroll import Enroller
+from faceapp.storage.gallery import Gallery
+from faceapp.live.pipeline import LivePipeline
+from faceapp.live.sources import open_source
 
 ENROLL_AT = (4.0, 4.4, 4.8, 5.2, 5.6)  # seconds into fi_protagonist.mp4, after the part the test runs on
 RUN_UNTIL = 3.5

@@ -1,6 +1,6 @@
 import numpy as np
 
-from faceapp.liveness import BlinkDetector, blink_times
+from faceapp.live.liveness import BlinkDetector, blink_times
 
 FPS = 30.0
 

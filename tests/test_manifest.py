@@ -2,7 +2,7 @@
 
 import json
 
-from trainer.build_models import MODELS_DIR, sha256
+from trainer.build.models import MODELS_DIR, sha256
 
 
 def test_manifest_covers_every_model_with_matching_sha256():

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from faceapp import mask_adapter
-from faceapp.evaluation import Embedded, adapter_pairs, pair_score
-from faceapp.mask_adapter import MaskAdapter
-from faceapp.model_versions import file_sha256
+from faceapp.vision import mask_adapter
+from faceapp.eval.verification import Embedded, adapter_pairs, pair_score
+from faceapp.vision.mask_adapter import MaskAdapter
+from faceapp.recognition.model_versions import file_sha256
 from faceapp.resources import model_path
-from faceapp.search import EmbeddingIndex, Templates
+from faceapp.recognition.search import EmbeddingIndex, Templates
 
 
 def unit(x):

@@ -4,10 +4,10 @@ import cv2
 import numpy as np
 import pytest
 
-from faceapp.align import align_face
+from faceapp.vision.align import align_face
 from faceapp.config import THRESHOLDS
-from faceapp.mask_classifier import MaskClassifier
-from faceapp.masks import draw_mask
+from faceapp.vision.mask_classifier import MaskClassifier
+from faceapp.vision.masks import draw_mask
 
 # LFW's deep-funnelled 160x160 crops put every face in about the same place: these median MTCNN
 # landmarks align them within a few pixels, no detector needed.
@@ -50,7 +50,7 @@ def test_rejects_wrong_shape(classifier):
 
 @pytest.fixture(scope="module")
 def detector():
-    from faceapp.finder import FaceFinder  # as the app finds faces
+    from faceapp.vision.finder import FaceFinder  # as the app finds faces
 
     return FaceFinder()
 

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from faceapp.align import ARCFACE_TEMPLATE
-from faceapp.masks import MaskStyle, draw_mask, draw_mask_aligned, mask_outline, random_style
+from faceapp.vision.align import ARCFACE_TEMPLATE
+from faceapp.vision.masks import MaskStyle, draw_mask, draw_mask_aligned, mask_outline, random_style
 
 SIZE = 400
 

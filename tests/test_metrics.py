@@ -1,6 +1,6 @@
 import numpy as np
 
-from faceapp.metrics import best_threshold, kfold_accuracy, rank1, roc_auc, tar_at_far
+from faceapp.eval.metrics import best_threshold, kfold_accuracy, rank1, roc_auc, tar_at_far
 
 
 def test_auc_perfect_random_and_ties():

@@ -7,9 +7,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from faceapp.embedder import Embedder  # noqa: E402
-from faceapp.gallery import Gallery, GalleryError, Sample  # noqa: E402
-from faceapp.model_versions import (  # noqa: E402
+from faceapp.vision.embedder import Embedder  # noqa: E402
+from faceapp.storage.gallery import Gallery, GalleryError, Sample  # noqa: E402
+from faceapp.recognition.model_versions import (  # noqa: E402
     activate_version,
     active_model_file,
     base_version,
@@ -17,7 +17,7 @@ from faceapp.model_versions import (  # noqa: E402
     register_finetuned,
     rollback_to_base,
 )
-from trainer.finetune import load_base_model  # noqa: E402
+from trainer.finetune.loop import load_base_model  # noqa: E402
 from trainer.mobilefacenet import export_mobilefacenet  # noqa: E402
 
 

@@ -1,6 +1,6 @@
 """The committed MTCNN ONNX files against torch, from facenet-pytorch 2.6.0's weights.
 
-The fixture (tests/fixtures/mtcnn_reference.npz, written by `python -m trainer.build_mtcnn --fixture`)
+The fixture (tests/fixtures/mtcnn_reference.npz, written by `python -m trainer.build.mtcnn --fixture`)
 holds seeded uint8 inputs and the torch outputs for them, so the first tests need no torch.
 """
 
@@ -63,7 +63,7 @@ def test_dynamic_shapes():
 @pytest.mark.parametrize("name", OUTPUTS)
 def test_state_dict_keys_match_facenet(name):
     torch = pytest.importorskip("torch")
-    from trainer.mtcnn_torch import NETS
+    from trainer.build.mtcnn_torch import NETS
 
     theirs = torch.load(installed_state_dicts() / f"{name}.pt", map_location="cpu", weights_only=True)
     ours = NETS[name]().state_dict()
@@ -75,8 +75,8 @@ def test_torch_modules_match_facenet_modules(name):
     """Our module definitions compute what facenet-pytorch's own PNet/RNet/ONet compute."""
     torch = pytest.importorskip("torch")
     installed_state_dicts()
-    from trainer.mtcnn_torch import load_net
-    from trainer.reference_mtcnn import reference_mtcnn_class
+    from trainer.build.mtcnn_torch import load_net
+    from trainer.build.reference_mtcnn import reference_mtcnn_class
 
     reference = getattr(reference_mtcnn_class()(), name).eval()
     ours = load_net(name, installed_state_dicts() / f"{name}.pt")
@@ -90,8 +90,8 @@ def test_export_is_reproducible(tmp_path):
     """Re-exporting the installed weights gives byte-identical files to the committed ones."""
     pytest.importorskip("torch")
     pytest.importorskip("onnx")
-    from trainer.build_mtcnn import export, verify
-    from trainer.mtcnn_torch import load_net
+    from trainer.build.mtcnn import export, verify
+    from trainer.build.mtcnn_torch import load_net
 
     for name in OUTPUTS:
         net = load_net(name, installed_state_dicts() / f"{name}.pt")

@@ -3,8 +3,8 @@ import math
 import cv2
 import numpy as np
 
-from faceapp.align import ARCFACE_TEMPLATE
-from faceapp.quality import exposure, pose, sharpness
+from faceapp.vision.align import ARCFACE_TEMPLATE
+from faceapp.vision.quality import exposure, pose, sharpness
 
 
 def test_pose_frontal_rolled_and_turned():

@@ -3,9 +3,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from faceapp.gallery import Gallery, Sample
-from faceapp.access import AccessPolicy
-from faceapp.recognizer import Recognizer, embedder_version
+from faceapp.storage.gallery import Gallery, Sample
+from faceapp.access.policy import AccessPolicy
+from faceapp.recognition.recognizer import Recognizer, embedder_version
 from faceapp.types import Detection, Face
 
 DIM = 16

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from faceapp.gallery import Gallery, Sample
-from faceapp.search import NO_SCORE, EmbeddingIndex, GallerySearch, SearchResult, Templates, bench_gallery
+from faceapp.storage.gallery import Gallery, Sample
+from faceapp.recognition.search import NO_SCORE, EmbeddingIndex, GallerySearch, SearchResult, Templates, bench_gallery
 
 DIM = 32
 

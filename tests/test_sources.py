@@ -1,6 +1,6 @@
 import numpy as np
 
-from faceapp.sources import SourceStatus, open_source, probe_cameras
+from faceapp.live.sources import SourceStatus, open_source, probe_cameras
 
 
 class FakeCapture:
@@ -51,8 +51,7 @@ def test_missing_and_broken_files(tmp_path):
 
 
 def test_camera_drops_out_and_comes_back(monkeypatch):
-    from faceapp import sources
-
+    from faceapp.live import sources
     monkeypatch.setattr(sources, "SOURCES", sources.SOURCES.__class__(reconnect_interval_s=0.0, reconnect_poll_s=0.0))
     world = {"plugged": True, "frames": 3}
     cam = open_source(0, opener=lambda target: FakeCapture(world), reconnect_s=5)

@@ -1,4 +1,4 @@
-"""The committed tflite-converted models reproduce LiteRT's outputs (fixtures from trainer.build_tflite)."""
+"""The committed tflite-converted models reproduce LiteRT's outputs (fixtures from trainer.build.tflite)."""
 
 from pathlib import Path
 
@@ -67,7 +67,7 @@ def test_mobilefacenet_export_roundtrip(tmp_path):
 
 def test_same_padding_puts_the_odd_pixel_after():
     pytest.importorskip("tflite")
-    from trainer.tflite_convert import same_padding
+    from trainer.build.tflite_convert import same_padding
 
     assert same_padding(112, 3, 2) == (0, 1)
     assert same_padding(56, 3, 1) == (1, 1)

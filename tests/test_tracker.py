@@ -1,7 +1,7 @@
 import numpy as np
 
 from faceapp.config import TrackerConfig
-from faceapp.tracker import Tracker, iou
+from faceapp.live.tracker import Tracker, iou
 from faceapp.types import Detection, Face, Match
 
 

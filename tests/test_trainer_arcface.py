@@ -6,7 +6,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from trainer.arcface import ArcFaceHead, arcface_loss  # noqa: E402
+from trainer.finetune.arcface import ArcFaceHead, arcface_loss  # noqa: E402
 
 
 def _head(m=0.5, easy=False, s=16.0):

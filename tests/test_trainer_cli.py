@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from faceapp.gallery import Gallery, Sample
-from trainer.cli import add_arguments, cmd_train
+from faceapp.storage.gallery import Gallery, Sample
+from trainer.finetune.cli import add_arguments, cmd_train
 
 
 def _args(*argv):

@@ -5,8 +5,8 @@ import pytest
 
 pytest.importorskip("torch")
 
-from faceapp.gallery import Gallery, Sample  # noqa: E402
-from trainer.data import (  # noqa: E402
+from faceapp.storage.gallery import Gallery, Sample  # noqa: E402
+from trainer.finetune.data import (  # noqa: E402
     AugmentConfig,
     AugmentedFaces,
     Augmenter,

@@ -18,7 +18,7 @@ def test_two_process_ddp_smoke(trainer_faces, tmp_path):
     faces.save(tmp_path / "faces.npz")
     env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--standalone",
-           "-m", "trainer.finetune", "--faces", str(tmp_path / "faces.npz"), "--out", str(tmp_path / "out"),
+           "-m", "trainer.finetune.loop", "--faces", str(tmp_path / "faces.npz"), "--out", str(tmp_path / "out"),
            "--epochs", "1", "--batch-size", "8", "--threads", "1", "--json"]
     run = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=500)
     assert run.returncode == 0, run.stderr[-3000:]

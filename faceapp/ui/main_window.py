@@ -6,14 +6,14 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton, QTabWidget
 
-from faceapp.ui.attendance_page import AttendancePage
+from faceapp.ui.pages.attendance import AttendancePage
 from faceapp.ui.context import AppContext
 from faceapp.ui.i18n import N_, tr
-from faceapp.ui.live_page import LivePage
-from faceapp.ui.lock import LockGate, require_unlock
-from faceapp.ui.people_page import PeoplePage
-from faceapp.ui.settings_page import SettingsPage
-from faceapp.ui.trainer_page import TrainerPage
+from faceapp.ui.pages.live import LivePage
+from faceapp.ui.dialogs.lock import LockGate, require_unlock
+from faceapp.ui.pages.people import PeoplePage
+from faceapp.ui.pages.settings import SettingsPage
+from faceapp.ui.pages.trainer import TrainerPage
 
 LIVE, PEOPLE, ATTENDANCE, TRAINER, SETTINGS = range(5)
 TAB_TITLES = (N_("Live"), N_("People"), N_("Attendance"), N_("Trainer"), N_("Settings"))

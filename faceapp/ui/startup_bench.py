@@ -36,8 +36,7 @@ def install_probe(window) -> None:
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from faceapp.ui import live_worker as lw
-
+    from faceapp.ui.workers import live as lw
     app = QApplication.instance()
     want_result = bool(os.environ.get("FACEAPP_STARTUP_SOURCE"))
 

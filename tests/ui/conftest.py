@@ -1,7 +1,7 @@
 import pytest
 
 pytest.importorskip("PySide6")
-pytest.importorskip("faceapp.gallery")
+pytest.importorskip("faceapp.storage.gallery")
 
 
 @pytest.fixture
@@ -29,9 +29,9 @@ def window(context, qtbot):
 @pytest.fixture(scope="session")
 def engine():
     """One Engine for every test that needs the models; skipped where they are not built."""
-    pytest.importorskip("faceapp.enroll")
-    pytest.importorskip("faceapp.live")
-    from faceapp.engine import Engine
+    pytest.importorskip("faceapp.recognition.enroll")
+    pytest.importorskip("faceapp.live.pipeline")
+    from faceapp.vision.engine import Engine
 
     try:
         return Engine(with_mask=False)  # the mask check plays no part in these tests

@@ -11,7 +11,7 @@ UI_DIR = Path(__file__).resolve().parents[2] / "faceapp" / "ui"
 def source_strings(folder: Path = UI_DIR) -> dict[str, str]:
     """{string: "file:line"} for every tr("...") / N_("...") with a literal argument."""
     found: dict[str, str] = {}
-    for path in sorted(folder.glob("*.py")):
+    for path in sorted(folder.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("tr", "N_")
                     and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):

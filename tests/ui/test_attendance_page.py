@@ -19,8 +19,7 @@ def _seed(context):
 
 
 def test_tables_filter_and_export_csv(window, context, qtbot, tmp_path, monkeypatch):
-    from faceapp.ui import attendance_page
-
+    from faceapp.ui.pages import attendance as attendance_page
     alice, bob, day = _seed(context)
     page = window.attendance
     window.tabs.setCurrentIndex(ATTENDANCE)  # a page fills its tables when shown

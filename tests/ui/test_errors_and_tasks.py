@@ -4,7 +4,7 @@ import time
 from PySide6.QtWidgets import QMessageBox
 
 from faceapp.ui.errors import show_error
-from faceapp.ui.tasks import run_with_progress
+from faceapp.ui.workers.tasks import run_with_progress
 
 
 def test_error_dialog_in_words_with_details_in_the_log(context, qtbot):

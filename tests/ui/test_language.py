@@ -1,6 +1,6 @@
 import json
 
-from faceapp import guided_capture as gc
+from faceapp.live import guided_capture as gc
 from faceapp.resources import resources_dir
 from faceapp.ui.main_window import PEOPLE, SETTINGS
 

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import Qt
 
-from faceapp.ui import live_worker as lw
+from faceapp.ui.workers import live as lw
 from faceapp.ui.main_window import ATTENDANCE, LIVE, PEOPLE
 
 VIDEO = "videos/fi_protagonist.mp4"

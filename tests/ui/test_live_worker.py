@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 
 from faceapp.types import Decision, FrameResult, Match, TrackView
-from faceapp.ui import live_worker as lw
-
-sources = pytest.importorskip("faceapp.sources")
+from faceapp.ui.workers import live as lw
+sources = pytest.importorskip("faceapp.live.sources")
 
 
 class FakePipeline:

@@ -34,8 +34,7 @@ def test_pin_locks_and_unlocks(window, context, qtbot):
 
 
 def test_export_asks_for_the_pin_when_locked(window, context, monkeypatch):
-    from faceapp.ui import attendance_page
-
+    from faceapp.ui.pages import attendance as attendance_page
     context.set_pin("1234")
     context.lock()
     asked = []

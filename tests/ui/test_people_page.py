@@ -1,6 +1,6 @@
 from PySide6.QtWidgets import QDialog, QMessageBox
 
-from faceapp.ui import people_page
+from faceapp.ui.pages import people as people_page
 from faceapp.ui.main_window import PEOPLE
 
 

@@ -48,8 +48,7 @@ def test_output_action_test_button(window, context, qtbot):
 
 
 def test_pin_dialog_sets_and_removes_the_pin(window, context, monkeypatch):
-    from faceapp.ui import settings_page
-
+    from faceapp.ui.pages import settings as settings_page
     def fill(dialog):
         dialog.pin.setText("2580")
         dialog.repeat.setText("2580")

@@ -10,12 +10,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from faceapp.config import FINETUNE
-from faceapp.embedder import Embedder
-from faceapp.gallery import Sample
-from faceapp.model_versions import BASE_MODEL_FILE
-from faceapp.ui import trainer_page
+from faceapp.vision.embedder import Embedder
+from faceapp.storage.gallery import Sample
+from faceapp.recognition.model_versions import BASE_MODEL_FILE
+from faceapp.ui.pages import trainer as trainer_page
 from faceapp.ui.main_window import TRAINER
-from faceapp.ui.trainer_page import TrainerPage
+from faceapp.ui.pages.trainer import TrainerPage
 
 LONG = 120_000  # ms: a loaded 2-core machine trains the tiny run in ~20 s
 

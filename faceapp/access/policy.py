@@ -1,0 +1,283 @@
+"""Door access: the decision for one face (granted, or denied with a reason), and the output action
+run on a grant (a command or an HTTP POST) on a background thread, so it never stalls the camera."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import shlex
+import subprocess
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from datetime import time as clock
+from enum import StrEnum
+from typing import Any
+
+from faceapp import config
+from faceapp.storage.gallery import Event, EventKind, Gallery, Person, now
+
+log = logging.getLogger(__name__)
+
+
+class DenyReason(StrEnum):
+    NOT_LIVE = "not_live"
+    UNKNOWN = "unknown"
+    AMBIGUOUS = "ambiguous"
+    INACTIVE = "inactive"
+    OUTSIDE_SCHEDULE = "outside_schedule"
+    MASK_REQUIRED = "mask_required"
+
+
+REASON_TEXT = {
+    DenyReason.NOT_LIVE: "No blink seen: this may be a photo or a screen.",
+    DenyReason.UNKNOWN: "Face not recognised.",
+    DenyReason.AMBIGUOUS: "Too close to more than one enrolled person; please look at the camera again.",
+    DenyReason.INACTIVE: "Access for {name} is switched off.",
+    DenyReason.OUTSIDE_SCHEDULE: "Access is not allowed at this time.",
+    DenyReason.MASK_REQUIRED: "Please wear a mask.",
+}
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklySchedule:
+    """Allowed time ranges per weekday (start inclusive, end exclusive); a day not listed is closed.
+    Stored as {"mon": [["08:00", "18:00"]], ...}; a night shift is split at midnight."""
+
+    days: dict[int, tuple[tuple[clock, clock], ...]]  # weekday (0 = Monday) -> ranges
+
+    @classmethod
+    def from_json(cls, data: dict[str, list[list[str]]]) -> WeeklySchedule:
+        days: dict[int, tuple[tuple[clock, clock], ...]] = {}
+        for day, ranges in data.items():
+            if day not in WEEKDAYS:
+                raise ValueError(f"unknown weekday {day!r} in the schedule (use {', '.join(WEEKDAYS)})")
+            parsed = []
+            for start, end in ranges:
+                begin_t, end_t = clock.fromisoformat(start), clock.fromisoformat("23:59:59.999999" if end == "24:00" else end)
+                if end_t <= begin_t:
+                    raise ValueError(f"{day} {start}-{end}: the end must come after the start (split night shifts at midnight)")
+                parsed.append((begin_t, end_t))
+            days[WEEKDAYS.index(day)] = tuple(parsed)
+        return cls(days)
+
+    def allows(self, when: datetime) -> bool:
+        moment = when.time()  # wall-clock time where the door is
+        return any(start <= moment < end for start, end in self.days.get(when.weekday(), ()))
+
+
+@dataclass(frozen=True, slots=True)
+class AccessPolicy:
+    threshold_unmasked: float = config.THRESHOLDS.match_unmasked
+    threshold_masked: float = config.THRESHOLDS.match_masked
+    min_margin: float = config.THRESHOLDS.match_margin
+    mask_required: bool = False
+    schedule: WeeklySchedule | None = None
+
+    @classmethod
+    def from_settings(cls, gallery: Gallery) -> AccessPolicy:
+        schedule = gallery.setting("access.schedule")
+        return cls(
+            threshold_unmasked=float(gallery.setting("match.threshold_unmasked")),
+            threshold_masked=float(gallery.setting("match.threshold_masked")),
+            min_margin=float(gallery.setting("match.margin")),
+            mask_required=bool(gallery.setting("access.mask_required")),
+            schedule=WeeklySchedule.from_json(schedule) if schedule is not None else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """What the pipeline knows about one face when deciding: the best person, if any, and how sure."""
+
+    person: Person | None  # best candidate of the search (None: empty gallery)
+    score: float  # cosine similarity to that person
+    margin: float  # best minus runner-up person
+    live: bool
+    masked: bool | None  # None: the mask check could not tell
+
+
+@dataclass(frozen=True, slots=True)
+class AccessDecision:
+    granted: bool
+    reason: DenyReason | None  # None when granted
+    message: str  # for the screen and the log
+    person: Person | None  # the recognised person (None when unknown or not live)
+
+    def event(self, sighting: Sighting, when: datetime | None = None) -> Event:
+        """The event to log for this decision."""
+        kind = {
+            None: EventKind.RECOGNISED,
+            DenyReason.NOT_LIVE: EventKind.NOT_LIVE,
+            DenyReason.UNKNOWN: EventKind.UNKNOWN,
+        }.get(self.reason, EventKind.DENIED)
+        return Event(
+            kind=kind,
+            time=when or now(),
+            person_id=self.person.id if self.person else None,
+            person_name=self.person.name if self.person else None,
+            score=sighting.score,
+            margin=sighting.margin,
+            masked=sighting.masked,
+            live=sighting.live,
+            reason=None if self.granted else self.message,
+            details={"access": "granted" if self.granted else str(self.reason)},
+        )
+
+
+def decide(sighting: Sighting, policy: AccessPolicy, when: datetime | None = None) -> AccessDecision:
+    """Granted only for a live face of a known, active person, clearly above the threshold (the
+    masked one for a masked face), inside the schedule and masked when masks are required."""
+    when = when or now()
+
+    def deny(reason: DenyReason, person: Person | None = None) -> AccessDecision:
+        return AccessDecision(False, reason, REASON_TEXT[reason].format(name=person.name if person else ""), person)
+
+    if not sighting.live:
+        return deny(DenyReason.NOT_LIVE)  # before naming anyone: a photo must learn nothing
+    threshold = policy.threshold_masked if sighting.masked else policy.threshold_unmasked
+    person = sighting.person
+    if person is None or sighting.score < threshold:
+        return deny(DenyReason.UNKNOWN)
+    if sighting.margin < policy.min_margin:
+        return deny(DenyReason.AMBIGUOUS)
+    if not person.active:
+        return deny(DenyReason.INACTIVE, person)
+    if policy.schedule is not None and not policy.schedule.allows(when):
+        return deny(DenyReason.OUTSIDE_SCHEDULE, person)
+    if policy.mask_required and sighting.masked is not True:
+        return deny(DenyReason.MASK_REQUIRED, person)
+    return AccessDecision(True, None, f"Welcome, {person.name}.", person)
+
+
+# --- output actions ---------------------------------------------------------------------------
+
+
+class ActionError(RuntimeError):
+    """An output action that failed, with what went wrong."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutputAction:
+    """What a grant triggers: nothing, a command (event JSON on stdin and in $FACEAPP_EVENT), or an
+    HTTP POST of the event JSON."""
+
+    kind: str = "none"  # "none" | "command" | "http"
+    argv: tuple[str, ...] = ()
+    url: str = ""
+    timeout_s: float = config.ACCESS.action_timeout_s
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("none", "command", "http"):
+            raise ValueError(f"unknown output action {self.kind!r}")
+        if self.kind == "command" and not self.argv:
+            raise ValueError("a command action needs a command")
+        if self.kind == "http" and not self.url.lower().startswith(("http://", "https://")):
+            raise ValueError(f"an HTTP action needs an http:// or https:// URL, got {self.url!r}")
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], timeout_s: float = config.ACCESS.action_timeout_s) -> OutputAction:
+        argv = data.get("argv", ())
+        if isinstance(argv, str):  # typed as one line in the settings; no shell ever runs it
+            argv = shlex.split(argv, posix=os.name != "nt")
+        return cls(kind=data.get("kind", "none"), argv=tuple(argv), url=data.get("url", ""), timeout_s=timeout_s)
+
+    @classmethod
+    def from_settings(cls, gallery: Gallery) -> OutputAction:
+        return cls.from_json(gallery.setting("access.action"), float(gallery.setting("access.action_timeout_s")))
+
+    def run(self, event: dict[str, Any]) -> None:
+        """Run the action now (blocking, up to the timeout); raises ActionError on failure."""
+        payload = json.dumps(event, ensure_ascii=False)
+        if self.kind == "command":
+            try:
+                done = subprocess.run(
+                    self.argv,
+                    input=payload.encode(),
+                    env={**os.environ, "FACEAPP_EVENT": payload},
+                    capture_output=True,
+                    timeout=self.timeout_s,
+                    creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),  # no console flash on Windows
+                )
+            except subprocess.TimeoutExpired as err:
+                raise ActionError(f"{self.argv[0]} did not finish within {self.timeout_s:g} s") from err
+            except OSError as err:
+                raise ActionError(f"cannot run {self.argv[0]}: {err}") from err
+            if done.returncode != 0:
+                tail = done.stderr.decode(errors="replace").strip()[-300:]
+                raise ActionError(f"{self.argv[0]} failed with exit code {done.returncode}: {tail}")
+        elif self.kind == "http":
+            request = urllib.request.Request(
+                self.url, data=payload.encode(), headers={"Content-Type": "application/json; charset=utf-8"}, method="POST"
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
+                    response.read()
+            except (urllib.error.URLError, OSError, ValueError) as err:  # HTTPError is a URLError
+                raise ActionError(f"POST to {self.url} failed: {err}") from err
+
+
+@dataclass(slots=True)
+class _Job:
+    action: OutputAction
+    event: dict[str, Any]
+
+
+@dataclass
+class ActionRunner:
+    """Runs output actions one at a time on a background thread. `submit` never blocks: when the
+    queue is full (a dead webhook) the new action is dropped, since a late door opening is worse
+    than none. `on_done(event, error)` is called on the worker thread after each action."""
+
+    on_done: Callable[[dict[str, Any], ActionError | None], None] | None = None
+    maxsize: int = config.ACCESS.action_queue
+    _queue: queue.Queue[_Job | None] = field(init=False)
+    _thread: threading.Thread = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._queue = queue.Queue(self.maxsize)
+        self._thread = threading.Thread(target=self._work, name="faceapp-actions", daemon=True)
+        self._thread.start()
+
+    def submit(self, action: OutputAction, event: dict[str, Any]) -> bool:
+        """Queue an action; False if it was dropped because the queue is full."""
+        if action.kind == "none":
+            return True
+        try:
+            self._queue.put_nowait(_Job(action, event))
+            return True
+        except queue.Full:
+            log.warning("output action dropped: %d actions are still pending", self.maxsize)
+            return False
+
+    def _work(self) -> None:
+        while (job := self._queue.get()) is not None:
+            error = None
+            try:
+                job.action.run(job.event)
+            except ActionError as err:
+                error = err
+                log.warning("output action failed: %s", err)
+            if self.on_done is not None:
+                try:
+                    self.on_done(job.event, error)
+                except Exception:
+                    log.exception("output action callback failed")
+            self._queue.task_done()
+        self._queue.task_done()
+
+    def flush(self) -> None:
+        """Wait until every queued action has run."""
+        self._queue.join()
+
+    def close(self, timeout: float | None = None) -> None:
+        """Finish the queued actions and stop the worker."""
+        self._queue.put(None)
+        self._thread.join(timeout)

@@ -1,0 +1,1 @@
+"""Evaluation: accuracy protocols, metrics, speed benchmarks and the installation self-test."""

@@ -1,0 +1,254 @@
+"""Enrollment: photos (files, folders) or camera frames -> checked samples -> one person in the gallery.
+
+Every photo passes quality gates with a stated reason when it fails (one face, size, sharpness,
+pose, exposure, same person as the other photos). Each accepted photo is stored with its crop and
+embedding plus synthetically masked variants (their own embeddings), so a masked face at the door
+finds a masked template. A new face that already matches another enrolled person is flagged.
+Everything of one person is written in one transaction: a crash or a cancel saves all or nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from faceapp.vision import quality
+from faceapp.config import QUALITY, QualityConfig
+from faceapp.storage.gallery import Gallery, GalleryError, Person, Sample
+from faceapp.vision.imageio import ImageError, load_image
+from faceapp.recognition.recognizer import Recognizer, embedder_version
+from faceapp.recognition.search import Templates
+from faceapp.types import Face
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
+
+Progress = Callable[[int, int, str], None]  # (done, total, what is happening)
+
+
+@dataclass(slots=True)
+class Accepted:
+    source: str
+    quality: quality.FaceQuality
+    variants: int  # masked variants stored with it
+    sample_id: int | None = None
+
+
+@dataclass(slots=True)
+class Rejected:
+    source: str
+    reason: str
+
+
+@dataclass(slots=True)
+class Duplicate:
+    """A new photo that already matches someone else in the gallery."""
+
+    source: str
+    person_id: int
+    name: str
+    score: float
+
+
+@dataclass(slots=True)
+class EnrollReport:
+    person: Person | None  # None when nothing was saved
+    accepted: list[Accepted] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
+    cancelled: bool = False
+    error: str | None = None  # why nothing was saved, when something went wrong as a whole
+
+    @property
+    def saved(self) -> bool:
+        return self.person is not None and bool(self.accepted)
+
+    def to_json(self) -> dict:
+        return {
+            "person": None if self.person is None else {"id": self.person.id, "name": self.person.name},
+            "saved": self.saved,
+            "accepted": [{"source": a.source, "sample_id": a.sample_id, "variants": a.variants,
+                          "quality": a.quality.as_dict()} for a in self.accepted],
+            "rejected": [{"source": r.source, "reason": r.reason} for r in self.rejected],
+            "duplicates": [{"source": d.source, "person_id": d.person_id, "name": d.name,
+                            "score": round(d.score, 4)} for d in self.duplicates],
+            "cancelled": self.cancelled,
+            "error": self.error,
+        }
+
+
+@dataclass(slots=True)
+class Checked:
+    """A photo or frame that passed the gates (what `Enroller.check` returns for a live preview)."""
+
+    source: str
+    face: Face
+    quality: quality.FaceQuality
+    variants: list[tuple[str, np.ndarray]] = field(default_factory=list)  # (mask kind, crop)
+    variant_embeddings: np.ndarray | None = None
+
+
+def image_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """Files as given, and the image files inside given folders (sorted, not recursive)."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES)
+        else:
+            out.append(p)
+    return out
+
+
+class Enroller:
+    def __init__(self, engine, gallery: Gallery, *, config: QualityConfig = QUALITY):
+        self.engine = engine
+        self.gallery = gallery
+        self.config = config
+        self.model_version = embedder_version(gallery, engine.embedder)
+        self.recognizer = Recognizer(gallery, self.model_version)
+
+    # --- one photo ---------------------------------------------------------------------------------
+
+    def check(self, image: np.ndarray, source: str, *, allow_largest: bool = False) -> Checked | Rejected:
+        """The quality gates for one image; the accepted face comes back with its embedding."""
+        detections = self.engine.detect(image)
+        if not detections:
+            return Rejected(source, "no face found")
+        if len(detections) > 1 and not allow_largest:
+            return Rejected(source, f"{len(detections)} faces in the photo; enrollment needs exactly one")
+        det = max(detections, key=lambda d: d.size)
+        face = self.engine.analyze(image, [det], eyes=False)[0]
+        q = quality.assess(face)
+        problems = quality.problems(q, self.config)
+        if problems:
+            return Rejected(source, "; ".join(problems))
+        return Checked(source, face, q)
+
+    def _variants(self, image: np.ndarray, cand: Checked, seed: int) -> None:
+        """Masked variants of an unmasked face (masks.ENROLLMENT_STYLES, re-detected under the mask
+        the way a camera sees a masked face) with their embeddings."""
+        det = cand.face.detection
+        # only the face and its surroundings: the re-detections then search a small image, not the
+        # whole (maybe 12-megapixel) photo
+        x0, y0 = np.maximum(det.box[:2] - det.size, 0).astype(int)
+        x1, y1 = np.minimum(det.box[2:] + det.size, image.shape[1::-1]).astype(int)
+        local = det.moved(1.0, -x0, -y0)
+        cand.variants = self.engine.masked_variants(image[y0:y1, x0:x1], local, seed)
+        cand.variant_embeddings = self.engine.embedder.embed(np.stack([crop for _, crop in cand.variants]))
+
+    # --- a person ------------------------------------------------------------------------------------
+
+    def enroll(
+        self,
+        name: str | None,
+        images: Iterable[str | os.PathLike | tuple[str, np.ndarray]],
+        *,
+        person_id: int | None = None,
+        employee_no: str | None = None,
+        department: str = "",
+        allow_largest: bool = False,
+        masked_variants: bool = True,
+        progress: Progress | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> EnrollReport:
+        """Enroll a new person `name` (or add samples to `person_id`) from image paths, folders or
+        (source, BGR frame) pairs. Returns what was accepted, rejected (with reasons) and flagged."""
+        items: list = []
+        for item in images:
+            items += [item] if isinstance(item, tuple) else image_files([item])
+        report = EnrollReport(person=None)
+        total = len(items) + 1  # + the final save
+        cands: list[Checked] = []
+        for i, item in enumerate(items):
+            if cancel is not None and cancel():
+                report.cancelled = True
+                return report
+            source, image = item if isinstance(item, tuple) else (str(item), None)
+            if progress:
+                progress(i, total, f"checking {source}")
+            try:
+                image = load_image(item) if image is None else image
+            except ImageError as exc:
+                report.rejected.append(Rejected(source, str(exc)))
+                continue
+            got = self.check(image, source, allow_largest=allow_largest)
+            if isinstance(got, Rejected):
+                report.rejected.append(got)
+                continue
+            if masked_variants and not got.face.masked:
+                self._variants(image, got, seed=i)
+            cands.append(got)
+        cands = self._consistent(cands, report)
+        if not cands:
+            report.error = "no usable photo" if not report.rejected else "no photo passed the quality checks"
+            return report
+        self._duplicates(cands, person_id, report)
+        if cancel is not None and cancel():
+            report.cancelled = True
+            return report
+        if progress:
+            progress(total - 1, total, "saving")
+        try:
+            report.person = self._save(name, person_id, employee_no, department, cands, report)
+        except GalleryError as exc:
+            report.error = str(exc)
+            report.accepted.clear()
+            return report
+        if progress:
+            progress(total, total, "done")
+        return report
+
+    def _consistent(self, cands: list[Checked], report: EnrollReport) -> list[Checked]:
+        """Drop photos that match fewer than half of the batch's other photos (someone else's photo
+        in the folder). With two photos there is no telling which one is the odd one."""
+        if len(cands) < 3:
+            return cands
+        emb = np.stack([c.face.embedding for c in cands])
+        sims = emb @ emb.T
+        need = len(cands) // 2  # half of the n - 1 others, rounded up
+        keep = []
+        for i, c in enumerate(cands):
+            others = np.delete(sims[i], i)
+            if int((others >= self.recognizer.policy.threshold_unmasked).sum()) < need:
+                report.rejected.append(Rejected(
+                    c.source, f"does not look like the other photos (best similarity {others.max():.2f})"))
+            else:
+                keep.append(c)
+        return keep
+
+    def _duplicates(self, cands: list[Checked], person_id: int | None, report: EnrollReport) -> None:
+        for c in cands:
+            result = self.recognizer.search.search(c.face.embedding, k=2, templates=Templates.UNMASKED)
+            for cand in result.candidates:
+                if cand.person_id != person_id and cand.score >= self.recognizer.policy.threshold_unmasked:
+                    other = self.recognizer.person(cand.person_id)
+                    if other is not None:
+                        report.duplicates.append(Duplicate(c.source, other.id, other.name, cand.score))
+
+    def _save(self, name, person_id, employee_no, department, cands: list[Checked], report: EnrollReport) -> Person:
+        samples, vectors = [], []
+        for c in cands:
+            plain = Sample(crop=c.face.aligned, mask_kind="real" if c.face.masked else "none", source=c.source,
+                           quality=c.quality.as_dict())
+            samples.append(plain)
+            vectors.append(c.face.embedding)
+            for (kind, crop), emb in zip(c.variants, c.variant_embeddings if c.variants else []):
+                samples.append(Sample(crop=crop, mask_kind=kind, source=c.source, parent=plain))
+                vectors.append(emb)
+        emb = np.stack(vectors).astype(np.float32)
+        if person_id is None:
+            if not name:
+                raise GalleryError("A new person needs a name.")
+            person = self.gallery.add_person(name, employee_no=employee_no, department=department, samples=samples,
+                                              embeddings=emb, model_version=self.model_version)
+        else:
+            self.gallery.add_samples(person_id, samples, emb, self.model_version)
+            person = self.gallery.get_person(person_id)
+        plain_ids = iter(s.id for s in samples if s.parent is None)
+        for c in cands:
+            report.accepted.append(Accepted(c.source, c.quality, len(c.variants), next(plain_ids)))
+        return person
+

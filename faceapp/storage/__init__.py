@@ -1,0 +1,1 @@
+"""Storage: the gallery database (people, samples, embeddings, events, attendance, settings) and its schema."""

@@ -1,0 +1,1 @@
+"""Modal dialogs: enrollment and the admin PIN prompt."""

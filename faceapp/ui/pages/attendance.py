@@ -1,0 +1,171 @@
+"""Attendance tab: records and the daily summary (first in, last out) for a date range and person,
+updated live as people are recognised, and exported to CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QDate, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from faceapp.ui.context import AppContext
+from faceapp.ui.errors import show_error
+from faceapp.ui.i18n import N_, tr
+from faceapp.ui.dialogs.lock import require_unlock
+from faceapp.ui.workers.tasks import run_with_progress
+from faceapp.ui.pages.refresh import RefreshWhenShown
+
+RECORD_COLUMNS = (N_("Time"), N_("Name"), N_("Employee number"), N_("Department"), N_("Score"), N_("Mask"))
+SUMMARY_COLUMNS = (N_("Date"), N_("Name"), N_("Employee number"), N_("Department"), N_("First in"), N_("Last out"), N_("Records"))
+# New events arrive in bursts (one per recognised face): refresh at most this often.
+REFRESH_DELAY_MS = 400
+
+
+def _table(columns: int, name: str) -> QTableWidget:
+    table = QTableWidget(0, columns)
+    table.setObjectName(name)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the name
+    return table
+
+
+def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem(text))
+
+
+class AttendancePage(RefreshWhenShown, QWidget):
+    def __init__(self, context: AppContext, parent=None):
+        super().__init__(parent)
+        self.context = context
+        today = QDate.currentDate()
+        self.from_label, self.to_label, self.person_label = QLabel(), QLabel(), QLabel()
+        self.date_from = QDateEdit(today.addDays(-6))
+        self.date_from.setObjectName("dateFrom")
+        self.date_to = QDateEdit(today)
+        self.date_to.setObjectName("dateTo")
+        for edit in (self.date_from, self.date_to):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.dateChanged.connect(self._changed)
+        self.person = QComboBox()
+        self.person.setObjectName("personFilter")
+        self.person.setMinimumWidth(180)
+        self.person.currentIndexChanged.connect(self._changed)
+        self.export_button = QPushButton()
+        self.export_button.setObjectName("exportButton")
+        self.export_button.clicked.connect(self.export_csv)
+        bar = QHBoxLayout()
+        for w in (self.from_label, self.date_from, self.to_label, self.date_to, self.person_label, self.person):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        bar.addWidget(self.export_button)
+
+        self.records = _table(len(RECORD_COLUMNS), "recordsTable")
+        self.summary = _table(len(SUMMARY_COLUMNS), "summaryTable")
+        self.views = QTabWidget()
+        self.views.addTab(self.summary, "")
+        self.views.addTab(self.records, "")
+        self.count_label = QLabel()
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.views, 1)
+        layout.addWidget(self.count_label)
+
+        self.refresh_timer = QTimer(self)
+        self.refresh_timer.setSingleShot(True)
+        self.refresh_timer.setInterval(REFRESH_DELAY_MS)
+        self.refresh_timer.timeout.connect(self._changed)
+        context.events_added.connect(self._on_events)
+        context.people_changed.connect(self._fill_people)
+        self._fill_people()
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.from_label.setText(tr("From:"))
+        self.to_label.setText(tr("To:"))
+        self.person_label.setText(tr("Person:"))
+        self.person.setItemText(0, tr("Everyone"))
+        self.export_button.setText(tr("Export CSV…"))
+        self.views.setTabText(0, tr("Daily summary"))
+        self.views.setTabText(1, tr("All records"))
+        self.records.setHorizontalHeaderLabels([tr(c) for c in RECORD_COLUMNS])
+        self.summary.setHorizontalHeaderLabels([tr(c) for c in SUMMARY_COLUMNS])
+        self._changed()
+
+    def _fill_people(self) -> None:
+        current = self.person.currentData()
+        self.person.blockSignals(True)
+        self.person.clear()
+        self.person.addItem(tr("Everyone"), None)
+        for p in self.context.gallery.list_people():
+            self.person.addItem(p.name, p.id)
+        self.person.setCurrentIndex(max(self.person.findData(current), 0))
+        self.person.blockSignals(False)
+
+    def _on_events(self, events: list) -> None:
+        # an attendance record can only come from a recognition; today must be in the range shown
+        if self.date_to.date() >= QDate.currentDate():
+            self.refresh_timer.start()
+
+    def filters(self) -> dict:
+        return {
+            "day_from": self.date_from.date().toString("yyyy-MM-dd"),
+            "day_to": self.date_to.date().toString("yyyy-MM-dd"),
+            "person_id": self.person.currentData(),
+        }
+
+    def refresh(self) -> None:
+        self._stale = False
+        f = self.filters()
+        records = self.context.attendance_records(**f)
+        summary = self.context.attendance_summary(**f)
+        _fill(self.records, [[r.time.strftime("%Y-%m-%d %H:%M:%S"), r.person_name, r.employee_no or "", r.department,
+                              "" if r.score is None else f"{r.score:.2f}",
+                              "" if r.masked is None else (tr("yes") if r.masked else tr("no"))] for r in reversed(records)])
+        _fill(self.summary, [[d.day, d.person_name, d.employee_no or "", d.department, d.first_in.strftime("%H:%M:%S"),
+                              d.last_out.strftime("%H:%M:%S") if d.last_out else "", str(d.records)] for d in summary])
+        self.count_label.setText(tr("{n} records, {m} person-days").format(n=len(records), m=len(summary)))
+
+    def export_csv(self) -> None:
+        if not require_unlock(self.context, self):
+            return
+        f = self.filters()
+        default = self.context.data_dir / f"attendance_{f['day_from']}_{f['day_to']}.csv"
+        path, _ = QFileDialog.getSaveFileName(self, tr("Export attendance"), str(default), tr("CSV files") + " (*.csv)")
+        if not path:
+            return
+        if not path.lower().endswith(".csv"):
+            path += ".csv"
+
+        def export(progress, cancelled) -> int:
+            rows = self.context.attendance.export_csv(path, f["day_from"], f["day_to"])
+            if cancelled():  # the file is written in one go; a cancel honoured late removes it
+                Path(path).unlink(missing_ok=True)
+            return rows
+
+        outcome = run_with_progress(self, tr("Exporting attendance…"), export)
+        if outcome.error is not None:
+            show_error(self, tr("The attendance could not be exported.") + f"\n{outcome.error}", outcome.error)
+        elif not outcome.cancelled:
+            self.count_label.setText(tr("Exported {n} rows to {path}").format(n=outcome.result, path=path))

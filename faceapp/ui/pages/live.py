@@ -1,0 +1,337 @@
+"""Live tab: the camera picture with overlays, the door banner, latest recognitions and the source picker."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from faceapp.types import Decision, FrameResult
+from faceapp.ui.workers import live as lw
+from faceapp.ui.context import AppContext
+from faceapp.ui.i18n import N_, tr
+from faceapp.ui.workers.tasks import call_in_background
+from faceapp.ui.widgets.video_view import VideoView
+
+# Seconds the GRANTED / DENIED banner stays after the decided face has gone.
+BANNER_HOLD_S = 3.0
+# Latest recognitions kept in the side panel.
+RECENT_MAX = 50
+VIDEO_FILTER = "*.mp4 *.avi *.mkv *.mov *.webm *.m4v *.mpg *.mpeg *.wmv"
+
+# Door decision reasons (Decision.reason, access.DenyReason) in words; the pipeline's message is the fallback.
+REASONS = {
+    "granted": N_("Welcome"),
+    "not_live": N_("No blink seen: this may be a photo or a screen."),
+    "unknown": N_("Face not recognised."),
+    "ambiguous": N_("Too close to more than one enrolled person; please look at the camera again."),
+    "inactive": N_("Access for this person is switched off."),
+    "outside_schedule": N_("Access is not allowed at this time."),
+    "mask_required": N_("Please wear a mask."),
+}
+
+
+def reason_text(decision: Decision) -> str:
+    key = REASONS.get(decision.reason)
+    return tr(key) if key else decision.message
+
+
+def describe_event(event: dict) -> str:
+    """One line for the latest-recognitions list, from a pipeline event (gallery.Event.to_json + extras)."""
+    when = str(event.get("time", ""))[11:19]
+    name = event.get("person_name") or tr("Unknown face")
+    access = (event.get("details") or {}).get("access")
+    if access == "granted":
+        text = f"{when}  {name} — {tr('granted')}"
+    else:
+        key = REASONS.get(access or str(event.get("kind")))
+        text = f"{when}  {name} — {tr('denied')}: {tr(key) if key else event.get('reason') or ''}"
+    if event.get("attendance"):
+        text += "  ✓ " + tr("attendance")
+    return text
+
+
+class DecisionBanner(QLabel):
+    """The large GRANTED / DENIED sign with the reason, readable from a few metres."""
+
+    STYLES = {
+        None: "background: #30363d; color: #c9d1d9;",
+        True: "background: #2ea043; color: white;",
+        False: "background: #da3633; color: white;",
+    }
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("decisionBanner")
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setWordWrap(True)
+        self.setMinimumHeight(150)
+        self.granted: bool | None = None
+        self.detail = ""
+        self.idle()
+
+    def show_decision(self, decision: Decision, name: str | None) -> None:
+        self.granted = decision.granted
+        self.detail = " — ".join(s for s in (name, reason_text(decision)) if s)
+        self._render()
+
+    def idle(self) -> None:
+        self.granted, self.detail = None, ""
+        self._render()
+
+    def retranslate(self) -> None:
+        self._render()
+
+    def _render(self) -> None:
+        title = {None: tr("Look at the camera"), True: tr("GRANTED"), False: tr("DENIED")}[self.granted]
+        size = 20 if self.granted is None else 40
+        self.setStyleSheet(f"QLabel#decisionBanner {{ {self.STYLES[self.granted]} border-radius: 10px; padding: 12px; }}")
+        detail = f"<div style='font-size:16px'>{self.detail}</div>" if self.detail else ""
+        self.setText(f"<div style='font-size:{size}px; font-weight:700'>{title}</div>{detail}")
+
+
+class LivePage(QWidget):
+    def __init__(self, context: AppContext, parent=None):
+        super().__init__(parent)
+        self.context = context
+        self.current_spec = None
+        self.camera_sizes: dict[int, str] = {}  # "  (640×480)" per camera found by probing
+        self.state, self.state_detail = lw.STOPPED, ""
+        self.banner_until = 0.0
+
+        self.source_label = QLabel()
+        self.source_box = QComboBox()
+        self.source_box.setObjectName("sourceBox")
+        self.source_box.setMinimumWidth(160)
+        self.source_box.activated.connect(self._source_chosen)
+        self.probe_button = QToolButton()
+        self.probe_button.setObjectName("probeButton")
+        self.probe_button.clicked.connect(self.probe_cameras)
+        self.file_button = QPushButton()
+        self.file_button.clicked.connect(self.open_video_file)
+        self.url_button = QPushButton()
+        self.url_button.clicked.connect(self.open_stream_url)
+        self.run_button = QPushButton()
+        self.run_button.setObjectName("runButton")
+        self.run_button.clicked.connect(self._toggle_running)
+        self.fps_label = QLabel()
+        self.fps_label.setObjectName("fpsLabel")
+        self.fps_label.setMinimumWidth(80)
+        self.fps_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+        bar = QHBoxLayout()
+        for w in (self.source_label, self.source_box, self.probe_button, self.file_button, self.url_button, self.run_button):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        bar.addWidget(self.fps_label)
+
+        self.video = VideoView()
+        self.video.setObjectName("videoView")
+        self.banner = DecisionBanner()
+        self.recent_title = QLabel()
+        self.recent_title.setStyleSheet("font-weight: 600;")
+        self.recent = QListWidget()
+        self.recent.setObjectName("recentList")
+        self.recent.setWordWrap(True)
+        self.recent.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side = QVBoxLayout()
+        side.addWidget(self.banner)
+        side.addWidget(self.recent_title)
+        side.addWidget(self.recent, 1)
+        side_widget = QWidget()
+        side_widget.setLayout(side)
+        side_widget.setFixedWidth(320)
+
+        body = QHBoxLayout()
+        body.addWidget(self.video, 1)
+        body.addWidget(side_widget)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addLayout(body, 1)
+
+        self.worker = lw.LiveWorker(context.open_source, context.make_pipeline)
+        self.worker.frame_ready.connect(self._on_frame)
+        self.worker.state_changed.connect(self._on_state)
+        self.worker.fps_changed.connect(self._on_fps)
+        self.worker.events_ready.connect(self._on_events)
+        self.worker.start()
+        context.live_view = self
+        context.settings_changed.connect(self._settings_changed)
+        self.banner_timer = QTimer(self)
+        self.banner_timer.setInterval(500)
+        self.banner_timer.timeout.connect(self._expire_banner)
+        self.banner_timer.start()
+        self.retranslate()
+
+    # --- sources ------------------------------------------------------------------------------
+    def start(self, spec) -> None:
+        """Show a camera index, a video file path or a stream URL."""
+        if isinstance(spec, str) and spec.isdigit():
+            spec = int(spec)  # "--source 0" is a camera
+        self.current_spec = spec
+        self._select_in_box(spec)
+        self.video.clear()  # no stale picture under "Opening…"
+        self.banner.idle()
+        self.worker.set_source(spec)
+
+    def stop(self) -> None:
+        self.current_spec = None
+        self.worker.set_source(None)
+        self.video.clear()
+        self.fps_label.clear()
+
+    def shutdown(self) -> None:
+        self.worker.stop()
+
+    def _settings_changed(self) -> None:
+        self.worker.post(self.context.apply_settings)
+        camera = self.context.default_source()
+        if isinstance(self.current_spec, int) and camera != self.current_spec:
+            self.start(camera)  # the camera chosen in Settings replaces the one showing
+
+    def _toggle_running(self) -> None:
+        if self.state in (lw.STOPPED, lw.ENDED, lw.FAILED) or self.current_spec is None:
+            spec = self.source_box.currentData()
+            self.start(spec if spec is not None else self.context.default_source())
+        else:
+            self.stop()
+
+    def _source_chosen(self, index: int) -> None:
+        spec = self.source_box.itemData(index)
+        if spec is not None and spec != self.current_spec:
+            self.start(spec)
+
+    def _select_in_box(self, spec) -> None:
+        index = self.source_box.findData(spec)
+        if index < 0:
+            self.source_box.addItem(self._spec_name(spec), spec)
+            index = self.source_box.count() - 1
+        self.source_box.setCurrentIndex(index)
+
+    def _spec_name(self, spec) -> str:
+        if isinstance(spec, int):
+            return tr("Camera {n}").format(n=spec) + self.camera_sizes.get(spec, "")
+        text = str(spec)
+        return text if "://" in text else Path(text).name
+
+    def probe_cameras(self) -> None:
+        self.probe_button.setEnabled(False)
+        call_in_background(self.context.probe_cameras, self._on_probed, self._on_probe_failed)
+
+    @Slot(object)
+    def _on_probed(self, cameras) -> None:
+        self.probe_button.setEnabled(True)
+        keep = [(self.source_box.itemText(i), self.source_box.itemData(i)) for i in range(self.source_box.count())
+                if not isinstance(self.source_box.itemData(i), int)]
+        self.source_box.clear()
+        self.camera_sizes = {cam.index: f"  ({cam.width}×{cam.height})" for cam in cameras}
+        for cam in cameras:
+            self.source_box.addItem(self._spec_name(cam.index), cam.index)
+        for text, spec in keep:
+            self.source_box.addItem(text, spec)
+        if not cameras:
+            self.video.set_message(tr("No camera found. Connect one, or open a video file."))
+        if self.current_spec is not None:
+            self._select_in_box(self.current_spec)
+
+    @Slot(object)
+    def _on_probe_failed(self, exc) -> None:
+        self.probe_button.setEnabled(True)
+        self.video.set_message(tr("The cameras could not be listed. Details are in the log file."))
+
+    def open_video_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, tr("Open video file"), "", f"{tr('Videos')} ({VIDEO_FILTER});;{tr('All files')} (*)"
+        )
+        if path:
+            self.start(path)
+
+    def open_stream_url(self) -> None:
+        url, ok = QInputDialog.getText(self, tr("Open stream"), tr("Stream address (rtsp://, http://):"))
+        if ok and url.strip():
+            self.start(url.strip())
+
+    # --- worker signals -----------------------------------------------------------------------
+    @Slot(QImage, object)
+    def _on_frame(self, image: QImage, result: FrameResult | None) -> None:
+        self.video.show_frame(image, result)
+        self.worker.frame_shown()
+        if result is None:
+            return
+        for track in result.tracks:
+            if track.decision is not None:
+                self.banner.show_decision(track.decision, track.match.name if track.match else None)
+                self.banner_until = time.monotonic() + BANNER_HOLD_S
+
+    def _expire_banner(self) -> None:
+        if self.banner.granted is not None and time.monotonic() > self.banner_until:
+            self.banner.idle()
+
+    @Slot(str, str)
+    def _on_state(self, state: str, detail: str) -> None:
+        self.state, self.state_detail = state, detail
+        self._render_state()
+
+    def _render_state(self) -> None:
+        state, detail = self.state, self.state_detail
+        source = "" if self.current_spec is None else self._spec_name(self.current_spec)
+        messages = {
+            lw.OPENING: tr("Opening {source}…").format(source=source) if source else "",
+            lw.LOADING: tr("Loading the recognition models…"),
+            lw.RUNNING: "",
+            lw.LOST: tr("The camera is not available. Reconnecting…"),
+            lw.ENDED: tr("The video has ended."),
+            lw.STOPPED: tr("Stopped. Pick a camera or open a video file."),
+            lw.FAILED: tr("The picture cannot be shown: {detail}").format(detail=detail),
+            lw.NO_MODELS: tr("Recognition is unavailable: the models could not be loaded. Details are in the log file."),
+        }
+        self.video.set_message(messages.get(state, ""))
+        running = state in (lw.OPENING, lw.LOADING, lw.RUNNING, lw.LOST, lw.NO_MODELS)
+        self.run_button.setText(tr("Stop") if running else tr("Start"))
+        if not running:
+            self.fps_label.clear()
+
+    @Slot(float)
+    def _on_fps(self, fps: float) -> None:
+        self.fps_label.setText(tr("{fps:.1f} FPS").format(fps=fps))
+
+    @Slot(list)
+    def _on_events(self, events: list) -> None:
+        for event in events:
+            item = QListWidgetItem(describe_event(event))
+            item.setData(Qt.ItemDataRole.UserRole, event)  # to word it again in another language
+            granted = (event.get("details") or {}).get("access") == "granted"
+            item.setForeground(QColor("#2ea043") if granted else QColor("#da3633"))
+            self.recent.insertItem(0, item)
+        while self.recent.count() > RECENT_MAX:
+            self.recent.takeItem(self.recent.count() - 1)
+        self.context.events_added.emit(events)
+
+    def retranslate(self) -> None:
+        self.source_label.setText(tr("Source:"))
+        self.probe_button.setText(tr("Find cameras"))
+        self.file_button.setText(tr("Open video file…"))
+        self.url_button.setText(tr("Open stream…"))
+        self.recent_title.setText(tr("Latest recognitions"))
+        self.banner.retranslate()
+        for i in range(self.source_box.count()):
+            self.source_box.setItemText(i, self._spec_name(self.source_box.itemData(i)))
+        for i in range(self.recent.count()):
+            item = self.recent.item(i)
+            item.setText(describe_event(item.data(Qt.ItemDataRole.UserRole)))
+        self._render_state()

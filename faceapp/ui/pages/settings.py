@@ -1,0 +1,449 @@
+"""Settings tab: recognition thresholds, attendance, liveness, door rules and output, camera,
+language and the admin PIN. Values live in the gallery's settings table; Save writes them."""
+
+from __future__ import annotations
+
+import shlex
+
+from PySide6.QtCore import QTime, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from faceapp.access.admin_pin import PinError
+from faceapp.ui import i18n
+from faceapp.ui.context import AppContext
+from faceapp.ui.errors import show_error
+from faceapp.ui.i18n import N_, tr
+from faceapp.ui.dialogs.lock import pin_field
+from faceapp.ui.workers.tasks import call_in_background
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_NAMES = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"))
+ACTIONS = (("none", N_("No output")), ("command", N_("Run a command")), ("http", N_("Call a web address (HTTP POST)")))
+
+
+def hint_label() -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet("color: palette(placeholder-text); font-size: 12px;")
+    return label
+
+
+class SetPinDialog(QDialog):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(tr("Set admin PIN"))
+        self.pin = pin_field()
+        self.pin.setObjectName("newPin")
+        self.repeat = pin_field()
+        self.repeat.setObjectName("repeatPin")
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #da3633;")
+        form = QFormLayout()
+        form.addRow(tr("New PIN (4 or more digits):"), self.pin)
+        form.addRow(tr("Repeat the PIN:"), self.repeat)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._check)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def _check(self) -> None:
+        if self.pin.text() != self.repeat.text():
+            self.error.setText(tr("The two PINs differ."))
+        elif len(self.pin.text()) < 4 or not self.pin.text().isdigit():
+            self.error.setText(tr("The PIN must be at least 4 digits."))
+        else:
+            self.accept()
+
+
+class SettingsPage(QWidget):
+    def __init__(self, context: AppContext, parent=None):
+        super().__init__(parent)
+        self.context = context
+        self.labels: dict[str, QLabel] = {}
+        # recognition
+        self.unmasked = self._threshold_box("thresholdUnmasked")
+        self.masked = self._threshold_box("thresholdMasked")
+        self.threshold_hint = hint_label()
+        self.liveness = QCheckBox()
+        self.liveness.setObjectName("livenessCheck")
+        self.liveness_hint = hint_label()
+        self.recognition = QGroupBox()
+        recognition_form = QFormLayout(self.recognition)
+        recognition_form.addRow(self._new_label("unmasked"), self.unmasked)
+        recognition_form.addRow(self._new_label("masked"), self.masked)
+        recognition_form.addRow(self.threshold_hint)
+        recognition_form.addRow(self.liveness)
+        recognition_form.addRow(self.liveness_hint)
+        # attendance
+        self.cooldown = QSpinBox()
+        self.cooldown.setObjectName("cooldownSpin")
+        self.cooldown.setRange(0, 24 * 60)
+        self.cooldown.setMaximumWidth(120)
+        self.cooldown_hint = hint_label()
+        self.attendance = QGroupBox()
+        attendance_form = QFormLayout(self.attendance)
+        attendance_form.addRow(self._new_label("cooldown"), self.cooldown)
+        attendance_form.addRow(self.cooldown_hint)
+        # door
+        self.mask_policy = QComboBox()
+        self.mask_policy.setObjectName("maskPolicy")
+        self.always_open = QCheckBox()
+        self.always_open.setObjectName("alwaysOpen")
+        self.always_open.toggled.connect(self._schedule_enabled)
+        self.day_checks, self.day_from, self.day_to = [], [], []
+        schedule = QGridLayout()
+        for row, _ in enumerate(DAYS):
+            check, start, end = QCheckBox(), QTimeEdit(), QTimeEdit()
+            start.setDisplayFormat("HH:mm")
+            end.setDisplayFormat("HH:mm")
+            self.day_checks.append(check)
+            self.day_from.append(start)
+            self.day_to.append(end)
+            schedule.addWidget(check, row, 0)
+            schedule.addWidget(start, row, 1)
+            schedule.addWidget(QLabel("–"), row, 2)
+            schedule.addWidget(end, row, 3)
+        schedule.setColumnStretch(4, 1)
+        self.action_kind = QComboBox()
+        self.action_kind.setObjectName("actionKind")
+        self.action_kind.currentIndexChanged.connect(self._action_kind_changed)
+        self.action_target = QLineEdit()
+        self.action_target.setObjectName("actionTarget")
+        self.test_button = QPushButton()
+        self.test_button.setObjectName("testActionButton")
+        self.test_button.clicked.connect(self.test_action)
+        self.test_result = QLabel()
+        self.test_result.setObjectName("testResult")
+        self.test_result.setWordWrap(True)
+        action_row = QHBoxLayout()
+        action_row.addWidget(self.action_kind)
+        action_row.addWidget(self.action_target, 1)
+        action_row.addWidget(self.test_button)
+        self.door = QGroupBox()
+        door_form = QFormLayout(self.door)
+        door_form.addRow(self._new_label("mask"), self.mask_policy)
+        door_form.addRow(self._new_label("hours"), self.always_open)
+        door_form.addRow("", schedule)
+        door_form.addRow(self._new_label("action"), action_row)
+        door_form.addRow("", self.test_result)
+        # camera and language (applied at once)
+        self.camera = QComboBox()
+        self.camera.setObjectName("cameraBox")
+        self.camera.setEditable(True)
+        self.probe_button = QPushButton()
+        self.probe_button.clicked.connect(self.probe_cameras)
+        camera_row = QHBoxLayout()
+        camera_row.addWidget(self.camera, 1)
+        camera_row.addWidget(self.probe_button)
+        self.language = QComboBox()
+        self.language.setObjectName("languageBox")
+        for code, name in i18n.LANGUAGES.items():
+            self.language.addItem(name, code)
+        self.language.currentIndexChanged.connect(self._language_chosen)
+        self.general = QGroupBox()
+        general_form = QFormLayout(self.general)
+        general_form.addRow(self._new_label("camera"), camera_row)
+        general_form.addRow(self._new_label("language"), self.language)
+        # admin PIN
+        self.pin_state = QLabel()
+        self.pin_state.setObjectName("pinState")
+        self.set_pin_button = QPushButton()
+        self.set_pin_button.setObjectName("setPinButton")
+        self.set_pin_button.clicked.connect(self.change_pin)
+        self.remove_pin_button = QPushButton()
+        self.remove_pin_button.setObjectName("removePinButton")
+        self.remove_pin_button.clicked.connect(self.remove_pin)
+        self.pin_hint = hint_label()
+        pin_row = QHBoxLayout()
+        pin_row.addWidget(self.pin_state, 1)
+        pin_row.addWidget(self.set_pin_button)
+        pin_row.addWidget(self.remove_pin_button)
+        self.admin = QGroupBox()
+        admin_layout = QVBoxLayout(self.admin)
+        admin_layout.addLayout(pin_row)
+        admin_layout.addWidget(self.pin_hint)
+
+        self.save_button = QPushButton()
+        self.save_button.setObjectName("saveSettings")
+        self.save_button.clicked.connect(self.save)
+        self.revert_button = QPushButton()
+        self.revert_button.clicked.connect(self.load)
+        self.saved_label = QLabel()
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.saved_label, 1)
+        buttons.addWidget(self.revert_button)
+        buttons.addWidget(self.save_button)
+
+        columns = QHBoxLayout()
+        left, right = QVBoxLayout(), QVBoxLayout()
+        for box in (self.recognition, self.attendance, self.general, self.admin):
+            left.addWidget(box)
+        left.addStretch(1)
+        right.addWidget(self.door)
+        right.addStretch(1)
+        columns.addLayout(left, 1)
+        columns.addLayout(right, 1)
+        inner = QWidget()
+        inner_layout = QVBoxLayout(inner)
+        inner_layout.addLayout(columns)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        layout = QVBoxLayout(self)
+        layout.addWidget(scroll, 1)
+        layout.addLayout(buttons)
+
+        context.lock_changed.connect(self._render_pin)
+        self.retranslate()
+        self.load()
+
+    @staticmethod
+    def _threshold_box(name: str) -> QDoubleSpinBox:
+        box = QDoubleSpinBox()
+        box.setObjectName(name)
+        box.setRange(0.10, 0.95)
+        box.setSingleStep(0.01)
+        box.setDecimals(2)
+        box.setMaximumWidth(120)
+        return box
+
+    # --- texts --------------------------------------------------------------------------------
+    def retranslate(self) -> None:
+        self.recognition.setTitle(tr("Recognition"))
+        self.labels["unmasked"].setText(tr("Match threshold, no mask:"))
+        self.labels["masked"].setText(tr("Match threshold, with mask:"))
+        self.threshold_hint.setText(tr(
+            "How alike a face must be to an enrolled person to count as them (0 to 1). Higher: fewer "
+            "strangers taken for someone, but enrolled people are more often not recognised. A mask "
+            "hides half the face, so its threshold is lower."))
+        self.liveness.setText(tr("Ask for a blink before a face counts (liveness check)"))
+        self.liveness_hint.setText(tr("Stops a printed photo or a phone picture from passing as the person."))
+        self.attendance.setTitle(tr("Attendance"))
+        self.labels["cooldown"].setText(tr("Record a person again after:"))
+        self.cooldown.setSuffix(" " + tr("min"))
+        self.cooldown_hint.setText(tr("A person seen again within this time is not recorded twice."))
+        self.door.setTitle(tr("Door access"))
+        self.labels["mask"].setText(tr("Mask rule:"))
+        self.labels["hours"].setText(tr("Opening hours:"))
+        self.labels["action"].setText(tr("On access granted:"))
+        self._fill_combo(self.mask_policy, [(False, tr("No mask rule")), (True, tr("A mask is required"))])
+        self.always_open.setText(tr("Known people may enter at any time"))
+        for check, name in zip(self.day_checks, DAY_NAMES):
+            check.setText(tr(name))
+        self._fill_combo(self.action_kind, [(key, tr(text)) for key, text in ACTIONS])
+        self.test_button.setText(tr("Test"))
+        self._action_kind_changed()
+        self.general.setTitle(tr("Camera and language"))
+        self.labels["camera"].setText(tr("Camera:"))
+        self.labels["language"].setText(tr("Language:"))
+        self.probe_button.setText(tr("Find cameras"))
+        self.admin.setTitle(tr("Admin PIN"))
+        self.pin_hint.setText(tr(
+            "With a PIN set, People, Settings, Trainer and attendance export stay locked until the PIN is "
+            "entered. F11 switches to kiosk mode and locks them."))
+        self.remove_pin_button.setText(tr("Remove PIN"))
+        self.save_button.setText(tr("Save"))
+        self.revert_button.setText(tr("Undo changes"))
+        self.language.blockSignals(True)  # the language may have been switched elsewhere
+        self.language.setCurrentIndex(max(self.language.findData(i18n.language()), 0))
+        self.language.blockSignals(False)
+        self.saved_label.clear()
+        self._render_pin()
+
+    def _new_label(self, key: str) -> QLabel:
+        self.labels[key] = QLabel()
+        return self.labels[key]
+
+    @staticmethod
+    def _fill_combo(combo: QComboBox, items: list) -> None:
+        current = combo.currentData()
+        combo.blockSignals(True)
+        combo.clear()
+        for data, text in items:
+            combo.addItem(text, data)
+        index = combo.findData(current)
+        combo.setCurrentIndex(max(index, 0))
+        combo.blockSignals(False)
+
+    def _render_pin(self, *_) -> None:
+        has_pin = self.context.pin_is_set()
+        self.pin_state.setText(tr("A PIN is set.") if has_pin else tr("No PIN: everything is open."))
+        self.set_pin_button.setText(tr("Change PIN…") if has_pin else tr("Set PIN…"))
+        self.remove_pin_button.setEnabled(has_pin)
+
+    # --- load / save --------------------------------------------------------------------------
+    def load(self) -> None:
+        s = self.context.gallery.setting
+        self.unmasked.setValue(float(s("match.threshold_unmasked")))
+        self.masked.setValue(float(s("match.threshold_masked")))
+        self.liveness.setChecked(bool(s("liveness.enabled", True)))
+        self.cooldown.setValue(round(float(s("attendance.cooldown_s")) / 60))
+        self.mask_policy.setCurrentIndex(max(self.mask_policy.findData(bool(s("access.mask_required"))), 0))
+        schedule = s("access.schedule")
+        self.always_open.setChecked(schedule is None)
+        for day, check, start, end in zip(DAYS, self.day_checks, self.day_from, self.day_to):
+            spans = (schedule or {}).get(day) or []
+            check.setChecked(bool(spans) or schedule is None and day not in ("sat", "sun"))
+            first = spans[0] if spans else ("08:00", "18:00")
+            start.setTime(QTime.fromString(first[0], "HH:mm"))
+            end.setTime(QTime.fromString(first[1], "HH:mm"))
+        self._schedule_enabled(schedule is None)
+        action = s("access.action") or {"kind": "none"}
+        self.action_kind.setCurrentIndex(max(self.action_kind.findData(action.get("kind", "none")), 0))
+        command = action.get("kind") == "command"
+        self.action_target.setText(shlex.join(action.get("argv", [])) if command else action.get("url", ""))
+        self.camera.clear()
+        camera = self.context.default_source()
+        self.camera.addItem(str(camera), camera)
+        self.saved_label.clear()
+
+    def values(self) -> dict:
+        """The settings as the form shows them, keyed like the gallery's settings table."""
+        schedule = None
+        if not self.always_open.isChecked():
+            schedule = {
+                day: [[start.time().toString("HH:mm"), end.time().toString("HH:mm")]] if check.isChecked() else []
+                for day, check, start, end in zip(DAYS, self.day_checks, self.day_from, self.day_to)
+            }
+        return {
+            "match.threshold_unmasked": round(self.unmasked.value(), 2),
+            "match.threshold_masked": round(self.masked.value(), 2),
+            "liveness.enabled": self.liveness.isChecked(),
+            "attendance.cooldown_s": float(self.cooldown.value() * 60),
+            "access.mask_required": bool(self.mask_policy.currentData()),
+            "access.schedule": schedule,
+            "access.action": self.action(),
+            "camera.source": self._camera_spec(),
+        }
+
+    def action(self) -> dict:
+        kind = self.action_kind.currentData() or "none"
+        target = self.action_target.text().strip()
+        if kind == "command":
+            return {"kind": "command", "argv": shlex.split(target)}
+        if kind == "http":
+            return {"kind": "http", "url": target}
+        return {"kind": "none"}
+
+    def _camera_spec(self):
+        text = self.camera.currentText().strip()
+        data = self.camera.currentData()
+        if data is not None and self.camera.itemText(self.camera.currentIndex()) == text:
+            return data
+        return int(text) if text.isdigit() else text
+
+    def save(self) -> None:
+        values = self.values()
+        problem = self._check(values)
+        if problem:
+            show_error(self, problem)
+            return
+        try:
+            for key, value in values.items():
+                self.context.gallery.set_setting(key, value)
+        except Exception as exc:
+            show_error(self, tr("The settings could not be saved.") + f"\n{exc}", exc)
+            return
+        self.saved_label.setText(tr("Saved."))
+        self.context.settings_changed.emit()
+
+    @staticmethod
+    def _check(values: dict) -> str:
+        action = values["access.action"]
+        if action["kind"] == "command" and not action["argv"]:
+            return tr("Enter the command to run when access is granted.")
+        if action["kind"] == "http" and not action["url"].startswith(("http://", "https://")):
+            return tr("Enter a web address starting with http:// or https://.")
+        for day, spans in (values["access.schedule"] or {}).items():
+            for start, end in spans:
+                if start >= end:
+                    return tr("On {day} the opening time must be before the closing time.").format(
+                        day=tr(DAY_NAMES[DAYS.index(day)]))
+        return ""
+
+    # --- actions ------------------------------------------------------------------------------
+    def _schedule_enabled(self, always: bool) -> None:
+        for widgets in (self.day_checks, self.day_from, self.day_to):
+            for w in widgets:
+                w.setEnabled(not always)
+
+    def _action_kind_changed(self, *_) -> None:
+        kind = self.action_kind.currentData()
+        self.action_target.setEnabled(kind in ("command", "http"))
+        self.test_button.setEnabled(kind in ("command", "http"))
+        examples = {"command": tr("e.g. /usr/local/bin/open-door --relay 1"), "http": tr("e.g. http://door-controller/open")}
+        self.action_target.setPlaceholderText(examples.get(kind, ""))
+
+    def test_action(self) -> None:
+        action = self.action()
+        self.test_button.setEnabled(False)
+        self.test_result.setText(tr("Testing…"))
+        call_in_background(lambda: self.context.test_action(action), self._on_tested, self._on_test_failed)
+
+    @Slot(object)
+    def _on_tested(self, message) -> None:
+        self.test_button.setEnabled(True)
+        self.test_result.setText(tr("Test done: {result}").format(result=message))
+
+    @Slot(object)
+    def _on_test_failed(self, exc) -> None:
+        self.test_button.setEnabled(True)
+        self.test_result.setText(tr("Test failed: {error}").format(error=exc))
+
+    def probe_cameras(self) -> None:
+        self.probe_button.setEnabled(False)
+        call_in_background(self.context.probe_cameras, self._on_probed, self._on_probe_failed)
+
+    @Slot(object)
+    def _on_probed(self, cameras) -> None:
+        self.probe_button.setEnabled(True)
+        current = self._camera_spec()
+        self.camera.clear()
+        for cam in cameras:
+            self.camera.addItem(str(cam.index), cam.index)
+        if self.camera.findData(current) < 0:
+            self.camera.addItem(str(current), current)
+        self.camera.setCurrentIndex(self.camera.findData(current))
+        self.saved_label.setText(tr("{n} camera(s) found.").format(n=len(cameras)))
+
+    @Slot(object)
+    def _on_probe_failed(self, exc) -> None:
+        self.probe_button.setEnabled(True)
+
+    def _language_chosen(self, index: int) -> None:
+        self.context.set_language(self.language.itemData(index))
+
+    def change_pin(self) -> None:
+        dialog = SetPinDialog(self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            self.context.set_pin(dialog.pin.text())
+        except PinError as exc:
+            show_error(self, str(exc))
+        self._render_pin()
+
+    def remove_pin(self) -> None:
+        self.context.set_pin(None)
+        self._render_pin()

@@ -1,0 +1,1 @@
+"""Reusable widgets: the live picture, the person form, enrollment strips, the training plot."""

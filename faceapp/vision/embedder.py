@@ -1,0 +1,39 @@
+"""Face embeddings: MobileFaceNet (ArcFace-trained, 192-D) on 112x112 ArcFace-aligned crops."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from faceapp.vision.onnx_model import OnnxModel
+
+
+class Embedder(OnnxModel):
+    """embed(aligned BGR crops) -> (N, 192) float32, L2-normalised.
+
+    The network was trained on RGB, (x - 127.5) / 128: feeding BGR cost 13 points of masked rank-1
+    (../shared/MODELS.md), so the channel swap happens here and callers keep OpenCV's BGR.
+    """
+
+    file = "mobilefacenet.onnx"
+    key = "mobilefacenet"
+
+    def embed(self, aligned_bgr: np.ndarray, flip: bool = False) -> np.ndarray:
+        """aligned_bgr: (N, 112, 112, 3) or (112, 112, 3) uint8. flip=True also embeds the mirror
+        image and sums the two before normalising (one batched run of 2N crops). It doubles the
+        cost for no real gain: faces-sample same-person mean 0.793 -> 0.802, rank-1 1.00 either
+        way; LFW folds 0-1 best accuracy 99.25% -> 99.33%, AUC 0.99956 -> 0.99946."""
+        crops = np.asarray(aligned_bgr)
+        if crops.ndim == 3:
+            crops = crops[None]
+        if crops.shape[1:] != (112, 112, 3):
+            raise ValueError(f"expected (N, 112, 112, 3) aligned crops, got {crops.shape}")
+        n = len(crops)
+        if n == 0:
+            return np.zeros((0, 192), np.float32)
+        if flip:
+            crops = np.concatenate([crops, crops[:, :, ::-1]])
+        x = (crops[..., ::-1].transpose(0, 3, 1, 2).astype(np.float32) - 127.5) / 128.0  # BGR->RGB, NCHW
+        out = self.run(x)[0]
+        if flip:
+            out = out[:n] + out[n:]
+        return (out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)).astype(np.float32)

@@ -1,0 +1,106 @@
+"""`faceapp train`: fine-tune the embedder on the enrolled people from the command line.
+
+Wired into the `faceapp` parser by faceapp.cli.commands.add_commands.
+This module imports no torch at load time, so `faceapp train` can explain how to get it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from faceapp.config import FINETUNE
+
+HELP = "fine-tune the face embedder on the enrolled people (needs the trainer extra: torch)"
+INSTALL_HINT = (
+    "faceapp train needs PyTorch, which the app itself does not install. Install the trainer extra:\n"
+    "    pip install 'faceapp[trainer]'      (from a source checkout: pip install -e '.[trainer]', or ./dev.sh setup)"
+)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--epochs", type=int, default=None,
+                   help=f"training epochs (default {FINETUNE.epochs}; stops early when held-out photos stop improving)")
+    p.add_argument("--layers", choices=["head", "last_blocks", "all"], default=None,
+                   help=f"which layers train (default {FINETUNE.layers})")
+    p.add_argument("--unseen-dir", help="a folder of photos with deepface-style pair CSVs of people NOT enrolled, "
+                                        "to check that general recognition does not drop")
+    p.add_argument("--activate", action="store_true",
+                   help="activate the new model when it is recommended (re-embeds the gallery)")
+    p.add_argument("--rollback", action="store_true", help="do not train: make the shipped base model active again")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON document")
+
+
+def _progress_printer(as_json: bool):
+    def show(p) -> None:
+        if as_json:
+            return
+        if p.phase == "train":
+            print(f"\repoch {p.epoch}/{p.epochs}  step {p.step}/{p.total_steps}  loss {p.loss:.3f}  "
+                  f"acc {p.accuracy:.3f}  ETA {p.eta_s:4.0f} s", end="", file=sys.stderr, flush=True)
+        elif p.message:
+            print(f"\n{p.message}" if p.epoch else p.message, file=sys.stderr, flush=True)
+
+    return show
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from faceapp.storage.gallery import Gallery, GalleryError
+    from faceapp.recognition.model_versions import activate_version, rollback_to_base
+
+    as_json = getattr(args, "json", False)
+    if getattr(args, "rollback", False):
+        with Gallery.open(getattr(args, "data_dir", None)) as gallery:
+            mv = rollback_to_base(gallery)
+        print(json.dumps({"active": mv.id, "name": mv.name}) if as_json else f"active model: {mv.name} (version {mv.id})")
+        return 0
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        print(INSTALL_HINT, file=sys.stderr)
+        return 2
+
+    from trainer.finetune.data import TrainingError
+    from trainer.finetune.loop import FinetuneConfig, finetune
+
+    cfg = FinetuneConfig()
+    if args.epochs is not None:
+        cfg.epochs = args.epochs
+    if args.layers is not None:
+        cfg.layers = args.layers
+    unseen = None
+    if args.unseen_dir:
+        from pathlib import Path
+
+        from trainer.finetune.eval_sets import pair_set_from_csv
+
+        unseen = pair_set_from_csv(Path(args.unseen_dir))
+    with Gallery.open(getattr(args, "data_dir", None)) as gallery:
+        try:
+            result = finetune(gallery, cfg, _progress_printer(as_json), unseen=unseen)
+        except TrainingError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        activated = False
+        if args.activate and result.recommended and result.version_id is not None:
+            try:
+                activated = activate_version(gallery, result.version_id) is not None
+            except GalleryError as e:
+                print(f"error: {e}", file=sys.stderr)
+                return 1
+    out = result.as_dict() | {"activated": activated}
+    if as_json:
+        print(json.dumps(out, indent=2))
+    else:
+        print(f"\n{result.num_people} people, {result.num_train} train / {result.num_held_out} held-out photos, "
+              f"{len(result.history)} epochs in {result.seconds:.0f} s")
+        for key, label in (("held_out", "held-out"), ("held_out_masked", "held-out masked"), ("unseen", "unseen people")):
+            b, a = out["before"][key] if out["before"] else None, out["after"][key] if out["after"] else None
+            if b and a:
+                print(f"  {label:<16} AUC {b['auc']:.4f} -> {a['auc']:.4f}   TAR@FAR1% {b['tar_at_far1']:.3f} -> {a['tar_at_far1']:.3f}")
+        print(("recommended: " if result.recommended else "not recommended: ") + result.reason)
+        if result.version_id is not None:
+            print(f"registered as model version {result.version_id}" + (" and activated" if activated else
+                  "" if not result.recommended else " (activate it in the Trainer tab or with --activate)"))
+    return 0
