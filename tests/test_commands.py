@@ -1,17 +1,16 @@
 """The CLI functions of the recognition layer, driven through their argparse wiring."""
 
-import argparse
 import json
 
 import pytest
 
-from faceapp.cli import commands
+from faceapp.cli import output
+from faceapp.cli.main import build_parser
 @pytest.fixture
 def cli(engine, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("FACEAPP_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setattr(commands, "_engine", lambda: engine)  # load the models once for the module
-    parser = argparse.ArgumentParser(prog="faceapp")
-    commands.add_commands(parser.add_subparsers(dest="command"))
+    monkeypatch.setattr(output, "engine", lambda: engine)  # load the models once for the module
+    parser = build_parser()
 
     def run(*argv):
         args = parser.parse_args([str(a) for a in argv])

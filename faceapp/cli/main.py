@@ -12,7 +12,10 @@ from faceapp.vision.imageio import ImageError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from faceapp.cli.commands import add_commands
+    from faceapp.cli import bench, evals, export, live, people, recognize
+    from trainer.finetune import (
+        cli as train_cli,  # imports no torch: `train` explains how to get it
+    )
 
     parser = argparse.ArgumentParser(prog="faceapp", description="Face recognition for attendance and door access.")
     parser.add_argument("--data-dir", help="folder for the database and logs (default: the user data folder; env FACEAPP_DATA_DIR)")
@@ -22,7 +25,12 @@ def build_parser() -> argparse.ArgumentParser:
     gui = sub.add_parser("gui", help="start the desktop app (the default)")
     gui.add_argument("--source", help="camera index, video file or stream URL for the live view (default: the one in Settings)")
     gui.add_argument("--fullscreen", action="store_true", help="start in full-screen kiosk mode")
-    add_commands(sub)
+    for group in (people, recognize, live, export, bench):
+        group.add_commands(sub)
+    p = sub.add_parser("train", help=train_cli.HELP)
+    train_cli.add_arguments(p)
+    p.set_defaults(func=train_cli.cmd_train)
+    evals.add_commands(sub)
     return parser
 
 

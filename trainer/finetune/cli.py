@@ -1,6 +1,6 @@
 """`faceapp train`: fine-tune the embedder on the enrolled people from the command line.
 
-Wired into the `faceapp` parser by faceapp.cli.commands.add_commands.
+Wired into the `faceapp` parser by faceapp.cli.main.build_parser.
 This module imports no torch at load time, so `faceapp train` can explain how to get it.
 """
 

@@ -1,0 +1,153 @@
+"""`faceapp eval ...`: the accuracy evaluations (docs/benchmarks.md says which figure each gives)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from faceapp.cli import output
+from faceapp.cli.output import show
+from faceapp.vision.imageio import load_image
+
+
+def cmd_eval_blink(args) -> int:
+    from faceapp.eval.blink import analyze_blinks, still_photo_clip, video_frames
+
+    engine = output.engine()
+    frames = still_photo_clip(load_image(args.video), frames=args.still_frames) if args.still else video_frames(args.video)
+    report = analyze_blinks(frames, engine)
+    out = {
+        "video": args.video,
+        "still_photo_clip": bool(args.still),
+        "frames": report.frames,
+        "frames_with_face": report.frames_with_face,
+        "blinks": len(report.blinks),
+        "blink_times_s": [round(t, 3) for t in report.times],
+        "blink_frames": [report.frame_of(t) for t in report.times],
+        "durations_ms": [round(1000 * b.duration) for b in report.blinks],
+    }
+
+    def table(r):
+        print(f"{r['video']}: {r['blinks']} blink(s) in {r['frames']} frames ({r['frames_with_face']} with a face)")
+        for t, f, d in zip(r["blink_times_s"], r["blink_frames"], r["durations_ms"]):
+            print(f"  blink at {t:7.3f} s  (frame {f}, {d} ms)")
+
+    show(out, args.json, table)
+    return 0
+
+
+def cmd_eval_lfw(args) -> int:
+    from faceapp.eval.verification import eval_lfw
+
+    def progress(done, total):
+        if not args.json and (done % 500 == 0 or done == total):
+            print(f"  {done}/{total} images", file=sys.stderr, flush=True)
+
+    result = eval_lfw(output.engine(), args.folder, masked=not args.no_masked, limit=args.limit, progress=progress)
+
+    def table(r):
+        print(f"LFW {r['pairs']} pairs, {r['images']} images ({r['no_face']} without a face), {r['seconds']} s")
+        for key in ("unmasked", "masked_plain", "masked_with_templates", "masked_with_adapter"):
+            if key in r:
+                m = r[key]
+                print(f"  {key:22s} accuracy {m['accuracy_mean']:.2f}% ± {m['accuracy_std']:.2f}  AUC {m['auc']:.4f}  "
+                      f"TAR@FAR1% {m['tar_at_far_1%']:.4f}  TAR@FAR0.1% {m['tar_at_far_0.1%']:.4f}")
+
+    show(result, args.json, table)
+    return 0
+
+
+def cmd_eval_verify(args) -> int:
+    from faceapp.eval.verification import eval_verify
+
+    result = eval_verify(output.engine(), args.folder)
+
+    def table(r):
+        print(f"{r['photos']} photos of {r['people']} people (leave one out; no face: {r['no_face'] or 'none'}; "
+              f"mask adapter {'on' if r['mask_adapter'] else 'off'})")
+        for key in ("unmasked", "masked"):
+            m = r[key]
+            print(f"  {key:9s} probes {m['probes']}  AUC {m['auc']:.4f}  TAR@FAR1% {m['tar_at_far_1%']:.4f}  rank-1 {m['rank1']:.4f}")
+
+    show(result, args.json, table)
+    return 0
+
+
+def cmd_eval_masks(args) -> int:
+    from faceapp.eval.verification import eval_mask_detection
+
+    result = eval_mask_detection(output.engine(), args.masked, args.unmasked, limit=args.limit)
+    show(result, args.json, lambda r: print(json.dumps(r, indent=2)))
+    return 0
+
+
+def cmd_eval_detection(args) -> int:
+    from faceapp.eval.detection import CLOSE_UP_SHARE, eval_detection
+
+    result = eval_detection(args.masked, args.unmasked, limit=args.limit, faces_csv=args.faces, sheet=args.sheet)
+
+    def table(r):
+        t = r["settings"]
+        app = (f"app: {'/'.join(f'{v:g}' for v in t['thresholds'])}, second pass {t['second_pass']} "
+               f"(BlazeFace >= {t['blazeface_threshold']:g})")
+        rows = (("baseline: MTCNN 0.6/0.7/0.7", r["baseline"]), (app, r["app"]))
+        print(f"Masked photos: main face found (close-up: face side >= {CLOSE_UP_SHARE:.0%} of the photo's short side)")
+        for name, m in ((n, x["masked"]) for n, x in rows):
+            c, a = m["close_up"], m["all"]
+            print(f"  {name:58s} close-ups {c['found']}/{c['photos']} ({c['rate']:.1%})  all {a['main_face_found']}/"
+                  f"{a['annotated']} ({a['rate']:.1%})  photos with a detection {a['with_detection']}/{a['photos']}"
+                  f"  {m['ms_per_photo']} ms/photo")
+        print(f"  close-ups missed by the app: {', '.join(r['app']['masked']['close_up']['missed']) or 'none'}")
+        print("Unmasked photos: detections other than the main face")
+        for name, u in ((n, x["unmasked"]) for n, x in rows):
+            print(f"  {name:58s} {u['extra_detections']} extra on {u['photos_with_extra']} of {u['photos']} photos, "
+                  f"{u['no_face']} without a face  {u['ms_per_photo']} ms/photo")
+        added = r["app"]["unmasked"]["extra_not_in_baseline"]
+        print(f"  extras the baseline does not have ({len(added)}; judge by eye, background faces are real):")
+        for e in added:
+            print(f"    {e['photo']}  box {e['box']}  score {e['score']}  {e['source']}")
+        if "sheet" in r:
+            print(f"  contact sheet: {r['sheet']}")
+
+    show(result, args.json, table)
+    return 0
+
+
+def add_commands(sub) -> None:
+    ev = sub.add_parser("eval", help="accuracy evaluations").add_subparsers(dest="evaluation", metavar="EVALUATION", required=True)
+    p = ev.add_parser("blink", help="blink times of the main face in a video")
+    p.add_argument("video", metavar="VIDEO")
+    p.add_argument("--still", action="store_true", help="VIDEO is a photo: make a shaky, noisy clip of it (must find 0)")
+    p.add_argument("--still-frames", type=int, default=75)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval_blink)
+
+    p = ev.add_parser("lfw", help="LFW 10-fold verification, unmasked and with the second image masked")
+    p.add_argument("folder", metavar="LFW_DIR", help="folder with pairs_resolved.csv and images/")
+    p.add_argument("--no-masked", action="store_true")
+    p.add_argument("--limit", type=int, help="use about this many pairs (a quick look; not the protocol)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval_lfw)
+
+    p = ev.add_parser("verify", help="leave-one-out verification on a labelled folder (faces-sample)")
+    p.add_argument("folder", metavar="DIR")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval_verify)
+
+    p = ev.add_parser("masks", help="mask detection: share called masked on masked and on unmasked photos")
+    p.add_argument("masked", metavar="MASKED_DIR", help="folder of photos of masked people (e.g. masked-real)")
+    p.add_argument("unmasked", metavar="UNMASKED_DIR", help="folder of photos without masks (e.g. lfw/images)")
+    p.add_argument("--limit", type=int, default=1000, help="at most this many unmasked photos")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval_masks)
+
+    p = ev.add_parser("detection", help="masked-face recall and false detections, app settings vs plain MTCNN")
+    p.add_argument("masked", metavar="MASKED_DIR", help="../shared/data/masked-real")
+    p.add_argument("unmasked", nargs="*", metavar="UNMASKED_DIR",
+                   help="folders of unmasked photos (faces-sample, lfw/images)")
+    p.add_argument("--limit", type=int, default=1000,
+                   help="at most this many photos per unmasked folder, evenly spread")
+    p.add_argument("--faces", help="annotated main faces of MASKED_DIR (default: tests/fixtures/masked_real_faces.csv)")
+    p.add_argument("--sheet", metavar="PNG", help="draw the extras the baseline does not have on a contact sheet")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval_detection)

@@ -1,0 +1,22 @@
+"""`faceapp export`: attendance records as CSV."""
+
+from __future__ import annotations
+
+from faceapp.storage.gallery import Gallery
+
+
+def cmd_export(args) -> int:
+    from faceapp.attendance import Attendance
+
+    with Gallery.open() as gallery:
+        rows = Attendance(gallery).export_csv(args.out, args.date_from, args.date_to)
+    print(f"wrote {rows} attendance record(s) to {args.out}")
+    return 0
+
+
+def add_commands(sub) -> None:
+    p = sub.add_parser("export", help="write attendance records as CSV (opens in Excel, UTF-8 with BOM)")
+    p.add_argument("out", metavar="OUT.csv")
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
+    p.set_defaults(func=cmd_export)
