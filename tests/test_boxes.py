@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from faceapp.vision.boxes import centre, contains, iou, over_smaller, overlap_matrix
+from faceapp.vision.boxes import centre, contains, iou, over_smaller, overlap_matrix, side
 
 A = np.array([0, 0, 10, 10.0])
 
@@ -32,6 +32,11 @@ def test_overlap_matrix_is_pairwise_and_counts_pixels_with_offset():
     # extra columns (scores) after the four coordinates are ignored
     scored = np.hstack([a, np.ones((2, 1), np.float32)])
     np.testing.assert_array_equal(overlap_matrix(scored, scored), overlap_matrix(a, a))
+
+
+def test_side_is_the_geometric_mean():
+    assert side(np.array([0, 0, 4, 9.0])) == 6.0
+    assert side(np.array([5, 5, 3, 9.0])) == 0.0  # a flipped box has no size
 
 
 def test_centre_and_contains():

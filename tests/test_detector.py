@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from faceapp.config import DETECTOR
-from faceapp.vision.boxes import iou
+from faceapp.vision.boxes import iou, side
 from faceapp.vision.mtcnn import Detector, _IntegralImage, nms
 from faceapp.vision.imageio import load_image, to_bgr8
 
@@ -91,8 +91,7 @@ def test_matches_facenet_pytorch(shared, detections):
         for box, prob, mark in zip(boxes, probs, marks):
             best = max(found, key=lambda d: iou(d.box, box))
             worst_iou = min(worst_iou, iou(best.box, box))
-            side = np.sqrt((box[2] - box[0]) * (box[3] - box[1]))
-            worst_mark = max(worst_mark, float(np.abs(best.landmarks - mark).max() / side))
+            worst_mark = max(worst_mark, float(np.abs(best.landmarks - mark).max() / side(box)))
             assert abs(best.score - prob) < 1e-3, name
     assert worst_iou >= 0.9 and worst_mark <= 0.03, (worst_iou, worst_mark)
 

@@ -1,5 +1,5 @@
 """Box maths for x1, y1, x2, y2 face boxes: overlap (IoU, or intersection over the smaller box),
-centres and containment. One place for it, used by detection NMS, the face finder and the tracker."""
+size, centres and containment. One place for it, used by detection NMS, the face finder and the tracker."""
 
 import numpy as np
 
@@ -29,6 +29,11 @@ def iou(a: np.ndarray, b: np.ndarray) -> float:
 def over_smaller(a: np.ndarray, b: np.ndarray) -> float:
     """Intersection of two boxes over the smaller one's area: 1 when one lies inside the other."""
     return float(overlap_matrix(a, b, min_mode=True)[0, 0])
+
+
+def side(box: np.ndarray) -> float:
+    """The side of a box's square of equal area (geometric mean of width and height): a face's size."""
+    return float(np.sqrt(max(box[2] - box[0], 0.0) * max(box[3] - box[1], 0.0)))
 
 
 def centre(box: np.ndarray) -> tuple[float, float]:
