@@ -337,3 +337,11 @@ def test_killed_during_enrolment_leaves_consistent_database(tmp_path):
         complete = g.find_person("complete")
         assert complete.sample_count == 5
         assert count(g, "samples") == 5 and count(g, "embeddings") == 5
+
+
+def test_public_names_importable_from_the_package_and_the_gallery_module():
+    import faceapp.storage as storage
+    import faceapp.storage.gallery as gallery_module
+
+    for name in storage.__all__:
+        assert getattr(gallery_module, name) is getattr(storage, name), name
