@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from faceapp.config import DETECTOR
+from faceapp.vision.boxes import iou, side
 from faceapp.vision.mtcnn import Detector, _IntegralImage, nms
 from faceapp.vision.imageio import load_image, to_bgr8
 
@@ -36,13 +37,6 @@ def detections(shared, detector):
     """Detections for every photo, computed once for the tests below."""
     images = {p.name: load_image(p) for p in photo_paths(shared)}
     return {name: (image, detector.detect(image)) for name, image in images.items()}
-
-
-def iou(a: np.ndarray, b: np.ndarray) -> float:
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    inter = max(w, 0) * max(h, 0)
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
 
 
 def test_every_labelled_face_found(detections):
@@ -97,8 +91,7 @@ def test_matches_facenet_pytorch(shared, detections):
         for box, prob, mark in zip(boxes, probs, marks):
             best = max(found, key=lambda d: iou(d.box, box))
             worst_iou = min(worst_iou, iou(best.box, box))
-            side = np.sqrt((box[2] - box[0]) * (box[3] - box[1]))
-            worst_mark = max(worst_mark, float(np.abs(best.landmarks - mark).max() / side))
+            worst_mark = max(worst_mark, float(np.abs(best.landmarks - mark).max() / side(box)))
             assert abs(best.score - prob) < 1e-3, name
     assert worst_iou >= 0.9 and worst_mark <= 0.03, (worst_iou, worst_mark)
 

@@ -10,7 +10,7 @@ import pytest
 
 from faceapp import paths
 from faceapp.attendance import Attendance
-from faceapp.storage.gallery import SCHEMA_VERSION, Event, EventKind, Gallery, GalleryError, Sample
+from faceapp.storage import SCHEMA_VERSION, Event, EventKind, Gallery, GalleryError, Sample
 
 DIM = 16
 ROOT = Path(__file__).resolve().parent.parent
@@ -291,8 +291,8 @@ CRASH_CHILD = textwrap.dedent(
     """
     import sys, time
     import numpy as np
-    import faceapp.storage.gallery as gallery
-    from faceapp.storage.gallery import Gallery, Sample
+    import faceapp.storage.samples as samples_table
+    from faceapp.storage import Gallery, Sample
 
     rng = np.random.default_rng(1)
     g = Gallery(sys.argv[1])
@@ -302,14 +302,14 @@ CRASH_CHILD = textwrap.dedent(
         return [Sample(rng.integers(0, 256, (112, 112, 3), dtype=np.uint8)) for _ in range(n)], rng.standard_normal((n, 16))
     samples, vectors = batch(5)
     g.add_person("complete", samples=samples, embeddings=vectors, model_version=mv)
-    encode, done = gallery.encode_png, [0]
+    encode, done = samples_table.encode_png, [0]
     def encode_then_stall(crop):  # stall inside the transaction, with ~4 MB of it written out
         done[0] += 1
         if done[0] == 100:
             print("midway", flush=True)
             time.sleep(600)
         return encode(crop)
-    gallery.encode_png = encode_then_stall
+    samples_table.encode_png = encode_then_stall
     samples, vectors = batch(300)
     g.add_person("partial", samples=samples, embeddings=vectors, model_version=mv)
     print("finished", flush=True)
@@ -337,3 +337,11 @@ def test_killed_during_enrolment_leaves_consistent_database(tmp_path):
         complete = g.find_person("complete")
         assert complete.sample_count == 5
         assert count(g, "samples") == 5 and count(g, "embeddings") == 5
+
+
+def test_public_names_importable_from_the_package_and_the_gallery_module():
+    import faceapp.storage as storage
+    import faceapp.storage.gallery as gallery_module
+
+    for name in storage.__all__:
+        assert getattr(gallery_module, name) is getattr(storage, name), name

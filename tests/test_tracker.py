@@ -1,7 +1,7 @@
 import numpy as np
 
 from faceapp.config import TrackerConfig
-from faceapp.live.tracker import Tracker, iou
+from faceapp.live.tracker import Tracker
 from faceapp.types import Detection, Face, Match
 
 
@@ -17,13 +17,6 @@ def unit(k, dim=8):
 
 def match(pid, score=0.7):
     return Match(person_id=pid, name=None if pid is None else f"p{pid}", score=score, margin=0.3, threshold=0.45, masked=False)
-
-
-def test_iou():
-    a = np.array([0, 0, 10, 10.0])
-    assert iou(a, a) == 1.0
-    assert iou(a, np.array([20, 20, 30, 30.0])) == 0.0
-    assert abs(iou(a, np.array([5, 0, 15, 10.0])) - 1 / 3) < 1e-6
 
 
 def test_two_faces_keep_their_ids_while_moving():

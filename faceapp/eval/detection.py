@@ -26,6 +26,7 @@ import numpy as np
 
 from faceapp.config import DetectorConfig
 from faceapp.eval.verification import main_face, sample_photos
+from faceapp.vision.boxes import side
 from faceapp.vision.finder import FaceFinder, covers
 from faceapp.vision.imageio import ImageError, load_image
 from faceapp.types import Detection
@@ -50,8 +51,7 @@ class MaskedPhoto:
     def close_up(self) -> bool:
         if self.face is None:
             return False
-        side = np.sqrt((self.face[2] - self.face[0]) * (self.face[3] - self.face[1]))
-        return bool(side >= CLOSE_UP_SHARE * self.short_side)
+        return side(self.face) >= CLOSE_UP_SHARE * self.short_side
 
 
 def load_masked_photos(masked_dir: Path, faces_csv: Path = FACES_CSV) -> list[MaskedPhoto]:

@@ -17,17 +17,7 @@ import numpy as np
 from faceapp.config import TRACKER, TrackerConfig
 from faceapp.live.liveness import BlinkDetector
 from faceapp.types import Detection, Face, Match
-
-
-def iou(a: np.ndarray, b: np.ndarray) -> float:
-    """Intersection over union of two x1, y1, x2, y2 boxes."""
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
-        return 0.0
-    inter = w * h
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return float(inter / union) if union > 0 else 0.0
+from faceapp.vision.boxes import iou
 
 
 @dataclass(slots=True)

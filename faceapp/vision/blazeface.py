@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from faceapp.vision.boxes import overlap_matrix
 from faceapp.vision.onnx_model import OnnxModel
 
 INPUT = 128
@@ -99,13 +100,7 @@ def _weighted_groups(boxes: np.ndarray, score: np.ndarray) -> list[np.ndarray]:
     order = np.argsort(-score, kind="stable")
     groups = []
     while order.size:
-        b, top = boxes[order], boxes[order[0]]
-        iw = np.clip(np.minimum(b[:, 2], top[2]) - np.maximum(b[:, 0], top[0]), 0, None)
-        ih = np.clip(np.minimum(b[:, 3], top[3]) - np.maximum(b[:, 1], top[1]), 0, None)
-        inter = iw * ih
-        area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-        iou = inter / np.maximum(area + area[0] - inter, 1e-12)
-        near = iou > _NMS_IOU
+        near = overlap_matrix(boxes[order[0]], boxes[order])[0] > _NMS_IOU
         near[0] = True
         groups.append(order[near])
         order = order[~near]

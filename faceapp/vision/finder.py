@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from faceapp.config import DETECTOR, DetectorConfig
+from faceapp.vision.boxes import centre, contains, iou, over_smaller
 from faceapp.vision.mtcnn import Detector
 from faceapp.vision.imageio import to_bgr8
 from faceapp.types import Detection
@@ -28,27 +29,13 @@ from faceapp.types import Detection
 def covers(a: np.ndarray, b: np.ndarray) -> bool:
     """Two boxes on the same face: IoU above 0.3, or each one's centre inside the other (a masked
     face's MTCNN box and BlazeFace box can differ a lot in height)."""
-    iw = min(a[2], b[2]) - max(a[0], b[0])
-    ih = min(a[3], b[3]) - max(a[1], b[1])
-    inter = max(iw, 0.0) * max(ih, 0.0)
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    if union > 0 and inter / union > 0.3:
-        return True
-
-    def inside(box, other):
-        cx, cy = (other[0] + other[2]) / 2, (other[1] + other[3]) / 2
-        return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
-
-    return inside(a, b) and inside(b, a)
+    return iou(a, b) > 0.3 or (contains(a, centre(b)) and contains(b, centre(a)))
 
 
 def overlaps(a: np.ndarray, b: np.ndarray) -> bool:
     """Boxes on the same face (covers), or one mostly inside the other: BlazeFace sometimes puts a
     second, smaller box on part of a face MTCNN already found (an eye and a lens of the glasses)."""
-    iw = min(a[2], b[2]) - max(a[0], b[0])
-    ih = min(a[3], b[3]) - max(a[1], b[1])
-    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
-    return covers(a, b) or (smaller > 0 and max(iw, 0.0) * max(ih, 0.0) / smaller > 0.5)
+    return covers(a, b) or over_smaller(a, b) > 0.5
 
 
 class FaceFinder:

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from faceapp.config import DETECTOR, DetectorConfig
+from faceapp.vision.boxes import overlap_matrix
 from faceapp.vision.imageio import to_bgr8
 from faceapp.vision.onnx_model import OnnxModel
 from faceapp.types import Detection
@@ -78,21 +79,6 @@ def _windows(start: np.ndarray, stop: np.ndarray, n_out: int) -> tuple[np.ndarra
     return start[:, None] + (i * n_in) // n_out, start[:, None] - ((-(i + 1) * n_in) // n_out)
 
 
-def _overlap(a: np.ndarray, b: np.ndarray, min_mode: bool, offset: float) -> np.ndarray:
-    """Pairwise overlap (len(a), len(b)) of boxes: IoU, or intersection over the smaller area."""
-    iw = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]) + offset
-    ih = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]) + offset
-    inter = np.maximum(iw, 0) * np.maximum(ih, 0)
-    area_a = (a[:, 2] - a[:, 0] + offset) * (a[:, 3] - a[:, 1] + offset)
-    area_b = (b[:, 2] - b[:, 0] + offset) * (b[:, 3] - b[:, 1] + offset)
-    if min_mode:
-        denom = np.minimum(area_a[:, None], area_b[None, :])
-    else:
-        denom = area_a[:, None] + area_b[None, :] - inter
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return inter / denom
-
-
 def nms(
     boxes: np.ndarray, scores: np.ndarray, threshold: float, *, min_mode: bool = False, offset: float = 0.0
 ) -> np.ndarray:
@@ -113,8 +99,8 @@ def nms(
         block = boxes[start : start + _NMS_BLOCK]
         alive = np.ones(len(block), bool)
         if kept:
-            alive &= ~(_overlap(boxes[kept], block, min_mode, offset) > threshold).any(axis=0)
-        suppresses = _overlap(block, block, min_mode, offset) > threshold
+            alive &= ~(overlap_matrix(boxes[kept], block, min_mode=min_mode, offset=offset) > threshold).any(axis=0)
+        suppresses = overlap_matrix(block, block, min_mode=min_mode, offset=offset) > threshold
         for j in range(len(block)):
             if alive[j]:
                 kept.append(start + j)

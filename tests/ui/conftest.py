@@ -1,36 +1,44 @@
 import pytest
 
 pytest.importorskip("PySide6")
-pytest.importorskip("faceapp.storage.gallery")
 
 
-@pytest.fixture
-def context(tmp_path, qtbot):
+def open_context(tmp_path, **kwargs):
+    """An AppContext on a fresh data folder; closed, and the language reset, at teardown."""
     from faceapp.ui import i18n
     from faceapp.ui.context import AppContext
 
-    ctx = AppContext(tmp_path / "data")
+    ctx = AppContext(tmp_path / "data", **kwargs)
     yield ctx
     ctx.close()
     i18n.set_language(i18n.DEFAULT)
 
 
-@pytest.fixture
-def window(context, qtbot):
+def show_window(context, qtbot, realtime=True):
     from faceapp.ui.main_window import MainWindow
 
     win = MainWindow(context)
     qtbot.addWidget(win)  # closed at teardown, which stops the live worker
+    if not realtime:
+        win.live.worker.realtime = False  # play test videos as fast as they are processed
     win.show()
     qtbot.waitExposed(win)
     return win
 
 
+@pytest.fixture
+def context(tmp_path, qtbot):
+    yield from open_context(tmp_path)
+
+
+@pytest.fixture
+def window(context, qtbot):
+    return show_window(context, qtbot)
+
+
 @pytest.fixture(scope="session")
 def engine():
     """One Engine for every test that needs the models; skipped where they are not built."""
-    pytest.importorskip("faceapp.recognition.enroll")
-    pytest.importorskip("faceapp.live.pipeline")
     from faceapp.vision.engine import Engine
 
     try:
@@ -41,22 +49,9 @@ def engine():
 
 @pytest.fixture
 def model_context(tmp_path, qtbot, engine):
-    from faceapp.ui import i18n
-    from faceapp.ui.context import AppContext
-
-    ctx = AppContext(tmp_path / "data", engine=engine)
-    yield ctx
-    ctx.close()
-    i18n.set_language(i18n.DEFAULT)
+    yield from open_context(tmp_path, engine=engine)
 
 
 @pytest.fixture
 def model_window(model_context, qtbot):
-    from faceapp.ui.main_window import MainWindow
-
-    win = MainWindow(model_context)
-    qtbot.addWidget(win)
-    win.live.worker.realtime = False  # play test videos as fast as they are processed
-    win.show()
-    qtbot.waitExposed(win)
-    return win
+    return show_window(model_context, qtbot, realtime=False)

@@ -1,11 +1,10 @@
 """The live worker with a stand-in pipeline: frames, states, lost-camera reconnect (no models needed)."""
 
 import numpy as np
-import pytest
 
+from faceapp.live import sources
 from faceapp.types import Decision, FrameResult, Match, TrackView
 from faceapp.ui.workers import live as lw
-sources = pytest.importorskip("faceapp.live.sources")
 
 
 class FakePipeline:

@@ -37,69 +37,60 @@ def _flatten_whc(x: torch.Tensor) -> torch.Tensor:
     return x.permute(0, 3, 2, 1).flatten(1)
 
 
-class PNet(nn.Module):
+class _ConvNet(nn.Module):
+    """Conv stages named conv{i}, prelu{i} and, where the net pools, pool{i} (facenet-pytorch's names)."""
+
+    def __init__(self, stages: list[tuple[int, int, int, int | None]]):
+        """stages: (in channels, out channels, kernel, max-pool kernel or None), in order."""
+        super().__init__()
+        self.stages = len(stages)
+        for i, (cin, cout, kernel, pool) in enumerate(stages, 1):
+            setattr(self, f"conv{i}", nn.Conv2d(cin, cout, kernel))
+            setattr(self, f"prelu{i}", PReLU(cout))
+            if pool is not None:
+                setattr(self, f"pool{i}", nn.MaxPool2d(pool, 2, ceil_mode=True))
+
+    def convolve(self, x: torch.Tensor) -> torch.Tensor:
+        for i in range(1, self.stages + 1):
+            x = getattr(self, f"prelu{i}")(getattr(self, f"conv{i}")(x))
+            if hasattr(self, f"pool{i}"):
+                x = getattr(self, f"pool{i}")(x)
+        return x
+
+
+class PNet(_ConvNet):
     """Proposal net: fully convolutional, 12x12 receptive field, stride 2. Returns (reg, prob)."""
 
     def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 10, 3)
-        self.prelu1 = PReLU(10)
-        self.pool1 = nn.MaxPool2d(2, 2, ceil_mode=True)
-        self.conv2 = nn.Conv2d(10, 16, 3)
-        self.prelu2 = PReLU(16)
-        self.conv3 = nn.Conv2d(16, 32, 3)
-        self.prelu3 = PReLU(32)
+        super().__init__([(3, 10, 3, 2), (10, 16, 3, None), (16, 32, 3, None)])
         self.conv4_1 = nn.Conv2d(32, 2, 1)  # face / not-face logits
         self.conv4_2 = nn.Conv2d(32, 4, 1)  # box regression
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x = self.pool1(self.prelu1(self.conv1(x)))
-        x = self.prelu3(self.conv3(self.prelu2(self.conv2(x))))
+        x = self.convolve(x)
         return self.conv4_2(x), torch.softmax(self.conv4_1(x), dim=1)
 
 
-class RNet(nn.Module):
+class RNet(_ConvNet):
     """Refine net on 24x24 crops. Returns (reg (N, 4), prob (N, 2))."""
 
     def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 28, 3)
-        self.prelu1 = PReLU(28)
-        self.pool1 = nn.MaxPool2d(3, 2, ceil_mode=True)
-        self.conv2 = nn.Conv2d(28, 48, 3)
-        self.prelu2 = PReLU(48)
-        self.pool2 = nn.MaxPool2d(3, 2, ceil_mode=True)
-        self.conv3 = nn.Conv2d(48, 64, 2)
-        self.prelu3 = PReLU(64)
+        super().__init__([(3, 28, 3, 3), (28, 48, 3, 3), (48, 64, 2, None)])
         self.dense4 = nn.Linear(576, 128)
         self.prelu4 = PReLU(128)
         self.dense5_1 = nn.Linear(128, 2)
         self.dense5_2 = nn.Linear(128, 4)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x = self.pool1(self.prelu1(self.conv1(x)))
-        x = self.pool2(self.prelu2(self.conv2(x)))
-        x = self.prelu3(self.conv3(x))
-        x = self.prelu4(self.dense4(_flatten_whc(x)))
+        x = self.prelu4(self.dense4(_flatten_whc(self.convolve(x))))
         return self.dense5_2(x), torch.softmax(self.dense5_1(x), dim=1)
 
 
-class ONet(nn.Module):
+class ONet(_ConvNet):
     """Output net on 48x48 crops. Returns (reg (N, 4), landmarks (N, 10): 5 x then 5 y, prob (N, 2))."""
 
     def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 32, 3)
-        self.prelu1 = PReLU(32)
-        self.pool1 = nn.MaxPool2d(3, 2, ceil_mode=True)
-        self.conv2 = nn.Conv2d(32, 64, 3)
-        self.prelu2 = PReLU(64)
-        self.pool2 = nn.MaxPool2d(3, 2, ceil_mode=True)
-        self.conv3 = nn.Conv2d(64, 64, 3)
-        self.prelu3 = PReLU(64)
-        self.pool3 = nn.MaxPool2d(2, 2, ceil_mode=True)
-        self.conv4 = nn.Conv2d(64, 128, 2)
-        self.prelu4 = PReLU(128)
+        super().__init__([(3, 32, 3, 3), (32, 64, 3, 3), (64, 64, 3, 2), (64, 128, 2, None)])
         self.dense5 = nn.Linear(1152, 256)
         self.prelu5 = PReLU(256)
         self.dense6_1 = nn.Linear(256, 2)
@@ -107,11 +98,7 @@ class ONet(nn.Module):
         self.dense6_3 = nn.Linear(256, 10)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        x = self.pool1(self.prelu1(self.conv1(x)))
-        x = self.pool2(self.prelu2(self.conv2(x)))
-        x = self.pool3(self.prelu3(self.conv3(x)))
-        x = self.prelu4(self.conv4(x))
-        x = self.prelu5(self.dense5(_flatten_whc(x)))
+        x = self.prelu5(self.dense5(_flatten_whc(self.convolve(x))))
         return self.dense6_2(x), self.dense6_3(x), torch.softmax(self.dense6_1(x), dim=1)
 
 

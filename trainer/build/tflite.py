@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 import torch
 
+from faceapp.vision import boxes
 from faceapp.vision.align import align_face
 from faceapp.vision.eyes import eye_crops
 from faceapp.types import Detection
@@ -126,7 +127,7 @@ def _face_mesh_crop(image: np.ndarray, det: Detection, size: int = 192) -> np.nd
     """Square crop 1.5x the box, rotated so the eyes are level (MediaPipe's face ROI)."""
     left, right = det.landmarks[:2]
     angle = np.degrees(np.arctan2(right[1] - left[1], right[0] - left[0]))
-    centre = ((det.box[0] + det.box[2]) / 2, (det.box[1] + det.box[3]) / 2)
+    centre = boxes.centre(det.box)
     m = cv2.getRotationMatrix2D(centre, angle, size / (1.5 * max(det.width, det.height)))
     m[:, 2] += (size - 1) / 2 - np.array(centre)
     return cv2.warpAffine(image, m, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)

@@ -1,0 +1,60 @@
+"""The events table: every decision about a face at the camera, as logged. (The attendance records
+kept beside it are written by faceapp.attendance.)"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from faceapp.storage.database import Database
+from faceapp.storage.records import Event, EventKind, from_row, stamp
+
+
+class Events(Database):
+    """Gallery's queries on events (log_event names the person through People.get_person)."""
+
+    def log_event(self, event: Event) -> int:
+        """Store an event (filling in the person's name) and set its id."""
+        ts, iso, day = stamp(event.time)
+        with self.transaction():
+            if event.person_id is not None and event.person_name is None:
+                event.person_name = self.get_person(event.person_id).name
+            event.id = self.db["events"].insert(
+                {
+                    "ts": ts,
+                    "time": iso,
+                    "day": day,
+                    "kind": str(EventKind(event.kind)),
+                    "person_id": event.person_id,
+                    "person_name": event.person_name,
+                    "score": event.score,
+                    "margin": event.margin,
+                    "masked": None if event.masked is None else int(event.masked),
+                    "live": None if event.live is None else int(event.live),
+                    "reason": event.reason,
+                    "details": json.dumps(event.details, ensure_ascii=False),
+                }
+            ).last_pk
+        return event.id
+
+    def events(self, day_from: str | None = None, day_to: str | None = None, limit: int | None = None) -> list[Event]:
+        """Logged events between two local dates (YYYY-MM-DD, inclusive), newest first."""
+        sql = "SELECT * FROM events WHERE day >= ? AND day <= ? ORDER BY ts DESC, id DESC"
+        params: list[Any] = [day_from or "0000-00-00", day_to or "9999-99-99"]
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        rows = self.query(sql, params)
+        return [
+            from_row(
+                Event,
+                row,
+                kind=EventKind(row["kind"]),
+                time=datetime.fromisoformat(row["time"]),
+                masked=None if row["masked"] is None else bool(row["masked"]),
+                live=None if row["live"] is None else bool(row["live"]),
+                details=json.loads(row["details"]),
+            )
+            for row in rows
+        ]

@@ -1,0 +1,63 @@
+"""The model_versions table: the embedding models a gallery has vectors for, one of them active."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from faceapp.storage.database import Database, GalleryError
+from faceapp.storage.records import ModelVersion, from_row, now
+
+
+def model_id(model_version: int | ModelVersion) -> int:
+    return model_version.id if isinstance(model_version, ModelVersion) else int(model_version)
+
+
+def _model(row: dict[str, Any]) -> ModelVersion:
+    return from_row(ModelVersion, row, active=bool(row["active"]), metrics=json.loads(row["metrics"]))
+
+
+class ModelVersions(Database):
+    """Gallery's queries on model versions."""
+
+    def register_model(self, name: str, file: str, sha256: str, dim: int, metrics: dict[str, Any] | None = None) -> ModelVersion:
+        """The model version with this sha256, created if new (inactive); metrics, if given, are
+        stored on it."""
+        with self.transaction():
+            row = self.db.execute("SELECT id FROM model_versions WHERE sha256 = ?", (sha256,)).fetchone()
+            if row:
+                mv_id = row[0]
+                if metrics is not None:
+                    self.db["model_versions"].update(mv_id, {"metrics": json.dumps(metrics)})
+            else:
+                mv_id = self.db["model_versions"].insert(
+                    {
+                        "name": name,
+                        "file": file,
+                        "sha256": sha256,
+                        "dim": int(dim),
+                        "created": now().isoformat(timespec="seconds"),
+                        "active": 0,
+                        "metrics": json.dumps(metrics or {}),
+                    }
+                ).last_pk
+            return self.model_version(mv_id)
+
+    def model_version(self, model_version_id: int) -> ModelVersion:
+        rows = self.query("SELECT * FROM model_versions WHERE id = ?", (model_version_id,))
+        if not rows:
+            raise GalleryError(f"Model version {model_version_id} is not registered in the gallery.")
+        return _model(rows[0])
+
+    def model_versions(self) -> list[ModelVersion]:
+        return [_model(row) for row in self.query("SELECT * FROM model_versions ORDER BY id")]
+
+    def activate_model(self, model_version: int | ModelVersion) -> None:
+        with self.transaction():
+            mv_id = self.model_version(model_id(model_version)).id
+            self.db.execute("UPDATE model_versions SET active = 0 WHERE active = 1 AND id != ?", (mv_id,))
+            self.db.execute("UPDATE model_versions SET active = 1 WHERE id = ? AND active = 0", (mv_id,))
+
+    def active_model(self) -> ModelVersion | None:
+        rows = self.query("SELECT * FROM model_versions WHERE active = 1")
+        return _model(rows[0]) if rows else None

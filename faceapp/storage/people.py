@@ -1,0 +1,120 @@
+"""The people table: enrolment, names and employee numbers (unique), the active flag, removal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from faceapp.storage.database import UNSET, Database, GalleryError
+from faceapp.storage.records import ModelVersion, Person, Sample, from_row, now
+
+
+def _person(row: dict[str, Any]) -> Person:
+    return from_row(Person, row, active=bool(row["active"]))
+
+
+class People(Database):
+    """Gallery's queries on people (add_person stores samples through Samples.add_samples)."""
+
+    def _check_unique(self, name: str, employee_no: str | None, exclude: int | None = None) -> None:
+        clash = self.db.execute(
+            "SELECT name FROM people WHERE name = ? COLLATE NOCASE AND id IS NOT ?", (name, exclude)
+        ).fetchone()
+        if clash:
+            raise GalleryError(f"A person named {clash[0]!r} is already enrolled; names must be unique.")
+        if employee_no is not None:
+            clash = self.db.execute(
+                "SELECT name FROM people WHERE employee_no = ? AND id IS NOT ?", (employee_no, exclude)
+            ).fetchone()
+            if clash:
+                raise GalleryError(f"Employee number {employee_no!r} already belongs to {clash[0]}.")
+
+    @staticmethod
+    def _clean(name: str, employee_no: str | None) -> tuple[str, str | None]:
+        name = " ".join(name.split())
+        if not name:
+            raise GalleryError("A person needs a name.")
+        return name, (employee_no.strip() or None) if employee_no else None
+
+    def add_person(
+        self,
+        name: str,
+        *,
+        employee_no: str | None = None,
+        department: str = "",
+        active: bool = True,
+        samples: Sequence[Sample] = (),
+        embeddings: np.ndarray | None = None,
+        model_version: int | ModelVersion | None = None,
+    ) -> Person:
+        """Enrol a person, with their samples and embeddings if given, in one transaction."""
+        name, employee_no = self._clean(name, employee_no)
+        with self.transaction():
+            self._check_unique(name, employee_no)
+            person_id = self.db["people"].insert(
+                {
+                    "name": name,
+                    "employee_no": employee_no,
+                    "department": department.strip(),
+                    "active": int(active),
+                    "created": now().isoformat(timespec="seconds"),
+                }
+            ).last_pk
+            if samples:
+                self.add_samples(person_id, samples, embeddings, model_version)
+            return self.get_person(person_id)
+
+    def update_person(
+        self, person_id: int, *, name: str | None = None, employee_no: str | None = UNSET, department: str | None = None
+    ) -> Person:
+        """Change the given fields; employee_no=None clears the number."""
+        with self.transaction():
+            person = self.get_person(person_id)
+            new_name, new_no = self._clean(
+                person.name if name is None else name, person.employee_no if employee_no is UNSET else employee_no
+            )
+            self._check_unique(new_name, new_no, exclude=person_id)
+            changes = {"name": new_name, "employee_no": new_no}
+            if department is not None:
+                changes["department"] = department.strip()
+            self.db["people"].update(person_id, changes)
+            return self.get_person(person_id)
+
+    def set_active(self, person_id: int, active: bool) -> None:
+        with self.transaction():
+            self.get_person(person_id)
+            self.db["people"].update(person_id, {"active": int(active)})
+
+    def remove_person(self, person_id: int) -> None:
+        """Erase a person with every crop and embedding (cascade); their attendance records and
+        events stay, under the name they had last."""
+        with self.transaction():
+            person = self.get_person(person_id)
+            self.db.execute(
+                "UPDATE attendance SET person_name = ?, employee_no = ?, department = ? WHERE person_id = ?",
+                (person.name, person.employee_no, person.department, person_id),
+            )
+            self.db.execute("UPDATE events SET person_name = ? WHERE person_id = ?", (person.name, person_id))
+            self.db["people"].delete(person_id)
+
+    _PERSON_SQL = """
+        SELECT p.*, (SELECT count(*) FROM samples s WHERE s.person_id = p.id) AS sample_count
+        FROM people p
+    """
+
+    def get_person(self, person_id: int) -> Person:
+        rows = self.query(self._PERSON_SQL + " WHERE p.id = ?", (person_id,))
+        if not rows:
+            raise GalleryError(f"No person with id {person_id} is enrolled (removed meanwhile?).")
+        return _person(rows[0])
+
+    def find_person(self, name: str) -> Person | None:
+        """The person with this name (case and extra spaces ignored), or None."""
+        rows = self.query(self._PERSON_SQL + " WHERE p.name = ? COLLATE NOCASE", (" ".join(name.split()),))
+        return _person(rows[0]) if rows else None
+
+    def list_people(self, *, active_only: bool = False) -> list[Person]:
+        where = " WHERE p.active = 1" if active_only else ""
+        return [_person(row) for row in self.query(self._PERSON_SQL + where + " ORDER BY p.name")]
