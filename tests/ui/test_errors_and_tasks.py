@@ -27,11 +27,11 @@ def test_error_dialog_in_words_with_details_in_the_log(context, qtbot):
 def test_long_work_reports_progress_and_stops_on_cancel(qtbot):
     seen = []
 
-    def work(progress, cancelled):
+    def work(job):
         for i in range(200):
-            if cancelled():
+            if job.cancelled:
                 return i
-            progress(i, 200, f"item {i}")
+            job.report(i, 200, f"item {i}")
             seen.append(i)
             time.sleep(0.01)
         return 200
@@ -51,7 +51,7 @@ def test_long_work_reports_progress_and_stops_on_cancel(qtbot):
 
 
 def test_long_work_errors_come_back(qtbot):
-    def work(progress, cancelled):
+    def work(job):
         raise ValueError("bad photo")
 
     outcome = run_with_progress(None, "Working", work)

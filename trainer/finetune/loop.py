@@ -425,7 +425,7 @@ def finetune_with(source, settings: TrainingSettings, job: Job | None = None, *,
     if settings.unseen_dir and int(os.environ.get("RANK", "0")) == 0:
         from trainer.finetune.eval_sets import pair_set_from_csv
 
-        (job or Job()).report(0, 0, "finding the faces of the people not enrolled")
+        (job or Job()).report(0, 0, "Finding the faces of the people not enrolled…")
         unseen = pair_set_from_csv(Path(settings.unseen_dir))
     return finetune(source, cfg, job, unseen=unseen, export_dir=export_dir)
 
