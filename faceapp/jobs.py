@@ -12,9 +12,11 @@ from another.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,3 +55,18 @@ class Job:
     def report(self, done: int, total: int, text: str = "", detail: Any = None) -> None:
         if self._on_progress is not None:
             self._on_progress(Step(done, total, text, detail))
+
+    def each(self, items: Sequence[T], text: str = "") -> Iterator[T]:
+        """The items one by one, a step reported per item; raises Cancelled between items."""
+        for i, item in enumerate(items):
+            self.check()
+            self.report(i, len(items), text)
+            yield item
+        self.report(len(items), len(items), text)
+
+    def part(self, start: int, total: int) -> Job:
+        """A Job for one part of this job's work: its step n is this job's step start + n of
+        `total`; cancelling either cancels both."""
+        sub = Job(lambda step: self.report(start + step.done, total, step.text, step.detail))
+        sub._cancel = self._cancel
+        return sub

@@ -39,15 +39,22 @@ def test_long_work_reports_progress_and_stops_on_cancel(qtbot):
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QProgressDialog, QPushButton
 
+    shown = []
+
     def press_cancel():
         for w in QApplication.topLevelWidgets():
             if isinstance(w, QProgressDialog) and w.objectName() == "taskProgress":
+                shown.append((w.isVisible(), w.maximum(), w.value(), w.labelText()))
                 w.findChild(QPushButton).click()
+                shown.append(w.labelText())
 
     QTimer.singleShot(300, press_cancel)
     outcome = run_with_progress(None, "Working", work, delay_ms=0)
     assert outcome.cancelled and outcome.error is None
     assert 0 < outcome.result < 200
+    (visible, maximum, value, label), after = shown
+    assert visible and maximum == 200 and 0 < value < 200
+    assert label == f"Working\n{value} of 200" and after == "Stopping…"
 
 
 def test_long_work_errors_come_back(qtbot):
