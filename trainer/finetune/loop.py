@@ -738,15 +738,17 @@ def main(argv: list[str] | None = None) -> int:
         from faceapp.storage.gallery import Gallery
 
         source = Gallery.open(args.data_dir)
+    main_rank = int(os.environ.get("RANK", "0")) == 0  # one bar, not one per process
     try:
-        with progress_bar("fine-tuning", "step") as job:
+        with progress_bar("fine-tuning", "step") if main_rank else contextlib.nullcontext(Job()) as job:
             result = finetune_with(source, settings, job, export_dir=args.out, **expert)
     except (TrainingError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    if int(os.environ.get("RANK", "0")) == 0:
+    if main_rank:
         print(json.dumps(result.as_dict(), indent=2) if args.json else result.reason)
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())
