@@ -3,8 +3,8 @@ figures before and after, activate the new model or roll back to the shipped one
 
 Training runs in a JobThread (ui/workers/training.py); activating a model re-embeds the gallery
 behind a progress dialog. The page imports no torch: the trainability check and the settings are
-faceapp.training's. Without torch (the default packaged app) the tab says how to get it, and the model versions
-can still be switched: that needs no torch.
+faceapp.training's. Without torch (the default packaged app) the tab says how to get it, and the
+model versions can still be switched: that needs no torch.
 """
 
 from __future__ import annotations
@@ -38,9 +38,6 @@ from PySide6.QtWidgets import (
 )
 
 from faceapp.config import FINETUNE
-from faceapp.ui.context import AppContext
-from faceapp.ui.errors import show_error
-from faceapp.ui.i18n import N_, tr
 from faceapp.jobs import Step
 from faceapp.training import (
     TooFewPeople,
@@ -51,6 +48,9 @@ from faceapp.training import (
     gallery_photos,
     trainer_available,
 )
+from faceapp.ui.context import AppContext
+from faceapp.ui.errors import show_error
+from faceapp.ui.i18n import N_, tr
 from faceapp.ui.workers.tasks import JobThread, run_with_progress
 from faceapp.ui.workers.training import training_thread
 from faceapp.ui.widgets.training_plot import TrainingPlot
