@@ -127,9 +127,8 @@ class TrainingSettings:
     unseen_dir: str = ""  # photos of people not enrolled, with deepface-style pair lists; "" for none
     threads: int | None = None  # torch threads; None: torch's default (the GUI passes FINETUNE.gui_threads)
 
-    def config(self, **expert) -> FinetuneConfig:
-        """The one builder of FinetuneConfig. `expert` sets other FinetuneConfig fields (seed,
-        patience, ArcFace margins...). Raises ValueError naming the first bad value."""
+    def validate(self) -> None:
+        """Raise ValueError naming the first value out of range."""
         if self.epochs < 1:
             raise ValueError(f"epochs must be at least 1, not {self.epochs}")
         if self.layers not in LAYERS:
@@ -142,6 +141,11 @@ class TrainingSettings:
             raise ValueError(f"the masked share must be between 0 and 1, not {self.mask_share}")
         if self.distill_weight < 0:
             raise ValueError(f"the distillation weight must be 0 or more, not {self.distill_weight}")
+
+    def config(self, **expert) -> FinetuneConfig:
+        """The one builder of FinetuneConfig, after validate(). `expert` sets other FinetuneConfig
+        fields (seed, patience, ArcFace margins...)."""
+        self.validate()
         augment = replace(expert.pop("augment", AugmentConfig()), mask_p=self.mask_share)
         return FinetuneConfig(epochs=self.epochs, layers=self.layers, lr=self.lr, batch_size=self.batch_size,  # type: ignore[arg-type]
                               distill_weight=self.distill_weight, threads=self.threads, augment=augment, **expert)

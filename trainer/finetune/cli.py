@@ -10,7 +10,9 @@ import argparse
 import json
 import sys
 
+from faceapp.cli.progress import progress_bar
 from faceapp.config import FINETUNE
+from faceapp.training import LAYERS, TrainingError, TrainingSettings, check_trainable, gallery_photos
 
 HELP = "fine-tune the face embedder on the enrolled people (needs the trainer extra: torch)"
 INSTALL_HINT = (
@@ -22,8 +24,13 @@ INSTALL_HINT = (
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--epochs", type=int, default=None,
                    help=f"training epochs (default {FINETUNE.epochs}; stops early when held-out photos stop improving)")
-    p.add_argument("--layers", choices=["head", "last_blocks", "all"], default=None,
-                   help=f"which layers train (default {FINETUNE.layers})")
+    p.add_argument("--layers", choices=LAYERS, default=None, help=f"which layers train (default {FINETUNE.layers})")
+    p.add_argument("--lr", type=float, default=None, help=f"learning rate of the backbone (default {FINETUNE.lr:g})")
+    p.add_argument("--batch-size", type=int, default=None, help=f"photos per step (default {FINETUNE.batch_size})")
+    p.add_argument("--mask-share", type=float, default=None,
+                   help=f"share of training photos given a synthetic mask, 0-1 (default {FINETUNE.mask_share:g})")
+    p.add_argument("--distill-weight", type=float, default=None,
+                   help=f"how strongly the model is held to its old answers (default {FINETUNE.distill_weight:g})")
     p.add_argument("--unseen-dir", help="a folder of photos with deepface-style pair CSVs of people NOT enrolled, "
                                         "to check that general recognition does not drop")
     p.add_argument("--activate", action="store_true",
@@ -38,8 +45,6 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     as_json = getattr(args, "json", False)
     if getattr(args, "rollback", False):
-        from faceapp.cli.progress import progress_bar
-
         with Gallery.open(getattr(args, "data_dir", None)) as gallery, progress_bar("rolling back", "face") as job:
             mv = rollback_to_base(gallery, job)
         print(json.dumps({"active": mv.id, "name": mv.name}) if as_json else f"active model: {mv.name} (version {mv.id})")
@@ -50,18 +55,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(INSTALL_HINT, file=sys.stderr)
         return 2
 
-    from faceapp.cli.progress import progress_bar
-    from faceapp.training import TrainingError, TrainingSettings, check_trainable, gallery_photos
     from trainer.finetune.loop import finetune_with
 
-    settings = TrainingSettings(unseen_dir=args.unseen_dir or "")
-    if args.epochs is not None:
-        settings.epochs = args.epochs
-    if args.layers is not None:
-        settings.layers = args.layers
+    chosen = {name: getattr(args, name) for name in ("epochs", "layers", "lr", "batch_size", "mask_share", "distill_weight")}
+    settings = TrainingSettings(unseen_dir=args.unseen_dir or "", **{k: v for k, v in chosen.items() if v is not None})
     with Gallery.open(getattr(args, "data_dir", None)) as gallery:
         try:
-            check_trainable(gallery_photos(gallery))  # before minutes of loading: say at once what is missing
+            settings.validate()  # before minutes of loading: say at once what is wrong or missing
+            check_trainable(gallery_photos(gallery))
             with progress_bar("fine-tuning", "step") as job:
                 result = finetune_with(gallery, settings, job)
         except (TrainingError, ValueError) as e:
