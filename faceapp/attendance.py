@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from faceapp.jobs import Job
 from faceapp.storage.gallery import Event, EventKind, Gallery, stamp
 
 
@@ -155,9 +156,12 @@ class Attendance:
         ]
         return sorted(days, key=lambda d: (d.day, d.person_name.casefold()))
 
-    def export_csv(self, path: str | os.PathLike, date_from: date | str | None = None, date_to: date | str | None = None) -> int:
+    def export_csv(self, path: str | os.PathLike, date_from: date | str | None = None, date_to: date | str | None = None,
+                   job: Job | None = None) -> int:
         """Write the daily summary as CSV (UTF-8 with BOM, ISO 8601 times, a header row); the file
-        appears complete or not at all. Returns the number of data rows."""
+        appears complete or not at all (a cancelled `job` raises faceapp.jobs.Cancelled and leaves
+        none). Returns the number of data rows."""
+        job = job or Job()
         days = self.summary(date_from, date_to)
         path = Path(path)
         fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
@@ -165,7 +169,9 @@ class Attendance:
             with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as f:
                 writer = csv.writer(f)  # excel dialect: comma, CRLF, quoting as needed
                 writer.writerow(CSV_HEADER)
-                for d in days:
+                for i, d in enumerate(days):
+                    job.check()
+                    job.report(i, len(days), "writing")
                     writer.writerow(
                         (
                             d.day,
@@ -178,6 +184,7 @@ class Attendance:
                         )
                     )
             os.replace(tmp, path)
+            job.report(len(days), len(days), "written")
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

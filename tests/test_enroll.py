@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
+from faceapp.jobs import Job
 from faceapp.recognition.enroll import Enroller
 from faceapp.storage.gallery import Gallery
 from faceapp.vision.imageio import load_image
@@ -34,7 +35,7 @@ def test_quality_gates_say_why(engine, gallery, shared, tmp_path):
     progress = []
     report = Enroller(engine, gallery).enroll(
         "Nobody", [blank, peer / "two_people.jpg", peer / "obama-240p.jpg", blurred, broken],
-        progress=lambda done, total, what: progress.append((done, total)),
+        job=Job(lambda step: progress.append((step.done, step.total))),
     )
     assert not report.saved and report.person is None and gallery.list_people() == []
     reasons = {Path(r.source).name: r.reason for r in report.rejected}
@@ -80,30 +81,34 @@ def test_enroll_folder_masked_variants_duplicates(engine, gallery, shared, tmp_p
     assert [d.name for d in more.duplicates] == ["Someone Else"]
 
 
-def test_cancel_saves_nothing(engine, gallery, shared):
-    calls = []
+def test_cancel_in_the_middle_saves_nothing(engine, gallery, shared):
+    seen = []
 
-    def cancel():
-        calls.append(1)
-        return len(calls) > 1
+    def on_progress(step):
+        seen.append(step.text)
+        if len(seen) == 2:  # the second photo is being checked: the first is done, nothing saved yet
+            job.cancel()
 
-    report = Enroller(engine, gallery).enroll("Barack", [shared / "faces-peer" / "obama.jpg"] * 2, cancel=cancel)
+    job = Job(on_progress)
+    report = Enroller(engine, gallery).enroll("Barack", [shared / "faces-peer" / "obama.jpg"] * 3, job=job)
     assert report.cancelled and not report.saved and gallery.list_people() == []
+    assert len(seen) == 2 and gallery.query("SELECT COUNT(*) AS n FROM samples")[0]["n"] == 0
 
 
 KILL_SCRIPT = """
 import sys
 from faceapp.vision.engine import Engine
+from faceapp.jobs import Job
 from faceapp.recognition.enroll import Enroller
 from faceapp.storage.gallery import Gallery
 photos = sys.argv[2:]
 with Gallery(sys.argv[1]) as g:
     enroller = Enroller(Engine(with_mask=False), g)
     for i in range(1000):
-        def progress(done, total, what, i=i):
-            if what == "saving":
+        def progress(step, i=i):
+            if step.text == "saving":
                 print("saving", i, flush=True)
-        enroller.enroll(f"person {i}", photos, progress=progress)
+        enroller.enroll(f"person {i}", photos, job=Job(progress))
         print("saved", i, flush=True)
 """
 

@@ -1,12 +1,12 @@
 """Model rollout: register a fine-tuned file, activate it (re-embedding the gallery), roll back."""
 
-import threading
-
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 
+from faceapp.jobs import Job  # noqa: E402
+from faceapp.recognition import model_versions  # noqa: E402
 from faceapp.vision.embedder import Embedder  # noqa: E402
 from faceapp.storage.gallery import Gallery, GalleryError, Sample  # noqa: E402
 from faceapp.recognition.model_versions import (  # noqa: E402
@@ -55,7 +55,7 @@ def test_activate_reembeds_and_rollback_restores(gallery):
     assert ft.file == "models/ft.onnx" and not ft.active and ft.dim == 192
 
     seen = []
-    assert activate_version(gallery, ft, lambda done, total: seen.append((done, total))).active
+    assert activate_version(gallery, ft, Job(lambda step: seen.append((step.done, step.total)))).active
     assert gallery.active_model().id == ft.id and active_model_file(gallery) == path.resolve()
     assert seen[-1] == (8, 8)
     vec_ft, persons, sample_ids, masked = gallery.embedding_matrix(ft)
@@ -80,11 +80,27 @@ def test_not_recommended_needs_force_and_cancel_changes_nothing(gallery):
     worse = register_finetuned(gallery, path, {"recommended": False, "reason": "masked TAR fell"})
     with pytest.raises(GalleryError, match="masked TAR fell"):
         activate_version(gallery, worse)
-    stop = threading.Event()
-    stop.set()
-    assert activate_version(gallery, worse, cancel=stop, force=True) is None
+    job = Job()
+    job.cancel()
+    assert activate_version(gallery, worse, job, force=True) is None
     assert gallery.active_model().id == base.id and len(gallery.embedding_matrix(worse)[0]) == 0
     assert activate_version(gallery, worse, force=True).id == worse.id
+
+
+def test_cancel_in_the_middle_of_re_embedding_keeps_no_embedding(gallery, monkeypatch):
+    base = gallery.active_model()
+    ft = register_finetuned(gallery, _perturbed_model(finetuned_dir(gallery) / "ft.onnx"), {"recommended": True})
+    monkeypatch.setattr(model_versions, "EMBED_BATCH", 3)  # 8 crops: three batches
+    seen = []
+
+    def on_progress(step):
+        seen.append(step.done)
+        job.cancel()  # after the first batch, as a user's Cancel would
+
+    job = Job(on_progress)
+    assert activate_version(gallery, ft, job) is None
+    assert seen == [3]
+    assert gallery.active_model().id == base.id and len(gallery.embedding_matrix(ft)[0]) == 0
 
 
 def test_model_files_must_live_in_the_data_folder(gallery, tmp_path_factory):

@@ -34,13 +34,21 @@ def test_refuses_a_gallery_with_one_person(tmp_path, capsys):
     assert "at least 2 enrolled people" in capsys.readouterr().err
 
 
+def test_refuses_a_setting_out_of_range_at_once(tmp_path, capsys):
+    pytest.importorskip("torch")
+    assert cmd_train(_args("--data-dir", str(tmp_path), "--mask-share", "1.5")) == 2
+    assert "masked share must be between 0 and 1" in capsys.readouterr().err
+
+
 def test_train_registers_activates_and_rolls_back(tmp_path, trainer_faces, capsys):
     faces, _ = trainer_faces
     with Gallery(tmp_path / "faceapp.db") as g:
         for k, name in enumerate(faces.names):
             g.add_person(name, samples=[Sample(c) for c in faces.crops[faces.labels == k]])
-    assert cmd_train(_args("--data-dir", str(tmp_path), "--epochs", "1", "--activate", "--json")) == 0
-    out = json.loads(capsys.readouterr().out)
+    assert cmd_train(_args("--data-dir", str(tmp_path), "--epochs", "1", "--batch-size", "8", "--activate", "--json")) == 0
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)  # the progress bar went to stderr
+    assert "fine-tuning" in captured.err and "2/2" in captured.err
     assert out["num_people"] == 4 and out["version_id"] is not None
     assert out["onnx_path"].startswith(str(tmp_path / "models"))
     with Gallery(tmp_path / "faceapp.db") as g:

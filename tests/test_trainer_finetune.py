@@ -1,19 +1,20 @@
 """A tiny fine-tune end to end: trains, keeps train accuracy, exports an ONNX equal to torch."""
 
-import threading
-
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 
+from faceapp.jobs import Job  # noqa: E402
+from faceapp.training import TrainingSettings  # noqa: E402
 from faceapp.vision.embedder import Embedder  # noqa: E402
 from trainer.finetune.data import to_input  # noqa: E402
-from trainer.finetune.loop import FinetuneConfig, FrozenTrunk, embed, finetune, first_trainable_block, load_base_model  # noqa: E402
+from trainer.finetune.loop import FrozenTrunk, embed, finetune, first_trainable_block, load_base_model  # noqa: E402
 from trainer.finetune.metrics import class_templates, probe_vs_templates  # noqa: E402
 from trainer.mobilefacenet import MobileFaceNet  # noqa: E402
 
-TINY = dict(epochs=1, batch_size=8, seed=0, threads=2)
+# Built as every front end builds it: the user's settings through the one builder, plus a seed.
+TINY = TrainingSettings(epochs=1, batch_size=8, threads=2)
 
 
 def _train_rank1(model, faces):
@@ -33,8 +34,9 @@ def test_frozen_trunk_gives_the_models_own_embeddings(trainer_faces):
 
 def test_tiny_finetune_trains_exports_and_reports(trainer_faces, tmp_path):
     faces, unseen = trainer_faces
-    progress = []
-    result = finetune(faces, FinetuneConfig(**TINY), progress.append, unseen=unseen, export_dir=tmp_path)
+    steps = []
+    result = finetune(faces, TINY.config(seed=0), Job(steps.append), unseen=unseen, export_dir=tmp_path)
+    progress = [s.detail for s in steps]
 
     assert not result.cancelled and result.num_people == 4 and result.num_held_out == 4
     assert len(result.history) == 1 and result.best_epoch == 1
@@ -42,6 +44,7 @@ def test_tiny_finetune_trains_exports_and_reports(trainer_faces, tmp_path):
     assert train_steps[-1].step == train_steps[-1].total_steps == 2  # 16 train photos, batch 8
     assert all(np.isfinite(p.loss) and 0 <= p.accuracy <= 1 and p.eta_s >= 0 for p in train_steps)
     assert progress[-1].phase == "done"
+    assert all(s.done == p.step and s.total == p.total_steps for s, p in zip(steps, progress) if p.phase == "train")
     for ev in (result.before, result.after):
         assert 0.5 <= ev.held_out.auc <= 1 and 0.5 <= ev.held_out_masked.auc <= 1
         assert ev.unseen is not None and ev.unseen.n_genuine > 0 and ev.unseen.n_impostor > 0
@@ -63,11 +66,20 @@ def test_tiny_finetune_trains_exports_and_reports(trainer_faces, tmp_path):
 
 def test_cancel_stops_before_training_and_exports_nothing(trainer_faces, tmp_path):
     faces, _ = trainer_faces
-    stop = threading.Event()
-    stop.set()
-    result = finetune(faces, FinetuneConfig(**TINY), cancel_flag=stop, export_dir=tmp_path)
+    job = Job()
+    job.cancel()
+    result = finetune(faces, TINY.config(seed=0), job, export_dir=tmp_path)
     assert result.cancelled and not result.recommended and result.onnx_path is None
     assert not list(tmp_path.iterdir())
+
+
+def test_the_builder_maps_the_users_choices_and_refuses_bad_ones():
+    cfg = TrainingSettings(epochs=3, layers="head", mask_share=0.25).config(seed=7, patience=2)
+    assert (cfg.epochs, cfg.layers, cfg.augment.mask_p, cfg.seed, cfg.patience) == (3, "head", 0.25, 7, 2)
+    for bad, match in ((dict(epochs=0), "epochs"), (dict(layers="some"), "layers"), (dict(mask_share=1.5), "masked share"),
+                       (dict(lr=0.0), "learning rate"), (dict(batch_size=0), "batch size")):
+        with pytest.raises(ValueError, match=match):
+            TrainingSettings(**bad).config()
 
 
 def _ev(auc=0.99, tar_m=0.9, auc_m=0.98, margin_m=0.2, unseen_auc=0.995):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import sys
 
 from faceapp.cli import output
 from faceapp.cli.output import show
+from faceapp.cli.progress import progress_bar
 from faceapp.vision.imageio import load_image
 
 
@@ -39,11 +39,8 @@ def cmd_eval_blink(args) -> int:
 def cmd_eval_lfw(args) -> int:
     from faceapp.eval.verification import eval_lfw
 
-    def progress(done, total):
-        if not args.json and (done % 500 == 0 or done == total):
-            print(f"  {done}/{total} images", file=sys.stderr, flush=True)
-
-    result = eval_lfw(output.engine(), args.folder, masked=not args.no_masked, limit=args.limit, progress=progress)
+    with progress_bar("LFW", "image") as job:
+        result = eval_lfw(output.engine(), args.folder, masked=not args.no_masked, limit=args.limit, job=job)
 
     def table(r):
         print(f"LFW {r['pairs']} pairs, {r['images']} images ({r['no_face']} without a face), {r['seconds']} s")
@@ -60,7 +57,8 @@ def cmd_eval_lfw(args) -> int:
 def cmd_eval_verify(args) -> int:
     from faceapp.eval.verification import eval_verify
 
-    result = eval_verify(output.engine(), args.folder)
+    with progress_bar("verification", "photo") as job:
+        result = eval_verify(output.engine(), args.folder, job)
 
     def table(r):
         print(f"{r['photos']} photos of {r['people']} people (leave one out; no face: {r['no_face'] or 'none'}; "
@@ -76,7 +74,8 @@ def cmd_eval_verify(args) -> int:
 def cmd_eval_masks(args) -> int:
     from faceapp.eval.verification import eval_mask_detection
 
-    result = eval_mask_detection(output.engine(), args.masked, args.unmasked, limit=args.limit)
+    with progress_bar("mask detection", "photo") as job:
+        result = eval_mask_detection(output.engine(), args.masked, args.unmasked, limit=args.limit, job=job)
     show(result, args.json, lambda r: print(json.dumps(r, indent=2)))
     return 0
 
@@ -84,7 +83,9 @@ def cmd_eval_masks(args) -> int:
 def cmd_eval_detection(args) -> int:
     from faceapp.eval.detection import CLOSE_UP_SHARE, eval_detection
 
-    result = eval_detection(args.masked, args.unmasked, limit=args.limit, faces_csv=args.faces, sheet=args.sheet)
+    with progress_bar("detection", "photo") as job:
+        result = eval_detection(args.masked, args.unmasked, limit=args.limit, faces_csv=args.faces, sheet=args.sheet,
+                                job=job)
 
     def table(r):
         t = r["settings"]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from faceapp.cli.progress import progress_bar
 from faceapp.storage.gallery import Gallery
 
 
 def cmd_export(args) -> int:
     from faceapp.attendance import Attendance
 
-    with Gallery.open() as gallery:
-        rows = Attendance(gallery).export_csv(args.out, args.date_from, args.date_to)
+    with Gallery.open() as gallery, progress_bar("exporting", "row") as job:
+        rows = Attendance(gallery).export_csv(args.out, args.date_from, args.date_to, job)
     print(f"wrote {rows} attendance record(s) to {args.out}")
     return 0
 

@@ -6,6 +6,7 @@ import sys
 
 from faceapp.cli import output
 from faceapp.cli.output import find_person, show
+from faceapp.cli.progress import progress_bar
 from faceapp.storage.gallery import Gallery
 
 
@@ -37,15 +38,12 @@ def cmd_enroll(args) -> int:
         if args.source is not None:
             images += _source_frames(args.source, args.frames, args.every, args.start)
 
-        def progress(done, total, what):
-            if not args.json:
-                print(f"[{done}/{total}] {what}", file=sys.stderr)
-
-        report = enroller.enroll(
-            None if args.add else args.name, images, person_id=person_id, employee_no=args.employee_no,
-            department=args.department or "", allow_largest=args.source is not None or args.largest,
-            masked_variants=not args.no_masked_variants, progress=progress,
-        )
+        with progress_bar("enrolling", "photo") as job:
+            report = enroller.enroll(
+                None if args.add else args.name, images, person_id=person_id, employee_no=args.employee_no,
+                department=args.department or "", allow_largest=args.source is not None or args.largest,
+                masked_variants=not args.no_masked_variants, job=job,
+            )
 
     def table(r):
         for a in r["accepted"]:

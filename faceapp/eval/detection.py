@@ -26,6 +26,7 @@ import numpy as np
 
 from faceapp.config import DetectorConfig
 from faceapp.eval.verification import main_face, sample_photos
+from faceapp.jobs import Job
 from faceapp.vision.boxes import side
 from faceapp.vision.finder import FaceFinder, covers
 from faceapp.vision.imageio import ImageError, load_image
@@ -75,12 +76,12 @@ def _timed(finder, image: np.ndarray, clock: list[float]) -> list[Detection]:
     return found
 
 
-def eval_masked_detection(finder, photos: list[MaskedPhoto]) -> dict:
+def eval_masked_detection(finder, photos: list[MaskedPhoto], job: Job | None = None) -> dict:
     """Main faces found on close-ups and on all photos; `finder` is anything with detect(image)."""
     clock: list[float] = []
     close, close_found, annotated, found, with_detection, by_second = 0, 0, 0, 0, 0, 0
     missed = []
-    for photo in photos:
+    for photo in (job or Job()).each(photos, "masked photos"):
         dets = _timed(finder, load_image(photo.path), clock)
         with_detection += bool(dets)
         if photo.face is None:
@@ -110,12 +111,12 @@ class Extra:
     detection: Detection
 
 
-def eval_false_detections(finder, paths: list[Path]) -> tuple[dict, list[Extra]]:
+def eval_false_detections(finder, paths: list[Path], job: Job | None = None) -> tuple[dict, list[Extra]]:
     """Detections other than each photo's main face, and photos where no face was found at all."""
     clock: list[float] = []
     extras: list[Extra] = []
     no_face = []
-    for path in paths:
+    for path in (job or Job()).each(paths, "unmasked photos"):
         try:
             image = load_image(path)
         except ImageError:
@@ -170,6 +171,7 @@ def eval_detection(
     limit: int = 1000,
     faces_csv: Path | None = None,
     sheet: Path | None = None,
+    job: Job | None = None,
 ) -> dict:
     """The app's detector settings (or `config`) against BASELINE on both sets."""
     from faceapp.config import DETECTOR
@@ -181,10 +183,13 @@ def eval_detection(
                            "second_pass": config.second_pass, "blazeface_threshold": config.blazeface_threshold,
                            "blazeface_mirrored": config.blazeface_mirrored}}
     extras = {}
-    for name, cfg in (("baseline", BASELINE), ("app", config)):
+    job, per_config = job or Job(), len(photos) + len(paths)
+    for k, (name, cfg) in enumerate((("baseline", BASELINE), ("app", config))):
         finder = FaceFinder(cfg)
-        result[name] = {"masked": eval_masked_detection(finder, photos)}
-        result[name]["unmasked"], extras[name] = eval_false_detections(finder, paths)
+        start = k * per_config
+        result[name] = {"masked": eval_masked_detection(finder, photos, job.part(start, 2 * per_config))}
+        result[name]["unmasked"], extras[name] = eval_false_detections(
+            finder, paths, job.part(start + len(photos), 2 * per_config))
     added = new_extras(extras["app"], extras["baseline"])
     result["app"]["unmasked"]["extra_not_in_baseline"] = [
         {"photo": str(e.path), "box": [round(float(v), 1) for v in e.detection.box],

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from faceapp.eval import metrics
+from faceapp.jobs import Job
 from faceapp.vision.align import align_face
 from faceapp.vision.engine import Engine
 from faceapp.vision.imageio import ImageError, load_image
@@ -113,7 +114,7 @@ class LfwEmbeddings:
 
 
 def embed_lfw(engine: Engine, lfw_dir: Path, *, masked: bool = True, limit: int | None = None,
-              progress=None) -> LfwEmbeddings:
+              job: Job | None = None) -> LfwEmbeddings:
     lfw_dir = Path(lfw_dir)
     rows = list(csv.DictReader(open(lfw_dir / "pairs_resolved.csv")))
     if limit:
@@ -122,20 +123,18 @@ def embed_lfw(engine: Engine, lfw_dir: Path, *, masked: bool = True, limit: int 
     photos: dict[str, Embedded] = {}
     t0 = time.perf_counter()
     paths = sorted(needed_first | needed_second)
-    for i, rel in enumerate(paths):
+    for i, rel in enumerate((job or Job()).each(paths, "embedding the photos")):
         photos[rel] = embed_photo(engine, lfw_dir / rel, masked=masked and rel in needed_second,
                                   templates=masked and rel in needed_first, seed=i)
-        if progress:
-            progress(i + 1, len(paths))
     return LfwEmbeddings(rows, photos, time.perf_counter() - t0)
 
 
 def eval_lfw(engine: Engine, lfw_dir: Path, *, masked: bool = True, limit: int | None = None,
-             progress=None) -> dict:
+             job: Job | None = None) -> dict:
     """LFW 10-fold protocol on the 6,000 pairs; with masked=True also with every second image masked,
     scored step by step: plain embeddings, + masked templates, + the mask adapter. The adapter is
     fitted on the 9 folds the threshold is chosen on, never on the tested fold's people."""
-    return lfw_report(embed_lfw(engine, lfw_dir, masked=masked, limit=limit, progress=progress), masked)
+    return lfw_report(embed_lfw(engine, lfw_dir, masked=masked, limit=limit, job=job), masked)
 
 
 def lfw_report(lfw: LfwEmbeddings, masked: bool = True) -> dict:
@@ -205,13 +204,13 @@ def faces_sample_identities(folder: Path) -> dict[str, int]:
     return {photo: label for label, group in enumerate(sorted(people)) for photo in group}
 
 
-def eval_verify(engine: Engine, folder: Path) -> dict:
+def eval_verify(engine: Engine, folder: Path, job: Job | None = None) -> dict:
     """Each photo of a labelled folder as a probe against all the others enrolled (leave one out)."""
     labels = faces_sample_identities(folder)
     photos = sorted(labels)
     adapter = for_weights(engine.embedder.path)
     embedded = {p: embed_photo(engine, Path(folder) / p, masked=True, templates=True, seed=i)
-                for i, p in enumerate(photos)}
+                for i, p in enumerate((job or Job()).each(photos, "embedding the photos"))}
     result = {"photos": len(photos), "people": len(set(labels.values())), "mask_adapter": adapter is not None,
               "no_face": [p for p in photos if embedded[p].plain is None]}
     for kind in ("unmasked", "masked"):
@@ -243,13 +242,14 @@ def sample_photos(folder: Path, limit: int | None = None) -> list[Path]:
     return paths[:: max(1, len(paths) // limit)][:limit] if limit else paths
 
 
-def eval_mask_detection(engine: Engine, masked_dir: Path, unmasked_dir: Path, limit: int = 1000) -> dict:
+def eval_mask_detection(engine: Engine, masked_dir: Path, unmasked_dir: Path, limit: int = 1000,
+                        job: Job | None = None) -> dict:
     """Share of faces called masked: every detected face in photos of masked people, and the main
     face of (up to `limit`, evenly spread) photos of unmasked people."""
 
-    def called(paths, main_only):
+    def called(paths, main_only, part: Job):
         faces = masked = no_face = 0
-        for path in paths:
+        for path in part.each(paths, "checking the photos"):
             try:
                 image = load_image(path)
             except ImageError:
@@ -268,5 +268,8 @@ def eval_mask_detection(engine: Engine, masked_dir: Path, unmasked_dir: Path, li
         return {"photos": len(paths), "photos_without_face": no_face, "faces": faces,
                 "called_masked": masked, "rate": round(masked / max(faces, 1), 4)}
 
-    return {"masked": called(sample_photos(masked_dir), main_only=False),
-            "unmasked": called(sample_photos(unmasked_dir, limit), main_only=True)}
+    job = job or Job()
+    masked_paths, unmasked_paths = sample_photos(masked_dir), sample_photos(unmasked_dir, limit)
+    total = len(masked_paths) + len(unmasked_paths)
+    return {"masked": called(masked_paths, False, job.part(0, total)),
+            "unmasked": called(unmasked_paths, True, job.part(len(masked_paths), total))}

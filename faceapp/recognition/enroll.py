@@ -10,7 +10,7 @@ Everything of one person is written in one transaction: a crash or a cancel save
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +18,7 @@ import numpy as np
 
 from faceapp.vision import quality
 from faceapp.config import QUALITY, QualityConfig
+from faceapp.jobs import Job
 from faceapp.storage.gallery import Gallery, GalleryError, Person, Sample
 from faceapp.vision.imageio import ImageError, load_image
 from faceapp.recognition.recognizer import Recognizer, embedder_version
@@ -25,9 +26,6 @@ from faceapp.recognition.search import Templates
 from faceapp.types import Face
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
-
-Progress = Callable[[int, int, str], None]  # (done, total, what is happening)
-
 
 @dataclass(slots=True)
 class Accepted:
@@ -151,11 +149,12 @@ class Enroller:
         department: str = "",
         allow_largest: bool = False,
         masked_variants: bool = True,
-        progress: Progress | None = None,
-        cancel: Callable[[], bool] | None = None,
+        job: Job | None = None,
     ) -> EnrollReport:
         """Enroll a new person `name` (or add samples to `person_id`) from image paths, folders or
-        (source, BGR frame) pairs. Returns what was accepted, rejected (with reasons) and flagged."""
+        (source, BGR frame) pairs. Returns what was accepted, rejected (with reasons) and flagged;
+        a cancelled `job` saves nothing (report.cancelled)."""
+        job = job or Job()
         items: list = []
         for item in images:
             items += [item] if isinstance(item, tuple) else image_files([item])
@@ -163,12 +162,11 @@ class Enroller:
         total = len(items) + 1  # + the final save
         cands: list[Checked] = []
         for i, item in enumerate(items):
-            if cancel is not None and cancel():
+            if job.cancelled:
                 report.cancelled = True
                 return report
             source, image = item if isinstance(item, tuple) else (str(item), None)
-            if progress:
-                progress(i, total, f"checking {source}")
+            job.report(i, total, f"checking {source}")
             try:
                 image = load_image(item) if image is None else image
             except ImageError as exc:
@@ -186,19 +184,17 @@ class Enroller:
             report.error = "no usable photo" if not report.rejected else "no photo passed the quality checks"
             return report
         self._duplicates(cands, person_id, report)
-        if cancel is not None and cancel():
+        if job.cancelled:
             report.cancelled = True
             return report
-        if progress:
-            progress(total - 1, total, "saving")
+        job.report(total - 1, total, "saving")
         try:
             report.person = self._save(name, person_id, employee_no, department, cands, report)
         except GalleryError as exc:
             report.error = str(exc)
             report.accepted.clear()
             return report
-        if progress:
-            progress(total, total, "done")
+        job.report(total, total, "done")
         return report
 
     def _consistent(self, cands: list[Checked], report: EnrollReport) -> list[Checked]:

@@ -10,13 +10,12 @@ folder); the base model is the one shipped in resources/models. No torch here: t
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from faceapp.jobs import Job
 from faceapp.storage.gallery import Gallery, GalleryError, ModelVersion
 from faceapp.resources import model_path
 
@@ -83,9 +82,6 @@ def active_model_file(gallery: Gallery) -> Path:
     return model_file(gallery, mv) if mv is not None else model_path(BASE_MODEL_FILE)
 
 
-ProgressCb = Callable[[int, int], None]  # (crops embedded, crops to embed)
-
-
 def _count_to_embed(gallery: Gallery, mv: ModelVersion, reembed_all: bool) -> int:
     sql, params = "SELECT COUNT(*) AS n FROM samples s", ()
     if not reembed_all:
@@ -97,8 +93,7 @@ def _count_to_embed(gallery: Gallery, mv: ModelVersion, reembed_all: bool) -> in
 def activate_version(
     gallery: Gallery,
     version: int | ModelVersion,
-    progress_cb: ProgressCb | None = None,
-    cancel: threading.Event | None = None,
+    job: Job | None = None,
     *,
     force: bool = False,
     reembed_all: bool = False,
@@ -106,11 +101,14 @@ def activate_version(
     """Embed the gallery's stored crops with this version, then make it the active one.
 
     Only crops without an embedding for the version are embedded (all of them with reembed_all).
-    A fine-tuned version whose training did not recommend it is refused unless `force`. Returns the
-    activated version, or None if cancelled (nothing changed then).
+    A fine-tuned version whose training did not recommend it is refused unless `force`. Reports
+    (crops embedded, crops to embed) to `job`; returns the activated version, or None if the job was
+    cancelled: the new embeddings are written with the switch, in one transaction, so a cancel leaves
+    nothing of them.
     """
     from faceapp.vision.embedder import Embedder
 
+    job = job or Job()
     mv = gallery.model_version(version if isinstance(version, int) else version.id)
     if not force and mv.metrics.get("recommended") is False:
         raise GalleryError(f"Model version {mv.id} was not better than the base model on held-out photos "
@@ -128,18 +126,17 @@ def activate_version(
             ids.extend(batch_ids)
             batch.clear()
             batch_ids.clear()
-            if progress_cb:
-                progress_cb(len(ids), total)
+            job.report(len(ids), total, "embedding the enrolled faces")
 
     for sample_id, crop in gallery.iter_crops(missing_for=None if reembed_all else mv):
-        if cancel is not None and cancel.is_set():
+        if job.cancelled:
             return None
         batch_ids.append(sample_id)
         batch.append(crop)
         if len(batch) == EMBED_BATCH:
             flush()
     flush()
-    if cancel is not None and cancel.is_set():
+    if job.cancelled:
         return None
     all_vectors = np.concatenate(vectors) if vectors else np.zeros((0, mv.dim), np.float32)
     with gallery.transaction():
@@ -151,6 +148,7 @@ def activate_version(
     return gallery.model_version(mv.id)
 
 
-def rollback_to_base(gallery: Gallery, progress_cb: ProgressCb | None = None) -> ModelVersion:
-    """Make the shipped base model active again (embedding any crops enrolled meanwhile)."""
-    return activate_version(gallery, base_version(gallery), progress_cb)
+def rollback_to_base(gallery: Gallery, job: Job | None = None) -> ModelVersion | None:
+    """Make the shipped base model active again (embedding any crops enrolled meanwhile); None if
+    the job was cancelled."""
+    return activate_version(gallery, base_version(gallery), job)

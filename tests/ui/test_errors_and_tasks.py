@@ -27,11 +27,11 @@ def test_error_dialog_in_words_with_details_in_the_log(context, qtbot):
 def test_long_work_reports_progress_and_stops_on_cancel(qtbot):
     seen = []
 
-    def work(progress, cancelled):
+    def work(job):
         for i in range(200):
-            if cancelled():
+            if job.cancelled:
                 return i
-            progress(i, 200, f"item {i}")
+            job.report(i, 200, f"item {i}")
             seen.append(i)
             time.sleep(0.01)
         return 200
@@ -39,19 +39,26 @@ def test_long_work_reports_progress_and_stops_on_cancel(qtbot):
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QProgressDialog, QPushButton
 
+    shown = []
+
     def press_cancel():
         for w in QApplication.topLevelWidgets():
             if isinstance(w, QProgressDialog) and w.objectName() == "taskProgress":
+                shown.append((w.isVisible(), w.maximum(), w.value(), w.labelText()))
                 w.findChild(QPushButton).click()
+                shown.append(w.labelText())
 
     QTimer.singleShot(300, press_cancel)
     outcome = run_with_progress(None, "Working", work, delay_ms=0)
     assert outcome.cancelled and outcome.error is None
     assert 0 < outcome.result < 200
+    (visible, maximum, value, label), after = shown
+    assert visible and maximum == 200 and 0 < value < 200
+    assert label == f"Working\n{value} of 200" and after == "Stopping…"
 
 
 def test_long_work_errors_come_back(qtbot):
-    def work(progress, cancelled):
+    def work(job):
         raise ValueError("bad photo")
 
     outcome = run_with_progress(None, "Working", work)

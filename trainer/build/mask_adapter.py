@@ -34,8 +34,11 @@ def main(argv: list[str] | None = None) -> None:
     from faceapp.recognition.model_versions import file_sha256
     from trainer.build.models import write_manifest
 
+    from faceapp.cli.progress import progress_bar
+
     engine = Engine()
-    lfw = embed_lfw(engine, args.lfw, progress=lambda done, total: done % 500 == 0 and print(f"{done}/{total}", flush=True))
+    with progress_bar("LFW", "image") as job:
+        lfw = embed_lfw(engine, args.lfw, job=job)
     masked, plain = adapter_pairs(list(lfw.photos.values()))
     adapter = MaskAdapter.fit(masked, plain, file_sha256(engine.embedder.path), photos=len(lfw.photos))
     path = args.out / SHIPPED_FILE

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -74,13 +73,15 @@ def table(result) -> str:
 def main(argv: list[str] | None = None) -> int:
     import torch
 
-    from trainer.finetune.loop import FinetuneConfig, finetune
+    from faceapp.cli.progress import progress_bar
+    from faceapp.training import LAYERS, TrainingSettings
+    from trainer.finetune.loop import finetune
 
     p = argparse.ArgumentParser(prog="python -m trainer.finetune.bench", description=__doc__.split("\n\n")[0])
     p.add_argument("--people", type=int, default=20)
     p.add_argument("--photos", type=int, default=10)
-    p.add_argument("--epochs", type=int, default=FinetuneConfig().epochs)
-    p.add_argument("--layers", default=FinetuneConfig().layers, choices=["head", "last_blocks", "all"])
+    p.add_argument("--epochs", type=int, default=TrainingSettings().epochs)
+    p.add_argument("--layers", default=TrainingSettings().layers, choices=LAYERS)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--cache", type=Path, help="folder for the aligned crops (.npz), reused on the next run")
     p.add_argument("--out", type=Path, help="export the ONNX here (and time the export)")
@@ -89,13 +90,9 @@ def main(argv: list[str] | None = None) -> int:
 
     faces = cached_faces(args.cache, args.people, args.photos)
     unseen = cached_unseen(args.cache)
-    cfg = FinetuneConfig(epochs=args.epochs, layers=args.layers, seed=args.seed)
-    def show(p) -> None:
-        if p.phase == "evaluate" and p.epoch:
-            print(f"epoch {p.epoch}/{p.epochs} done at {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
-
-    t0 = time.perf_counter()
-    result = finetune(faces, cfg, show, unseen=unseen, export_dir=args.out)
+    cfg = TrainingSettings(epochs=args.epochs, layers=args.layers).config(seed=args.seed)
+    with progress_bar("fine-tuning", "step") as job:
+        result = finetune(faces, cfg, job, unseen=unseen, export_dir=args.out)
     if args.json:
         print(json.dumps(result.as_dict(), indent=2))
         return 0

@@ -10,7 +10,9 @@ import argparse
 import json
 import sys
 
+from faceapp.cli.progress import progress_bar
 from faceapp.config import FINETUNE
+from faceapp.training import LAYERS, TrainingError, TrainingSettings, check_trainable, gallery_photos
 
 HELP = "fine-tune the face embedder on the enrolled people (needs the trainer extra: torch)"
 INSTALL_HINT = (
@@ -22,8 +24,13 @@ INSTALL_HINT = (
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--epochs", type=int, default=None,
                    help=f"training epochs (default {FINETUNE.epochs}; stops early when held-out photos stop improving)")
-    p.add_argument("--layers", choices=["head", "last_blocks", "all"], default=None,
-                   help=f"which layers train (default {FINETUNE.layers})")
+    p.add_argument("--layers", choices=LAYERS, default=None, help=f"which layers train (default {FINETUNE.layers})")
+    p.add_argument("--lr", type=float, default=None, help=f"learning rate of the backbone (default {FINETUNE.lr:g})")
+    p.add_argument("--batch-size", type=int, default=None, help=f"photos per step (default {FINETUNE.batch_size})")
+    p.add_argument("--mask-share", type=float, default=None,
+                   help=f"share of training photos given a synthetic mask, 0-1 (default {FINETUNE.mask_share:g})")
+    p.add_argument("--distill-weight", type=float, default=None,
+                   help=f"how strongly the model is held to its old answers (default {FINETUNE.distill_weight:g})")
     p.add_argument("--unseen-dir", help="a folder of photos with deepface-style pair CSVs of people NOT enrolled, "
                                         "to check that general recognition does not drop")
     p.add_argument("--activate", action="store_true",
@@ -32,27 +39,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the result as one JSON document")
 
 
-def _progress_printer(as_json: bool):
-    def show(p) -> None:
-        if as_json:
-            return
-        if p.phase == "train":
-            print(f"\repoch {p.epoch}/{p.epochs}  step {p.step}/{p.total_steps}  loss {p.loss:.3f}  "
-                  f"acc {p.accuracy:.3f}  ETA {p.eta_s:4.0f} s", end="", file=sys.stderr, flush=True)
-        elif p.message:
-            print(f"\n{p.message}" if p.epoch else p.message, file=sys.stderr, flush=True)
-
-    return show
-
-
 def cmd_train(args: argparse.Namespace) -> int:
     from faceapp.storage.gallery import Gallery, GalleryError
     from faceapp.recognition.model_versions import activate_version, rollback_to_base
 
     as_json = getattr(args, "json", False)
     if getattr(args, "rollback", False):
-        with Gallery.open(getattr(args, "data_dir", None)) as gallery:
-            mv = rollback_to_base(gallery)
+        with Gallery.open(getattr(args, "data_dir", None)) as gallery, progress_bar("rolling back", "face") as job:
+            mv = rollback_to_base(gallery, job)
         print(json.dumps({"active": mv.id, "name": mv.name}) if as_json else f"active model: {mv.name} (version {mv.id})")
         return 0
     try:
@@ -61,31 +55,24 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(INSTALL_HINT, file=sys.stderr)
         return 2
 
-    from trainer.finetune.data import TrainingError
-    from trainer.finetune.loop import FinetuneConfig, finetune
+    from trainer.finetune.loop import finetune_with
 
-    cfg = FinetuneConfig()
-    if args.epochs is not None:
-        cfg.epochs = args.epochs
-    if args.layers is not None:
-        cfg.layers = args.layers
-    unseen = None
-    if args.unseen_dir:
-        from pathlib import Path
-
-        from trainer.finetune.eval_sets import pair_set_from_csv
-
-        unseen = pair_set_from_csv(Path(args.unseen_dir))
+    chosen = {name: getattr(args, name) for name in ("epochs", "layers", "lr", "batch_size", "mask_share", "distill_weight")}
+    settings = TrainingSettings(unseen_dir=args.unseen_dir or "", **{k: v for k, v in chosen.items() if v is not None})
     with Gallery.open(getattr(args, "data_dir", None)) as gallery:
         try:
-            result = finetune(gallery, cfg, _progress_printer(as_json), unseen=unseen)
-        except TrainingError as e:
+            settings.validate()  # before minutes of loading: say at once what is wrong or missing
+            check_trainable(gallery_photos(gallery))
+            with progress_bar("fine-tuning", "step") as job:
+                result = finetune_with(gallery, settings, job)
+        except (TrainingError, ValueError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
         activated = False
         if args.activate and result.recommended and result.version_id is not None:
             try:
-                activated = activate_version(gallery, result.version_id) is not None
+                with progress_bar("activating: embedding the enrolled faces", "face") as job:
+                    activated = activate_version(gallery, result.version_id, job) is not None
             except GalleryError as e:
                 print(f"error: {e}", file=sys.stderr)
                 return 1
@@ -93,7 +80,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if as_json:
         print(json.dumps(out, indent=2))
     else:
-        print(f"\n{result.num_people} people, {result.num_train} train / {result.num_held_out} held-out photos, "
+        print(f"{result.num_people} people, {result.num_train} train / {result.num_held_out} held-out photos, "
               f"{len(result.history)} epochs in {result.seconds:.0f} s")
         for key, label in (("held_out", "held-out"), ("held_out_masked", "held-out masked"), ("unseen", "unseen people")):
             b, a = out["before"][key] if out["before"] else None, out["after"][key] if out["after"] else None

@@ -13,36 +13,9 @@ import cv2
 import numpy as np
 import torch
 
-from faceapp.config import FINETUNE, TRAINER
+from faceapp.training import AugmentConfig
 
 CROP = 112
-
-
-class TrainingError(Exception):
-    """The data cannot support a fine-tune (too few people or photos); the message says what to do."""
-
-
-class TooFewPeople(TrainingError):
-    """Fewer people with enough photos than ArcFace needs; the GUI words it from the numbers."""
-
-    def __init__(self, have: int, need: int, min_samples: int):
-        self.have, self.need, self.min_samples = have, need, min_samples
-        super().__init__(
-            f"fine-tuning needs at least {need} enrolled people with {min_samples}+ photos each; "
-            f"the gallery has {have}. Enroll more people first."
-        )
-
-
-class TooFewPhotos(TrainingError):
-    """Some people have too few photos: `short` lists (name, photos) of each."""
-
-    def __init__(self, short: list[tuple[str, int]], need: int):
-        self.short, self.need = short, need
-        super().__init__(
-            f"every person needs at least {need} photos for fine-tuning (some are held out to check "
-            f"the result); too few for: {', '.join(f'{name} ({n})' for name, n in short)}. "
-            "Add photos or remove these people."
-        )
 
 
 @dataclass(slots=True)
@@ -69,6 +42,10 @@ class FaceSet:
 
     def counts(self) -> np.ndarray:
         return np.bincount(self.labels, minlength=self.num_classes)
+
+    def photos(self) -> dict[str, int]:
+        """{person name: photos}, what faceapp.training.check_trainable takes."""
+        return {name: int(n) for name, n in zip(self.names, self.counts())}
 
     def subset(self, index: np.ndarray) -> FaceSet:
         return FaceSet(self.crops[index], self.labels[index], list(self.names), list(self.person_ids))
@@ -103,17 +80,6 @@ def faceset_from_gallery(gallery) -> FaceSet:
     return FaceSet.from_groups(groups, ids)
 
 
-def check_trainable(faces: FaceSet, min_people: int = TRAINER.min_people,
-                    min_samples: int = TRAINER.min_samples_per_person) -> None:
-    """Raise TrainingError unless at least `min_people` people have `min_samples` photos each."""
-    counts = faces.counts()
-    if faces.num_classes < min_people:
-        raise TooFewPeople(faces.num_classes, min_people, min_samples)
-    short = [(faces.names[k], int(n)) for k, n in enumerate(counts) if n < min_samples]
-    if short:
-        raise TooFewPhotos(short, min_samples)
-
-
 def split_per_person(faces: FaceSet, held_out_fraction: float, seed: int) -> tuple[FaceSet, FaceSet]:
     """Hold out round(fraction * n) photos of every person (at least 1, leaving at least 2 to train on)."""
     rng = np.random.default_rng(seed)
@@ -138,19 +104,6 @@ def masked_copies(crops: np.ndarray, seed: int) -> np.ndarray:
 
     rng = np.random.default_rng(seed)
     return np.stack([draw_mask_aligned(c, random_style(rng), rng) for c in crops]) if len(crops) else crops
-
-
-@dataclass(frozen=True, slots=True)
-class AugmentConfig:
-    flip_p: float = 0.5
-    brightness: float = 0.2  # gain in 1 +- this
-    contrast: float = 0.2  # contrast about the mean in 1 +- this
-    rotation_deg: float = 15.0  # in-plane roll left by alignment errors and head tilt
-    scale: tuple[float, float] = (0.9, 1.1)  # face size jitter of the detector's box/landmarks
-    shift_px: float = 4.0  # landmark jitter (masked faces move MTCNN's landmarks, ../shared/MODELS.md)
-    mask_p: float = FINETUNE.mask_share  # synthetic mask, the case fine-tuning is mostly for
-    occlusion_p: float = 0.2  # a random rectangle (hand, scarf, glare)
-    occlusion_area: tuple[float, float] = (0.05, 0.30)  # fraction of the face covered
 
 
 class Augmenter:

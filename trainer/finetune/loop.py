@@ -1,6 +1,9 @@
 """Fine-tune the MobileFaceNet embedder on the enrolled people with an ArcFace head and masked augmentation.
 
-    finetune(gallery_or_faces, FinetuneConfig(...), progress_cb, cancel_flag) -> TrainResult
+    finetune(gallery_or_faces, TrainingSettings(...).config(), job) -> TrainResult
+
+(faceapp.training holds the settings, the configuration and the errors, without torch; faceapp.jobs
+the progress and cancel protocol.)
 
 The loss is ArcFace over the enrolled people plus a distillation term, the cosine distance of each
 embedding to the frozen base model's embedding of the clean photo: without it a few local people
@@ -23,12 +26,10 @@ import json
 import math
 import os
 import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import torch
@@ -36,15 +37,22 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
-from faceapp.config import FINETUNE, TRAINER
+from faceapp.config import TRAINER
+from faceapp.jobs import Job
+from faceapp.training import (
+    LAYERS,
+    FinetuneConfig,
+    Layers,
+    TrainingError,
+    TrainingSettings,
+    TrainProgress,
+    check_trainable,
+)
 from trainer.finetune.arcface import ArcFaceHead, arcface_loss
 from trainer.finetune.data import (
-    AugmentConfig,
     AugmentedFaces,
     Augmenter,
     FaceSet,
-    TrainingError,
-    check_trainable,
     faceset_from_gallery,
     masked_copies,
     split_per_person,
@@ -52,46 +60,6 @@ from trainer.finetune.data import (
 )
 from trainer.finetune.eval_sets import PairSet
 from trainer.finetune.metrics import Scores, class_templates, l2_normalize, pair_scores, probe_vs_templates
-
-Layers = Literal["head", "last_blocks", "all"]
-
-
-@dataclass(slots=True)
-class FinetuneConfig:
-    epochs: int = FINETUNE.epochs
-    batch_size: int = FINETUNE.batch_size  # global batch (split over DDP processes), per optimizer micro-step
-    lr: float = FINETUNE.lr  # backbone; AdamW
-    head_lr_mult: float = 10.0  # the ArcFace head starts from class means and may move faster
-    weight_decay: float = 1e-2  # AdamW, not applied to biases and PReLU slopes
-    warmup_epochs: float = 1.0  # linear warm-up, then cosine decay to min_lr_ratio * lr
-    min_lr_ratio: float = 0.05
-    grad_accum: int = 1  # micro-batches per optimizer step
-    layers: Layers = FINETUNE.layers
-    last_blocks: int = 3  # bottlenecks that train with layers="last_blocks"
-    distill_weight: float = FINETUNE.distill_weight  # weight of (1 - cos(student, base)) against the ArcFace loss
-    s: float = 32.0  # ArcFace scale
-    m: float = 0.4  # ArcFace angular margin (radians)
-    easy_margin: bool = False
-    label_smoothing: float = 0.0
-    patience: int = 4  # epochs without a better held-out score before stopping
-    seed: int = 0
-    held_out_fraction: float = TRAINER.held_out_fraction
-    augment: AugmentConfig = field(default_factory=AugmentConfig)
-    threads: int | None = None  # torch threads per process; None: torch's default
-    eval_seed: int = 1234  # masks of the held-out masked probes, fixed so before and after compare
-
-
-@dataclass(slots=True)
-class Progress:
-    phase: str  # "prepare" | "train" | "evaluate" | "export" | "done"
-    epoch: int = 0  # 1-based during training
-    epochs: int = 0
-    step: int = 0  # micro-steps done, over the whole run
-    total_steps: int = 0
-    eta_s: float = 0.0
-    loss: float = float("nan")  # running mean over the epoch
-    accuracy: float = float("nan")  # running train accuracy (argmax of the margin-free logits)
-    message: str = ""
 
 
 @dataclass(slots=True)
@@ -156,16 +124,6 @@ class TrainResult:
         d["onnx_path"] = str(self.onnx_path) if self.onnx_path else None
         d["seconds_per_epoch"] = self.seconds_per_epoch
         return d
-
-
-ProgressCb = Callable[[Progress], None]
-CancelFlag = threading.Event | Callable[[], bool] | None
-
-
-def _cancelled(flag: CancelFlag) -> bool:
-    if flag is None:
-        return False
-    return flag.is_set() if isinstance(flag, threading.Event) else bool(flag())
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -434,8 +392,7 @@ def _source_faces(source) -> FaceSet:
 def finetune(
     source,
     config: FinetuneConfig | None = None,
-    progress_cb: ProgressCb | None = None,
-    cancel_flag: CancelFlag = None,
+    job: Job | None = None,
     *,
     unseen: PairSet | None = None,
     base_model: nn.Module | None = None,
@@ -443,33 +400,116 @@ def finetune(
 ) -> TrainResult:
     """Fine-tune on `source` (a gallery, or a FaceSet) and, if it is a gallery, register the new model.
 
-    The ONNX file goes to `export_dir`, by default the gallery's models folder; with a FaceSet and no
-    export_dir nothing is exported. Raises TrainingError when the data cannot support training.
-    Under torchrun every rank calls this; only rank 0 gets the full result.
+    Progress goes to `job` with a TrainProgress as each step's detail; a cancelled job stops at the
+    next micro-step and exports nothing. The ONNX file goes to `export_dir`, by default the gallery's
+    models folder; with a FaceSet and no export_dir nothing is exported. Raises TrainingError when
+    the data cannot support training. Under torchrun every rank calls this; only rank 0 reports and
+    gets the full result.
     """
     cfg = config or FinetuneConfig()
     d = _init_distributed()
+    run = _Run(cfg, d, job or Job(), time.perf_counter())
     try:
-        return _finetune(source, cfg, progress_cb if d.main else None, cancel_flag, unseen, base_model,
-                         export_dir, d)
+        return _finetune(run, source, unseen, base_model, export_dir)
     finally:
         if d.active:
             dist.destroy_process_group()
 
 
-def _finetune(source, cfg: FinetuneConfig, progress_cb, cancel_flag, unseen, base_model, export_dir, d: _Dist):
-    t_start = time.perf_counter()
-    report = progress_cb or (lambda p: None)
+def finetune_with(source, settings: TrainingSettings, job: Job | None = None, *,
+                  export_dir: str | os.PathLike | None = None, **expert) -> TrainResult:
+    """finetune() with the user's settings: the configuration from the shared builder and the
+    people-not-enrolled check set from settings.unseen_dir (read on rank 0 only)."""
+    cfg = settings.config(**expert)
+    unseen = None
+    if settings.unseen_dir and int(os.environ.get("RANK", "0")) == 0:
+        from trainer.finetune.eval_sets import pair_set_from_csv
+
+        (job or Job()).report(0, 0, "Finding the faces of the people not enrolled…")
+        unseen = pair_set_from_csv(Path(settings.unseen_dir))
+    return finetune(source, cfg, job, unseen=unseen, export_dir=export_dir)
+
+
+@dataclass(slots=True)
+class _Run:
+    """What the steps of one run share."""
+
+    cfg: FinetuneConfig
+    d: _Dist
+    job: Job
+    t_start: float
+
+    def report(self, phase: str, epoch: int = 0, step: int = 0, total: int = 0, message: str = "", **figures) -> None:
+        if not self.d.main:  # the other ranks train silently
+            return
+        p = TrainProgress(phase, epoch, self.cfg.epochs, step, total, message=message, **figures)
+        text = message or (f"epoch {epoch}/{p.epochs} loss {p.loss:.3f} acc {p.accuracy:.3f}" if phase == "train" else phase)
+        self.job.report(step, total, text, p)
+
+    @property
+    def cancelled(self) -> bool:
+        return _any_rank(self.d, self.job.cancelled)
+
+
+@dataclass(slots=True)
+class _Models:
+    base: nn.Module  # frozen: distillation targets and the "before" figures
+    student: nn.Module
+    head: ArcFaceHead
+    model: nn.Module  # student + head, DDP-wrapped when distributed
+    trainable: list[nn.Parameter]
+    trunk: FrozenTrunk
+    base_train: torch.Tensor  # the base model's embeddings of the clean train photos
+
+
+@dataclass(slots=True)
+class _Training:
+    history: list[EpochStats] = field(default_factory=list)
+    best_key: tuple[float, float] = (-math.inf, -math.inf)
+    best_epoch: int = 0
+    best_state: dict | None = None
+    since_best: int = 0
+    done_steps: int = 0
+    cancelled: bool = False
+
+
+def _finetune(run: _Run, source, unseen, base_model, export_dir) -> TrainResult:
+    cfg, d = run.cfg, run.d
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
-    gallery = None if isinstance(source, FaceSet) else source
+    faces, train_set, held_set = _load_data(run, source)
+    models = _build_models(cfg, d, base_model, train_set)
+    eval_data, before = _evaluate_base(run, models, train_set, held_set, unseen)
+    training = _train(run, models, train_set, eval_data)
 
-    report(Progress("prepare", epochs=cfg.epochs, message="loading photos"))
+    result = TrainResult(before, None, False, "", training.history, training.best_epoch, training.cancelled,
+                         num_people=faces.num_classes, num_train=len(train_set), num_held_out=len(held_set),
+                         world_size=d.world_size)
+    if not d.main:
+        result.reason = f"rank {d.rank}: results are on rank 0"
+        return result
+    if training.cancelled or training.best_state is None:
+        result.reason = "cancelled" if training.cancelled else "no epoch finished"
+    else:
+        _evaluate_and_export(run, models, training.best_state, eval_data, result,
+                             None if isinstance(source, FaceSet) else source, export_dir)
+    result.seconds = time.perf_counter() - run.t_start
+    run.report("done", message=result.reason)
+    return result
+
+
+def _load_data(run: _Run, source) -> tuple[FaceSet, FaceSet, FaceSet]:
+    """The photos, checked to support training, split per person into train and held-out."""
+    run.report("prepare", message="loading photos")
     faces = _source_faces(source)
-    check_trainable(faces)
-    train_set, held_set = split_per_person(faces, cfg.held_out_fraction, cfg.seed)
+    check_trainable(faces.photos())
+    return (faces, *split_per_person(faces, run.cfg.held_out_fraction, run.cfg.seed))
 
+
+def _build_models(cfg: FinetuneConfig, d: _Dist, base_model: nn.Module | None, train_set: FaceSet) -> _Models:
+    """The frozen base, the student with its chosen layers unfrozen, and the ArcFace head started
+    from the base model's class means of the clean train photos."""
     base = use_native_prelu(copy.deepcopy(base_model) if base_model is not None else load_base_model())
     base = base.to(d.device).eval()
     for p in base.parameters():
@@ -478,7 +518,6 @@ def _finetune(source, cfg: FinetuneConfig, progress_cb, cancel_flag, unseen, bas
     trainable = select_trainable(student, cfg.layers, cfg.last_blocks)
     trunk = FrozenTrunk(base, first_trainable_block(student, cfg.layers, cfg.last_blocks))
 
-    # Distillation targets and head initialisation from the base model on clean train photos.
     base_train = torch.from_numpy(trunk.embed(base, train_set.crops)).to(d.device)
     head = ArcFaceHead(base_train.shape[1], train_set.num_classes, cfg.s, cfg.m, cfg.easy_margin).to(d.device)
     centroids = torch.zeros(train_set.num_classes, base_train.shape[1], device=d.device)
@@ -486,17 +525,24 @@ def _finetune(source, cfg: FinetuneConfig, progress_cb, cancel_flag, unseen, bas
     head.init_from_centroids(centroids)
     trainee = _Trainee(student, head)
     model = nn.parallel.DistributedDataParallel(trainee) if d.active else trainee
+    return _Models(base, student, head, model, trainable, trunk, base_train)
 
-    eval_data = None
-    before = None
-    if d.main:
-        report(Progress("evaluate", epochs=cfg.epochs, message="evaluating the base model"))
-        eval_data = _EvalData(
-            train_set, held_set, masked_copies(held_set.crops, cfg.eval_seed), unseen,
-            masked_copies(unseen.crops, cfg.eval_seed) if unseen is not None else None,
-        )
-        before = evaluate(functools.partial(trunk.embed, base), eval_data)
 
+def _evaluate_base(run: _Run, models: _Models, train_set: FaceSet, held_set: FaceSet,
+                   unseen: PairSet | None) -> tuple[_EvalData | None, Evaluation | None]:
+    """The fixed evaluation data and the base model's figures on it (rank 0 only)."""
+    if not run.d.main:
+        return None, None
+    run.report("evaluate", message="evaluating the base model")
+    seed = run.cfg.eval_seed
+    eval_data = _EvalData(train_set, held_set, masked_copies(held_set.crops, seed), unseen,
+                          masked_copies(unseen.crops, seed) if unseen is not None else None)
+    return eval_data, evaluate(functools.partial(models.trunk.embed, models.base), eval_data)
+
+
+def _loader(run: _Run, train_set: FaceSet):
+    """(dataset, DDP sampler or None, loader) of the augmented train photos."""
+    cfg, d = run.cfg, run.d
     dataset = AugmentedFaces(train_set, Augmenter(cfg.augment), cfg.seed, d.rank)
     sampler = (torch.utils.data.DistributedSampler(dataset, d.world_size, d.rank, shuffle=True, seed=cfg.seed)
                if d.active else None)
@@ -504,86 +550,102 @@ def _finetune(source, cfg: FinetuneConfig, progress_cb, cancel_flag, unseen, bas
     generator = torch.Generator().manual_seed(cfg.seed)
     loader = torch.utils.data.DataLoader(dataset, batch_size=per_rank_batch, shuffle=sampler is None,
                                          sampler=sampler, generator=generator, num_workers=0, drop_last=False)
-    steps_per_epoch = len(loader)
+    return dataset, sampler, loader
+
+
+def _optimizer(cfg: FinetuneConfig, models: _Models, steps_per_epoch: int):
+    """AdamW with a linear warm-up and cosine decay, per optimizer step."""
     opt_steps_per_epoch = math.ceil(steps_per_epoch / cfg.grad_accum)
     total_opt = opt_steps_per_epoch * cfg.epochs
     warmup = max(1, round(cfg.warmup_epochs * opt_steps_per_epoch))
-    optimizer = torch.optim.AdamW(_param_groups(trainable, head, cfg))
+    optimizer = torch.optim.AdamW(_param_groups(models.trainable, models.head, cfg))
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: _lr_factor(s, warmup, total_opt, cfg.min_lr_ratio))
+    return optimizer, scheduler
 
-    history: list[EpochStats] = []
-    best_key, best_epoch, best_state, since_best = (-math.inf, -math.inf), 0, None, 0
-    total_steps = steps_per_epoch * cfg.epochs
-    done_steps, cancelled = 0, False
+
+def _train(run: _Run, models: _Models, train_set: FaceSet, eval_data: _EvalData | None) -> _Training:
+    """Epochs until the last, a cancel, or `patience` epochs without a better held-out check."""
+    cfg, d = run.cfg, run.d
+    dataset, sampler, loader = _loader(run, train_set)
+    optimizer, scheduler = _optimizer(cfg, models, len(loader))
+    state = _Training()
     t_train = time.perf_counter()
     for epoch in range(1, cfg.epochs + 1):
         t_epoch = time.perf_counter()
         dataset.set_epoch(epoch)
         if sampler is not None:
             sampler.set_epoch(epoch)
-        model.train()
-        loss_sum, correct, seen = 0.0, 0, 0
-        optimizer.zero_grad(set_to_none=True)
-        for i, (x, y, idx) in enumerate(loader):
-            if _any_rank(d, _cancelled(cancel_flag)):
-                cancelled = True
-                break
-            x, y, idx = x.to(d.device), y.to(d.device), idx.to(d.device)
-            last_micro = (i + 1) % cfg.grad_accum == 0 or i + 1 == steps_per_epoch
-            sync = model.no_sync() if (d.active and not last_micro) else contextlib.nullcontext()
-            with sync:
-                emb, logits, plain = model(x, y)
-                distill = (1.0 - F.cosine_similarity(emb, base_train[idx], dim=1)).mean()
-                loss = arcface_loss(logits, y, cfg.label_smoothing) + cfg.distill_weight * distill
-                (loss / cfg.grad_accum).backward()
-            if last_micro:
-                optimizer.step()
-                optimizer.zero_grad(set_to_none=True)
-                scheduler.step()
-            loss_sum += loss.item() * len(y)
-            correct += int((plain.argmax(1) == y).sum())
-            seen += len(y)
-            done_steps += 1
-            elapsed = time.perf_counter() - t_train
-            report(Progress("train", epoch, cfg.epochs, done_steps, total_steps,
-                            elapsed / done_steps * (total_steps - done_steps), loss_sum / seen, correct / seen))
-        if cancelled:
+        loss, accuracy = _train_epoch(run, models, loader, optimizer, scheduler, epoch, state, t_train)
+        if state.cancelled:
             break
-        stop = False
-        if d.main:
-            report(Progress("evaluate", epoch, cfg.epochs, done_steps, total_steps, message="held-out check"))
-            key = evaluate(functools.partial(trunk.embed, student), eval_data, with_unseen=False).selection_key
-            if key > best_key:
-                best_key, best_epoch, since_best = key, epoch, 0
-                best_state = copy.deepcopy(student.state_dict())
-            else:
-                since_best += 1
-            stop = since_best >= cfg.patience
-            history.append(EpochStats(epoch, loss_sum / max(seen, 1), correct / max(seen, 1),
-                                      time.perf_counter() - t_epoch, *key))
+        stop = d.main and _check_epoch(run, models, eval_data, epoch, state,
+                                       EpochStats(epoch, loss, accuracy, time.perf_counter() - t_epoch, 0.0, 0.0))
         (stop,) = _broadcast_flags(d, stop)
         if stop:
             break
+    return state
 
-    result = TrainResult(before, None, False, "", history, best_epoch, cancelled,
-                         num_people=faces.num_classes, num_train=len(train_set), num_held_out=len(held_set),
-                         world_size=d.world_size)
-    if not d.main:
-        result.reason = f"rank {d.rank}: results are on rank 0"
-        return result
-    if cancelled or best_state is None:
-        result.reason = "cancelled" if cancelled else "no epoch finished"
-        result.seconds = time.perf_counter() - t_start
-        report(Progress("done", message=result.reason))
-        return result
 
+def _train_epoch(run: _Run, models: _Models, loader, optimizer, scheduler, epoch: int, state: _Training,
+                 t_train: float) -> tuple[float, float]:
+    """One pass over the train photos; (mean loss, train accuracy). Sets state.cancelled on a cancel."""
+    cfg, d, model = run.cfg, run.d, models.model
+    steps_per_epoch, total_steps = len(loader), len(loader) * cfg.epochs
+    model.train()
+    loss_sum, correct, seen = 0.0, 0, 0
+    optimizer.zero_grad(set_to_none=True)
+    for i, (x, y, idx) in enumerate(loader):
+        if run.cancelled:
+            state.cancelled = True
+            break
+        x, y, idx = x.to(d.device), y.to(d.device), idx.to(d.device)
+        last_micro = (i + 1) % cfg.grad_accum == 0 or i + 1 == steps_per_epoch
+        sync = model.no_sync() if (d.active and not last_micro) else contextlib.nullcontext()
+        with sync:
+            emb, logits, plain = model(x, y)
+            distill = (1.0 - F.cosine_similarity(emb, models.base_train[idx], dim=1)).mean()
+            loss = arcface_loss(logits, y, cfg.label_smoothing) + cfg.distill_weight * distill
+            (loss / cfg.grad_accum).backward()
+        if last_micro:
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            scheduler.step()
+        loss_sum += loss.item() * len(y)
+        correct += int((plain.argmax(1) == y).sum())
+        seen += len(y)
+        state.done_steps += 1
+        eta = (time.perf_counter() - t_train) / state.done_steps * (total_steps - state.done_steps)
+        run.report("train", epoch, state.done_steps, total_steps, eta_s=eta, loss=loss_sum / seen,
+                   accuracy=correct / seen)
+    return loss_sum / max(seen, 1), correct / max(seen, 1)
+
+
+def _check_epoch(run: _Run, models: _Models, eval_data: _EvalData, epoch: int, state: _Training,
+                 stats: EpochStats) -> bool:
+    """The held-out check after an epoch (rank 0): keep the best weights; whether to stop early."""
+    run.report("evaluate", epoch, state.done_steps, message="held-out check")
+    key = evaluate(functools.partial(models.trunk.embed, models.student), eval_data, with_unseen=False).selection_key
+    if key > state.best_key:
+        state.best_key, state.best_epoch, state.since_best = key, epoch, 0
+        state.best_state = copy.deepcopy(models.student.state_dict())
+    else:
+        state.since_best += 1
+    stats.held_out_auc, stats.masked_margin = key
+    state.history.append(stats)
+    return state.since_best >= run.cfg.patience
+
+
+def _evaluate_and_export(run: _Run, models: _Models, best_state: dict, eval_data: _EvalData,
+                         result: TrainResult, gallery, export_dir) -> None:
+    """The chosen epoch's figures against the base model's; then export and register the model."""
+    student = models.student
     student.load_state_dict(best_state)
     student.eval()
     result.state_dict = best_state
-    report(Progress("evaluate", epochs=cfg.epochs, message="evaluating the fine-tuned model"))
-    result.after = evaluate(functools.partial(trunk.embed, student), eval_data)
-    result.recommended, result.reason = recommend(before, result.after)
+    run.report("evaluate", message="evaluating the fine-tuned model")
+    result.after = evaluate(functools.partial(models.trunk.embed, student), eval_data)
+    result.recommended, result.reason = recommend(result.before, result.after)
 
     if export_dir:
         out_dir = Path(export_dir)
@@ -592,15 +654,11 @@ def _finetune(source, cfg: FinetuneConfig, progress_cb, cancel_flag, unseen, bas
 
         out_dir = finetuned_dir(gallery)
     else:
-        out_dir = None
-    if out_dir is not None:
-        report(Progress("export", epochs=cfg.epochs, message="exporting ONNX"))
-        result.onnx_path, result.onnx_max_diff = export_checked(student.cpu(), out_dir, held_set.crops)
-        if gallery is not None:
-            result.version_id = register_version(gallery, result)
-    result.seconds = time.perf_counter() - t_start
-    report(Progress("done", epochs=cfg.epochs, message=result.reason))
-    return result
+        return
+    run.report("export", message="exporting ONNX")
+    result.onnx_path, result.onnx_max_diff = export_checked(student.cpu(), out_dir, eval_data.held_out.crops)
+    if gallery is not None:
+        result.version_id = register_version(gallery, result)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -654,46 +712,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unseen-dir", help="folder with deepface-style pair CSVs of people never trained on")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     defaults = FinetuneConfig()
-    for name in ("epochs", "batch_size", "grad_accum", "patience", "seed", "threads"):
+    for name in SETTINGS_INT + EXPERT_INT:
         p.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(defaults, name))
-    for name in ("lr", "weight_decay", "warmup_epochs", "distill_weight", "s", "m", "label_smoothing"):
+    for name in SETTINGS_FLOAT + EXPERT_FLOAT:
         p.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(defaults, name))
-    p.add_argument("--layers", choices=["head", "last_blocks", "all"], default=defaults.layers)
+    p.add_argument("--layers", choices=LAYERS, default=defaults.layers)
     return p
 
 
-def config_from_args(args: argparse.Namespace) -> FinetuneConfig:
-    names = ("epochs", "batch_size", "grad_accum", "patience", "seed", "threads", "lr", "weight_decay",
-             "warmup_epochs", "distill_weight", "s", "m", "label_smoothing", "layers")
-    return FinetuneConfig(**{n: getattr(args, n) for n in names if hasattr(args, n)})
+# The options that are TrainingSettings fields, and the expert ones passed on to its config().
+SETTINGS_INT, SETTINGS_FLOAT = ("epochs", "batch_size", "threads"), ("lr", "distill_weight")
+EXPERT_INT, EXPERT_FLOAT = ("grad_accum", "patience", "seed"), ("weight_decay", "warmup_epochs", "s", "m", "label_smoothing")
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    cfg = config_from_args(args)
-    unseen = None
-    if args.unseen_dir and int(os.environ.get("RANK", "0")) == 0:
-        from trainer.finetune.eval_sets import pair_set_from_csv
+    from faceapp.cli.progress import progress_bar
 
-        unseen = pair_set_from_csv(Path(args.unseen_dir))
+    args = build_parser().parse_args(argv)
+    settings = TrainingSettings(layers=args.layers, unseen_dir=args.unseen_dir or "",
+                                **{n: getattr(args, n) for n in SETTINGS_INT + SETTINGS_FLOAT})
+    expert = {n: getattr(args, n) for n in EXPERT_INT + EXPERT_FLOAT}
     if args.faces:
         source = FaceSet.load(args.faces)
     else:
         from faceapp.storage.gallery import Gallery
 
         source = Gallery.open(args.data_dir)
-
-    def show(p: Progress) -> None:
-        if p.phase == "train" and not args.json:
-            print(f"epoch {p.epoch}/{p.epochs} step {p.step}/{p.total_steps} loss {p.loss:.3f} "
-                  f"acc {p.accuracy:.3f} eta {p.eta_s:.0f}s", file=sys.stderr)
-
+    main_rank = int(os.environ.get("RANK", "0")) == 0  # one bar, not one per process
     try:
-        result = finetune(source, cfg, show, unseen=unseen, export_dir=args.out)
-    except TrainingError as e:
+        with progress_bar("fine-tuning", "step") if main_rank else contextlib.nullcontext(Job()) as job:
+            result = finetune_with(source, settings, job, export_dir=args.out, **expert)
+    except (TrainingError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    if int(os.environ.get("RANK", "0")) == 0:
+    if main_rank:
         print(json.dumps(result.as_dict(), indent=2) if args.json else result.reason)
     return 0
 

@@ -317,14 +317,14 @@ class EnrollDialog(QDialog):
             return
         person_id = self.person.id if self.person else None
 
-        def work(progress, cancelled) -> list[PhotoCheck]:
+        def work(job) -> list[PhotoCheck]:
 
             enroller = self.context.enroller()
             checks = []
             for i, path in enumerate(paths):
-                if cancelled():
+                if job.cancelled:
                     break
-                progress(i, len(paths), Path(path).name)
+                job.report(i, len(paths), Path(path).name)
                 try:
                     got = enroller.check(load_image(path), path)
                 except ImageError as exc:
@@ -395,9 +395,9 @@ class EnrollDialog(QDialog):
         else:
             options["person_id"] = self.person.id
 
-        def work(progress, cancelled):
+        def work(job):
             name = values["name"] if self.person is None else None
-            return self.context.enroller().enroll(name, items, progress=progress, cancel=cancelled, **options)
+            return self.context.enroller().enroll(name, items, job=job, **options)
 
         outcome = run_with_progress(self, tr("Saving…"), work)
         report = outcome.result

@@ -3,7 +3,6 @@ updated live as people are recognised, and exported to CSV."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from PySide6.QtCore import QDate, QTimer
 from PySide6.QtWidgets import (
@@ -158,14 +157,9 @@ class AttendancePage(RefreshWhenShown, QWidget):
         if not path.lower().endswith(".csv"):
             path += ".csv"
 
-        def export(progress, cancelled) -> int:
-            rows = self.context.attendance.export_csv(path, f["day_from"], f["day_to"])
-            if cancelled():  # the file is written in one go; a cancel honoured late removes it
-                Path(path).unlink(missing_ok=True)
-            return rows
-
-        outcome = run_with_progress(self, tr("Exporting attendance…"), export)
+        outcome = run_with_progress(self, tr("Exporting attendance…"),
+                                    lambda job: self.context.attendance.export_csv(path, f["day_from"], f["day_to"], job))
         if outcome.error is not None:
             show_error(self, tr("The attendance could not be exported.") + f"\n{outcome.error}", outcome.error)
-        elif not outcome.cancelled:
+        elif outcome.result is not None:  # None: cancelled, and no file was left
             self.count_label.setText(tr("Exported {n} rows to {path}").format(n=outcome.result, path=path))

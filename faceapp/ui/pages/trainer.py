@@ -1,9 +1,10 @@
 """Trainer tab: fine-tune the face embedder on the enrolled people, watch it train, compare the
 figures before and after, activate the new model or roll back to the shipped one.
 
-Training runs in a TrainingJob thread; activating a model re-embeds the gallery behind a progress
-dialog. Without torch (the default packaged app) the tab says how to get it, and the model versions
-can still be switched: that needs no torch.
+Training runs in a JobThread (ui/workers/training.py); activating a model re-embeds the gallery
+behind a progress dialog. The page imports no torch: the trainability check and the settings are
+faceapp.training's. Without torch (the default packaged app) the tab says how to get it, and the
+model versions can still be switched: that needs no torch.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import logging
 import math
 from pathlib import Path
-from types import SimpleNamespace
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent
@@ -38,11 +38,21 @@ from PySide6.QtWidgets import (
 )
 
 from faceapp.config import FINETUNE
+from faceapp.jobs import Step
+from faceapp.training import (
+    TooFewPeople,
+    TooFewPhotos,
+    TrainingError,
+    TrainingSettings,
+    check_trainable,
+    gallery_photos,
+    trainer_available,
+)
 from faceapp.ui.context import AppContext
 from faceapp.ui.errors import show_error
 from faceapp.ui.i18n import N_, tr
-from faceapp.ui.workers.tasks import run_with_progress
-from faceapp.ui.workers.training import TrainingJob, TrainingSettings, trainer_available
+from faceapp.ui.workers.tasks import JobThread, run_with_progress
+from faceapp.ui.workers.training import training_thread
 from faceapp.ui.widgets.training_plot import TrainingPlot
 
 log = logging.getLogger(__name__)
@@ -94,13 +104,12 @@ def compare_cell(before, after, digits: int) -> tuple[str, str | None]:
 
 
 def too_few_text(exc) -> str | None:
-    """The translated advice for trainer.finetune.data's TooFewPeople / TooFewPhotos, else None (told apart by
-    their fields: trainer.finetune.data imports torch, which the app must not need to show this tab)."""
-    if hasattr(exc, "have"):
+    """The translated advice for faceapp.training's TooFewPeople / TooFewPhotos, else None."""
+    if isinstance(exc, TooFewPeople):
         return tr("Fine-tuning needs at least {need} enrolled people with {photos} or more photos each; "
                   "{have} have photos now. Enroll more people first.").format(
             need=exc.need, photos=exc.min_samples, have=exc.have)
-    if hasattr(exc, "short"):
+    if isinstance(exc, TooFewPhotos):
         names = ", ".join(f"{name} ({n})" for name, n in exc.short)
         return tr("Every person needs at least {need} photos for fine-tuning (some are held out to check the "
                   "result). Too few for: {names}. Add photos, or deactivate them on the People tab.").format(
@@ -113,7 +122,7 @@ class TrainerPage(QWidget):
         super().__init__(parent)
         self.context = context
         self.available = trainer_available()
-        self.job: TrainingJob | None = None
+        self.job: JobThread | None = None
         self.result = None  # the last TrainResult of this session
         self.trained = False  # a training step was seen in this run (tells the last check from the first)
         self.last_progress = None
@@ -317,14 +326,18 @@ class TrainerPage(QWidget):
         if self._unseen_problem(settings.unseen_dir):
             self._set_status(lambda: self._unseen_problem(settings.unseen_dir), BAD)
             return
+        try:  # at once, without torch: the data must support a run
+            check_trainable(gallery_photos(self.context.gallery))
+        except TrainingError as exc:
+            self._on_failed(exc)
+            return
         self.result, self.trained, self.last_progress = None, False, None
         self.plot.start(settings.epochs, 0)
         self.progress.setRange(0, 0)  # busy until the first step says how many there are
         self.progress.setFormat("")
         self._show_metrics(None)
         self._set_summary(None)
-        self.job = TrainingJob(self.context.gallery, settings)
-        self.job.preparing.connect(self._on_preparing)
+        self.job = training_thread(self.context.gallery, settings)
         self.job.progressed.connect(self._on_progress)
         self.job.succeeded.connect(self._on_succeeded)
         self.job.failed.connect(self._on_failed)
@@ -347,11 +360,11 @@ class TrainerPage(QWidget):
             self.job.wait()
             QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
 
-    def _on_preparing(self, text: str) -> None:
-        self._set_status(lambda: tr(text))
-
-    def _on_progress(self, p) -> None:
-        if p.phase == "train":
+    def _on_progress(self, step: Step) -> None:
+        p = step.detail  # a faceapp.training.TrainProgress, None before training proper
+        if p is None:
+            self._set_status(lambda: tr(step.text))
+        elif p.phase == "train":
             if not self.trained:
                 self.trained = True
                 self.plot.start(p.epochs, p.total_steps)
@@ -554,14 +567,9 @@ class TrainerPage(QWidget):
 
         gallery = self.context.gallery
 
-        def work(progress, cancelled):
+        def work(job):
             target = version_id if version_id is not None else base_version(gallery)
-
-            def report(done: int, total: int) -> None:
-                progress(done, total, tr("{done} of {total} faces").format(done=done, total=total))
-
-            # activate_version asks an Event-like object; the task's flag is a function
-            return activate_version(gallery, target, report, SimpleNamespace(is_set=cancelled), force=force)
+            return activate_version(gallery, target, job, force=force)
 
         outcome = run_with_progress(self, title, work)
         if outcome.error is not None:

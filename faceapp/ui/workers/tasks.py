@@ -1,9 +1,11 @@
-"""Long work (enrolling a folder, re-embedding, exporting) off the GUI thread, with progress and Cancel."""
+"""Work off the GUI thread, one way for every job: a JobThread runs work(job) with a faceapp.jobs.Job,
+sends the job's progress as a signal and its result or error at the end. run_with_progress shows a
+job behind a progress bar with Cancel; call_in_background runs a short call and hands its result to
+a slot; the Trainer tab keeps its own view of a training JobThread."""
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -11,13 +13,13 @@ from typing import Any
 from PySide6.QtCore import QEventLoop, Qt, QThread, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
+from faceapp.jobs import Cancelled, Job, Step
 from faceapp.ui.i18n import tr
 
 log = logging.getLogger(__name__)
 
-# The work function gets progress(done, total, text) and cancelled() -> bool, and returns a result.
-Progress = Callable[[int, int, str], None]
-Work = Callable[[Progress, Callable[[], bool]], Any]
+# The work gets the Job to report progress to and to ask whether it was cancelled; it returns a result.
+Work = Callable[[Job], Any]
 
 
 @dataclass(slots=True)
@@ -27,29 +29,40 @@ class TaskOutcome:
     cancelled: bool = False
 
 
-class TaskThread(QThread):
-    progressed = Signal(int, int, str)
+class JobThread(QThread):
+    progressed = Signal(object)  # faceapp.jobs.Step
+    succeeded = Signal(object)  # the work's result, also when a cancel made it stop early
+    failed = Signal(object)  # the exception, logged with its traceback
 
     def __init__(self, work: Work, parent=None):
         super().__init__(parent)
         self.work = work
-        self.cancel_event = threading.Event()
+        self.job = Job(self.progressed.emit)
         self.outcome = TaskOutcome()
+
+    def cancel(self) -> None:
+        self.job.cancel()
 
     def run(self) -> None:
         try:
-            self.outcome.result = self.work(self.progressed.emit, self.cancel_event.is_set)
+            self.outcome.result = self.work(self.job)
+        except Cancelled:
+            pass
         except Exception as exc:  # reported by the caller as a dialog, with the traceback logged
-            log.exception("background task failed")
+            log.exception("background job failed")
             self.outcome.error = exc
-        self.outcome.cancelled = self.cancel_event.is_set()
+        self.outcome.cancelled = self.job.cancelled
+        if self.outcome.error is not None:
+            self.failed.emit(self.outcome.error)
+        else:
+            self.succeeded.emit(self.outcome.result)
 
 
 def run_with_progress(parent: QWidget | None, title: str, work: Work, *, delay_ms: int = 300) -> TaskOutcome:
     """Run work in a thread behind a modal progress dialog; returns when it has finished or stopped.
 
-    The dialog appears only if the work takes longer than delay_ms; Cancel asks the work to stop at
-    its next check and the call still waits for it, so nothing runs on after it returns.
+    The dialog appears only if the work takes longer than delay_ms; Cancel cancels the job, and the
+    call still waits for the work to stop, so nothing runs on after it returns.
     """
     dialog = QProgressDialog(title, tr("Cancel"), 0, 0, parent)
     dialog.setObjectName("taskProgress")
@@ -58,16 +71,17 @@ def run_with_progress(parent: QWidget | None, title: str, work: Work, *, delay_m
     dialog.setMinimumDuration(delay_ms)
     dialog.setAutoClose(False)
     dialog.setAutoReset(False)
-    thread = TaskThread(work)
+    thread = JobThread(work)
 
-    def on_progress(done: int, total: int, text: str) -> None:
-        dialog.setMaximum(max(total, 0))
-        dialog.setValue(min(done, total) if total > 0 else 0)
-        if text:
-            dialog.setLabelText(f"{title}\n{text}")
+    def on_progress(step: Step) -> None:
+        # the bar and a count; the job's own text is English, for logs and the CLI
+        dialog.setMaximum(max(step.total, 0))
+        dialog.setValue(min(step.done, step.total) if step.total > 0 else 0)
+        if step.total > 0 and not thread.job.cancelled:
+            dialog.setLabelText(f"{title}\n" + tr("{done} of {total}").format(done=step.done, total=step.total))
 
     def on_cancel() -> None:
-        thread.cancel_event.set()
+        thread.cancel()
         dialog.setLabelText(tr("Stopping…"))
 
     thread.progressed.connect(on_progress)
@@ -82,35 +96,17 @@ def run_with_progress(parent: QWidget | None, title: str, work: Work, *, delay_m
     return thread.outcome
 
 
-class BackgroundCall(QThread):
-    """One short blocking call (probing cameras, testing an output) off the GUI thread."""
-
-    done = Signal(object)
-    failed = Signal(object)
-
-    def __init__(self, fn: Callable[[], Any]):
-        super().__init__()
-        self.fn = fn
-
-    def run(self) -> None:
-        try:
-            self.done.emit(self.fn())
-        except Exception as exc:
-            log.exception("background call failed")
-            self.failed.emit(exc)
-
-
-_running: set[BackgroundCall] = set()  # keeps each thread object alive until its run has ended
+_running: set[JobThread] = set()  # keeps each thread object alive until its run has ended
 
 
 def call_in_background(fn: Callable[[], Any], on_done: Callable[[Any], None],
-                       on_failed: Callable[[BaseException], None] | None = None) -> BackgroundCall:
+                       on_failed: Callable[[BaseException], None] | None = None) -> JobThread:
     """Run fn in a thread; its result (or exception) comes back to the slots in the GUI thread.
 
     Pass bound methods of widgets as slots: Qt drops the call if the widget is gone by then.
     """
-    call = BackgroundCall(fn)
-    call.done.connect(on_done)
+    call = JobThread(lambda job: fn())
+    call.succeeded.connect(on_done)
     if on_failed is not None:
         call.failed.connect(on_failed)
     _running.add(call)
