@@ -38,7 +38,11 @@ def test_quality_gates_say_why(engine, gallery, shared, tmp_path):
     )
     assert not report.saved and report.person is None and gallery.list_people() == []
     reasons = {Path(r.source).name: r.reason for r in report.rejected}
-    assert reasons["blank.png"] == "no face found"
+    codes = {Path(r.source).name: [x.code for x in r.reasons] for r in report.rejected}
+    assert codes["blank.png"] == ["no_face"] and reasons["blank.png"] == "no face found"
+    assert codes["two_people.jpg"] == ["many_faces"] and report.rejected[1].reasons[0].params == {"count": 2}
+    assert "too_small" in codes["obama-240p.jpg"] and "blurred" in codes["blurred.jpg"]
+    assert codes["broken.jpg"] == ["unreadable"] and report.error.code == "none_passed"
     assert "2 faces" in reasons["two_people.jpg"]
     assert "too small" in reasons["obama-240p.jpg"]  # a 63 px face
     assert "blurred" in reasons["blurred.jpg"]

@@ -21,10 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceapp.reasons import TEMPLATES, Reason
 from faceapp.types import Decision, FrameResult
 from faceapp.ui.workers import live as lw
 from faceapp.ui.context import AppContext
-from faceapp.ui.i18n import N_, tr
+from faceapp.ui.i18n import tr
 from faceapp.ui.workers.tasks import call_in_background
 from faceapp.ui.widgets.video_view import VideoView
 
@@ -34,21 +35,14 @@ BANNER_HOLD_S = 3.0
 RECENT_MAX = 50
 VIDEO_FILTER = "*.mp4 *.avi *.mkv *.mov *.webm *.m4v *.mpg *.mpeg *.wmv"
 
-# Door decision reasons (Decision.reason, access.DenyReason) in words; the pipeline's message is the fallback.
-REASONS = {
-    "granted": N_("Welcome"),
-    "not_live": N_("No blink seen: this may be a photo or a screen."),
-    "unknown": N_("Face not recognised."),
-    "ambiguous": N_("Too close to more than one enrolled person; please look at the camera again."),
-    "inactive": N_("Access for this person is switched off."),
-    "outside_schedule": N_("Access is not allowed at this time."),
-    "mask_required": N_("Please wear a mask."),
-}
 
 
-def reason_text(decision: Decision) -> str:
-    key = REASONS.get(decision.reason)
-    return tr(key) if key else decision.message
+def decision_text(code: str | None, name: str | None, fallback: str) -> str:
+    """A door decision's reason code (Decision.reason, access.DenyReason, or "granted") in the UI
+    language, naming the person where the reason does; `fallback` for a code without words."""
+    if code not in TEMPLATES:
+        return fallback
+    return Reason(code, {"name": name or tr("Unknown face")}).text(tr)
 
 
 def describe_event(event: dict) -> str:
@@ -59,8 +53,8 @@ def describe_event(event: dict) -> str:
     if access == "granted":
         text = f"{when}  {name} — {tr('granted')}"
     else:
-        key = REASONS.get(access or str(event.get("kind")))
-        text = f"{when}  {name} — {tr('denied')}: {tr(key) if key else event.get('reason') or ''}"
+        why = decision_text(access or str(event.get("kind")), event.get("person_name"), event.get("reason") or "")
+        text = f"{when}  {name} — {tr('denied')}: {why}"
     if event.get("attendance"):
         text += "  ✓ " + tr("attendance")
     return text
@@ -87,7 +81,8 @@ class DecisionBanner(QLabel):
 
     def show_decision(self, decision: Decision, name: str | None) -> None:
         self.granted = decision.granted
-        self.detail = " — ".join(s for s in (name, reason_text(decision)) if s)
+        text = decision_text(decision.reason, name, decision.message)
+        self.detail = text if not name or name in text else f"{name} — {text}"  # the name once
         self._render()
 
     def idle(self) -> None:
