@@ -26,9 +26,12 @@ def test_enroll_people_identify(cli, shared):
                     "--employee-no", "44", "--json")
     report = json.loads(out)
     assert code == 0 and report["saved"] and len(report["accepted"]) == 2
-    assert "2 faces" in report["rejected"][0]["reason"]
+    rejected = report["rejected"][0]
+    assert rejected["reason"] == "2 faces in the photo; enrollment needs exactly one"
+    assert rejected["reasons"] == [{"code": "many_faces", "params": {"count": 2}, "text": rejected["reason"]}]
     code, out = cli("enroll", "Nobody", peer / "two_people.jpg")
-    assert code == 1 and "nothing saved" in out
+    assert code == 1 and "rejected  " in out and "2 faces in the photo" in out
+    assert "nothing saved: no photo passed the quality checks" in out
 
     code, out = cli("people", "--json")
     (person,) = json.loads(out)

@@ -84,6 +84,20 @@ def test_enroll_folder_masked_variants_duplicates(engine, gallery, shared, tmp_p
     assert [d.name for d in more.duplicates] == ["Someone Else"]
 
 
+def test_check_photos_before_saving(engine, gallery, shared):
+    """The enroll dialog's preview: each photo's verdict and a possible duplicate, nothing written."""
+    peer = shared / "faces-peer"
+    enroller = Enroller(engine, gallery)
+    barack = enroller.enroll("Barack", [peer / "obama.jpg", peer / "obama2.jpg"]).person
+    stored = len(gallery.samples_for(barack.id))
+    checks = enroller.check_photos([peer / "obama3.jpg", peer / "two_people.jpg"])
+    assert [c.checked is not None for c in checks] == [True, False]
+    assert checks[0].duplicate.name == "Barack" and checks[0].checked.face.aligned.shape == (112, 112, 3)
+    assert [r.code for r in checks[1].rejected.reasons] == ["many_faces"]
+    assert enroller.check_photos([peer / "obama3.jpg"], person_id=barack.id)[0].duplicate is None  # adding to him
+    assert len(gallery.samples_for(barack.id)) == stored and len(gallery.list_people()) == 1
+
+
 def test_cancel_saves_nothing(engine, gallery, shared):
     calls = []
 
