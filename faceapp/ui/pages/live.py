@@ -76,18 +76,23 @@ class DecisionBanner(QLabel):
         self.setWordWrap(True)
         self.setMinimumHeight(150)
         self.granted: bool | None = None
-        self.detail = ""
+        self.decision: tuple[Decision, str | None] | None = None  # kept to word it again in another language
         self.idle()
 
     def show_decision(self, decision: Decision, name: str | None) -> None:
-        self.granted = decision.granted
-        text = decision_text(decision.reason, name, decision.message)
-        self.detail = text if not name or name in text else f"{name} — {text}"  # the name once
+        self.granted, self.decision = decision.granted, (decision, name)
         self._render()
 
     def idle(self) -> None:
-        self.granted, self.detail = None, ""
+        self.granted, self.decision = None, None
         self._render()
+
+    def detail(self) -> str:
+        if self.decision is None:
+            return ""
+        decision, name = self.decision
+        text = decision_text(decision.reason, name, decision.message)
+        return text if not name or name in text else f"{name} — {text}"  # the name once
 
     def retranslate(self) -> None:
         self._render()
@@ -96,7 +101,7 @@ class DecisionBanner(QLabel):
         title = {None: tr("Look at the camera"), True: tr("GRANTED"), False: tr("DENIED")}[self.granted]
         size = 20 if self.granted is None else 40
         self.setStyleSheet(f"QLabel#decisionBanner {{ {self.STYLES[self.granted]} border-radius: 10px; padding: 12px; }}")
-        detail = f"<div style='font-size:16px'>{self.detail}</div>" if self.detail else ""
+        detail = f"<div style='font-size:16px'>{self.detail()}</div>" if self.decision else ""
         self.setText(f"<div style='font-size:{size}px; font-weight:700'>{title}</div>{detail}")
 
 
