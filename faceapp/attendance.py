@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from faceapp import settings
 from faceapp.jobs import Job
 from faceapp.storage.gallery import Event, EventKind, Gallery, stamp
 
@@ -59,7 +60,7 @@ class Attendance:
 
     @property
     def cooldown_s(self) -> float:
-        return float(self.gallery.setting("attendance.cooldown_s"))
+        return settings.value(self.gallery, "attendance.cooldown_s")
 
     def record(
         self,
@@ -120,24 +121,29 @@ class Attendance:
             masked=None if row["masked"] is None else bool(row["masked"]),
         )
 
-    def records(self, date_from: date | str | None = None, date_to: date | str | None = None) -> list[AttendanceRecord]:
-        """Records between two local dates (inclusive), oldest first; current names for people
-        still enrolled, the recorded name for removed ones."""
+    def records(
+        self, date_from: date | str | None = None, date_to: date | str | None = None, person_id: int | None = None
+    ) -> list[AttendanceRecord]:
+        """Records between two local dates (inclusive), of one person or everyone, oldest first;
+        current names for people still enrolled, the recorded name for removed ones."""
         rows = self.gallery.query(
             """SELECT a.id, a.person_id, a.time, a.score, a.masked,
                       coalesce(p.name, a.person_name) AS person_name,
                       CASE WHEN p.id IS NULL THEN a.employee_no ELSE p.employee_no END AS employee_no,
                       coalesce(p.department, a.department) AS department
                FROM attendance a LEFT JOIN people p ON p.id = a.person_id
-               WHERE a.day >= ? AND a.day <= ? ORDER BY a.ts, a.id""",
-            (_day(date_from, "0000-01-01"), _day(date_to, "9999-12-31")),
+               WHERE a.day >= ? AND a.day <= ? AND (? IS NULL OR a.person_id = ?) ORDER BY a.ts, a.id""",
+            (_day(date_from, "0000-01-01"), _day(date_to, "9999-12-31"), person_id, person_id),
         )
         return [self._record(row) for row in rows]
 
-    def summary(self, date_from: date | str | None = None, date_to: date | str | None = None) -> list[DaySummary]:
-        """Per day and person: first in, last out and number of records; by day, then name."""
+    def summary(
+        self, date_from: date | str | None = None, date_to: date | str | None = None, person_id: int | None = None
+    ) -> list[DaySummary]:
+        """Per day and person (or of one person): first in, last out and number of records; by day,
+        then name."""
         groups: dict[tuple[str, object], list[AttendanceRecord]] = {}
-        for rec in self.records(date_from, date_to):
+        for rec in self.records(date_from, date_to, person_id):
             # a removed person has no id any more: their recorded name keeps their days apart
             who = rec.person_id if rec.person_id is not None else ("removed", rec.person_name)
             groups.setdefault((rec.time.date().isoformat(), who), []).append(rec)

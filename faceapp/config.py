@@ -276,7 +276,8 @@ STORAGE = StorageConfig()
 ATTENDANCE = AttendanceConfig()
 ACCESS = AccessConfig()
 
-# Defaults of the user settings stored in the gallery (Gallery.setting(key)); the UI edits these.
+# Defaults of the user settings stored in the gallery (Gallery.setting(key)); faceapp.settings types and
+# checks them, the Settings page edits them.
 SETTING_DEFAULTS: dict[str, object] = {
     "attendance.cooldown_s": ATTENDANCE.cooldown_s,
     "match.threshold_unmasked": THRESHOLDS.match_unmasked,
@@ -290,6 +291,12 @@ SETTING_DEFAULTS: dict[str, object] = {
     # Output on grant: {"kind": "none"} | {"kind": "command", "argv": [...]} | {"kind": "http", "url": ...}
     "access.action": {"kind": "none"},
     "access.action_timeout_s": ACCESS.action_timeout_s,
+    # The blink check is on: without it a printed photo opens the door.
+    "liveness.enabled": True,
+    # Camera 0, the one a laptop or a kiosk has built in; an index or a video/stream address.
+    "camera.source": 0,
+    # No admin PIN until one is set: a fresh install must be usable (hash of the PIN, faceapp.access.admin_pin).
+    "admin.pin_hash": None,
 }
 
 

@@ -78,7 +78,7 @@ def test_schedule():
     assert schedule.allows(datetime(2025, 3, 8, 11, 59))
     with pytest.raises(ValueError, match="weekday"):
         WeeklySchedule.from_json({"monday": [["08:00", "18:00"]]})
-    with pytest.raises(ValueError, match="split night shifts"):
+    with pytest.raises(ValueError, match="split a night shift"):
         WeeklySchedule.from_json({"fri": [["22:00", "06:00"]]})
 
 
@@ -96,7 +96,7 @@ def test_policy_and_action_from_settings(tmp_path):
         assert OutputAction.from_settings(g) == OutputAction("command", ("/usr/local/bin/open-door", "--relay", "1"), timeout_s=2)
     with pytest.raises(ValueError, match="http"):
         OutputAction("http", url="file:///etc/passwd")
-    with pytest.raises(ValueError, match="unknown output action"):
+    with pytest.raises(ValueError, match="Unknown output action"):
         OutputAction("email")
 
 

@@ -65,6 +65,18 @@ def test_daily_summary(gallery):
     assert [d.day for d in book.summary("2025-03-04", "2025-03-04")] == ["2025-03-04"]
 
 
+def test_one_person_filtered_in_sql(gallery):
+    book = Attendance(gallery)
+    ann, bob = gallery.add_person("Ann"), gallery.add_person("Bob")
+    for who, t in ((ann, at(3, 8, 55)), (bob, at(3, 9, 0)), (ann, at(3, 18, 0)), (bob, at(4, 9, 0))):
+        book.record(who.id, t)
+    assert [r.person_name for r in book.records(person_id=bob.id)] == ["Bob", "Bob"]
+    assert [r.time for r in book.records("2025-03-03", "2025-03-03", ann.id)] == [at(3, 8, 55), at(3, 18, 0)]
+    assert [(d.day, d.records) for d in book.summary("2025-03-03", "2025-03-04", bob.id)] == [
+        ("2025-03-03", 1), ("2025-03-04", 1)]
+    assert book.records(person_id=999) == [] and len(book.records()) == 4
+
+
 def test_csv_export_for_excel_with_chinese_names(gallery, tmp_path):
     book = Attendance(gallery)
     zhang = gallery.add_person("张伟", employee_no="A-007", department="研发部")

@@ -26,9 +26,12 @@ def test_enroll_people_identify(cli, shared):
                     "--employee-no", "44", "--json")
     report = json.loads(out)
     assert code == 0 and report["saved"] and len(report["accepted"]) == 2
-    assert "2 faces" in report["rejected"][0]["reason"]
+    rejected = report["rejected"][0]
+    assert rejected["reason"] == "2 faces in the photo; enrollment needs exactly one"
+    assert rejected["reasons"] == [{"code": "many_faces", "params": {"count": 2}, "text": rejected["reason"]}]
     code, out = cli("enroll", "Nobody", peer / "two_people.jpg")
-    assert code == 1 and "nothing saved" in out
+    assert code == 1 and "rejected  " in out and "2 faces in the photo" in out
+    assert "nothing saved: no photo passed the quality checks" in out
 
     code, out = cli("people", "--json")
     (person,) = json.loads(out)
@@ -44,6 +47,22 @@ def test_enroll_people_identify(cli, shared):
     assert json.loads(out)[0]["active"] is False
     code, out = cli("people", "--remove", "Barack", "--json")
     assert json.loads(out) == []
+
+
+def test_settings_checked_and_saved_together(cli):
+    code, out = cli("settings", "match.margin=0.08", 'access.action={"kind": "http", "url": "HTTPS://door/open"}',
+                    "camera.source=1", "--json")
+    rows = {r["key"]: r for r in json.loads(out)}
+    assert code == 0 and rows["match.margin"]["value"] == 0.08 and rows["camera.source"]["value"] == 1
+    assert rows["access.action"]["value"] == {"kind": "http", "url": "HTTPS://door/open"} and "admin.pin_hash" not in rows
+    code, out = cli("settings", "match.margin=0.1", "access.action_timeout_s=100", "--json")
+    assert code == 2 and json.loads(out)["error"]["code"] == "out_of_range"
+    code, out = cli("settings", "match.margin=0.1", 'access.action={"kind": "command", "argv": ""}')
+    assert code == 2 and out == ""  # the reason goes to stderr
+    code, out = cli("settings")
+    assert code == 0 and "match.margin               0.08   (default 0.05)" in out  # neither refused batch was saved
+    with pytest.raises(ValueError, match="KEY=VALUE"):
+        cli("settings", "admin.pin_hash=x")
 
 
 def test_run_on_a_video_writes_json_lines(cli, shared):

@@ -39,7 +39,11 @@ def test_quality_gates_say_why(engine, gallery, shared, tmp_path):
     )
     assert not report.saved and report.person is None and gallery.list_people() == []
     reasons = {Path(r.source).name: r.reason for r in report.rejected}
-    assert reasons["blank.png"] == "no face found"
+    codes = {Path(r.source).name: [x.code for x in r.reasons] for r in report.rejected}
+    assert codes["blank.png"] == ["no_face"] and reasons["blank.png"] == "no face found"
+    assert codes["two_people.jpg"] == ["many_faces"] and report.rejected[1].reasons[0].params == {"count": 2}
+    assert "too_small" in codes["obama-240p.jpg"] and "blurred" in codes["blurred.jpg"]
+    assert codes["broken.jpg"] == ["unreadable"] and report.error.code == "none_passed"
     assert "2 faces" in reasons["two_people.jpg"]
     assert "too small" in reasons["obama-240p.jpg"]  # a 63 px face
     assert "blurred" in reasons["blurred.jpg"]
@@ -79,6 +83,20 @@ def test_enroll_folder_masked_variants_duplicates(engine, gallery, shared, tmp_p
     more = enroller.enroll(None, [shared / "faces-peer" / "obama_small.jpg"], person_id=report.person.id)
     assert more.saved and more.person.id == report.person.id
     assert [d.name for d in more.duplicates] == ["Someone Else"]
+
+
+def test_check_photos_before_saving(engine, gallery, shared):
+    """The enroll dialog's preview: each photo's verdict and a possible duplicate, nothing written."""
+    peer = shared / "faces-peer"
+    enroller = Enroller(engine, gallery)
+    barack = enroller.enroll("Barack", [peer / "obama.jpg", peer / "obama2.jpg"]).person
+    stored = len(gallery.samples_for(barack.id))
+    checks = enroller.check_photos([peer / "obama3.jpg", peer / "two_people.jpg"])
+    assert [c.checked is not None for c in checks] == [True, False]
+    assert checks[0].duplicate.name == "Barack" and checks[0].checked.face.aligned.shape == (112, 112, 3)
+    assert [r.code for r in checks[1].rejected.reasons] == ["many_faces"]
+    assert enroller.check_photos([peer / "obama3.jpg"], person_id=barack.id)[0].duplicate is None  # adding to him
+    assert len(gallery.samples_for(barack.id)) == stored and len(gallery.list_people()) == 1
 
 
 def test_cancel_in_the_middle_saves_nothing(engine, gallery, shared):

@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import queue
-import shlex
 import subprocess
 import threading
 import urllib.error
@@ -20,12 +19,16 @@ from enum import StrEnum
 from typing import Any
 
 from faceapp import config
+from faceapp.reasons import Reason
+from faceapp.settings import Settings, parse_schedule, validate
 from faceapp.storage.gallery import Event, EventKind, Gallery, Person, now
 
 log = logging.getLogger(__name__)
 
 
 class DenyReason(StrEnum):
+    """Why a door stays shut: the reason codes of faceapp.reasons, which words them."""
+
     NOT_LIVE = "not_live"
     UNKNOWN = "unknown"
     AMBIGUOUS = "ambiguous"
@@ -34,16 +37,6 @@ class DenyReason(StrEnum):
     MASK_REQUIRED = "mask_required"
 
 
-REASON_TEXT = {
-    DenyReason.NOT_LIVE: "No blink seen: this may be a photo or a screen.",
-    DenyReason.UNKNOWN: "Face not recognised.",
-    DenyReason.AMBIGUOUS: "Too close to more than one enrolled person; please look at the camera again.",
-    DenyReason.INACTIVE: "Access for {name} is switched off.",
-    DenyReason.OUTSIDE_SCHEDULE: "Access is not allowed at this time.",
-    DenyReason.MASK_REQUIRED: "Please wear a mask.",
-}
-
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,18 +48,8 @@ class WeeklySchedule:
 
     @classmethod
     def from_json(cls, data: dict[str, list[list[str]]]) -> WeeklySchedule:
-        days: dict[int, tuple[tuple[clock, clock], ...]] = {}
-        for day, ranges in data.items():
-            if day not in WEEKDAYS:
-                raise ValueError(f"unknown weekday {day!r} in the schedule (use {', '.join(WEEKDAYS)})")
-            parsed = []
-            for start, end in ranges:
-                begin_t, end_t = clock.fromisoformat(start), clock.fromisoformat("23:59:59.999999" if end == "24:00" else end)
-                if end_t <= begin_t:
-                    raise ValueError(f"{day} {start}-{end}: the end must come after the start (split night shifts at midnight)")
-                parsed.append((begin_t, end_t))
-            days[WEEKDAYS.index(day)] = tuple(parsed)
-        return cls(days)
+        """Raises faceapp.reasons.ReasonError (a ValueError) for a bad day or time."""
+        return cls(parse_schedule(data))
 
     def allows(self, when: datetime) -> bool:
         moment = when.time()  # wall-clock time where the door is
@@ -83,13 +66,13 @@ class AccessPolicy:
 
     @classmethod
     def from_settings(cls, gallery: Gallery) -> AccessPolicy:
-        schedule = gallery.setting("access.schedule")
+        s = Settings.load(gallery)
         return cls(
-            threshold_unmasked=float(gallery.setting("match.threshold_unmasked")),
-            threshold_masked=float(gallery.setting("match.threshold_masked")),
-            min_margin=float(gallery.setting("match.margin")),
-            mask_required=bool(gallery.setting("access.mask_required")),
-            schedule=WeeklySchedule.from_json(schedule) if schedule is not None else None,
+            threshold_unmasked=s.threshold_unmasked,
+            threshold_masked=s.threshold_masked,
+            min_margin=s.margin,
+            mask_required=s.mask_required,
+            schedule=WeeklySchedule.from_json(s.schedule) if s.schedule is not None else None,
         )
 
 
@@ -108,8 +91,17 @@ class Sighting:
 class AccessDecision:
     granted: bool
     reason: DenyReason | None  # None when granted
-    message: str  # for the screen and the log
     person: Person | None  # the recognised person (None when unknown or not live)
+
+    @property
+    def why(self) -> Reason:
+        """The decision as a reason code ("granted" or the DenyReason) with the person's name."""
+        return Reason(str(self.reason or "granted"), {"name": self.person.name} if self.person else {})
+
+    @property
+    def message(self) -> str:
+        """In English, for the event log (the GUI words `why` in its own language)."""
+        return self.why.text()
 
     def event(self, sighting: Sighting, when: datetime | None = None) -> Event:
         """The event to log for this decision."""
@@ -138,7 +130,7 @@ def decide(sighting: Sighting, policy: AccessPolicy, when: datetime | None = Non
     when = when or now()
 
     def deny(reason: DenyReason, person: Person | None = None) -> AccessDecision:
-        return AccessDecision(False, reason, REASON_TEXT[reason].format(name=person.name if person else ""), person)
+        return AccessDecision(False, reason, person)
 
     if not sighting.live:
         return deny(DenyReason.NOT_LIVE)  # before naming anyone: a photo must learn nothing
@@ -154,7 +146,7 @@ def decide(sighting: Sighting, policy: AccessPolicy, when: datetime | None = Non
         return deny(DenyReason.OUTSIDE_SCHEDULE, person)
     if policy.mask_required and sighting.masked is not True:
         return deny(DenyReason.MASK_REQUIRED, person)
-    return AccessDecision(True, None, f"Welcome, {person.name}.", person)
+    return AccessDecision(True, None, person)
 
 
 # --- output actions ---------------------------------------------------------------------------
@@ -175,23 +167,20 @@ class OutputAction:
     timeout_s: float = config.ACCESS.action_timeout_s
 
     def __post_init__(self) -> None:
-        if self.kind not in ("none", "command", "http"):
-            raise ValueError(f"unknown output action {self.kind!r}")
-        if self.kind == "command" and not self.argv:
-            raise ValueError("a command action needs a command")
-        if self.kind == "http" and not self.url.lower().startswith(("http://", "https://")):
-            raise ValueError(f"an HTTP action needs an http:// or https:// URL, got {self.url!r}")
+        validate({"access.action": {"kind": self.kind, "argv": list(self.argv), "url": self.url}})
 
     @classmethod
     def from_json(cls, data: dict[str, Any], timeout_s: float = config.ACCESS.action_timeout_s) -> OutputAction:
-        argv = data.get("argv", ())
-        if isinstance(argv, str):  # typed as one line in the settings; no shell ever runs it
-            argv = shlex.split(argv, posix=os.name != "nt")
-        return cls(kind=data.get("kind", "none"), argv=tuple(argv), url=data.get("url", ""), timeout_s=timeout_s)
+        """From the stored form; a command typed as one line is split here (faceapp.settings)."""
+        checked = validate({"access.action": data, "access.action_timeout_s": timeout_s})
+        action = checked["access.action"]
+        return cls(kind=action["kind"], argv=tuple(action.get("argv", ())), url=action.get("url", ""),
+                   timeout_s=checked["access.action_timeout_s"])
 
     @classmethod
     def from_settings(cls, gallery: Gallery) -> OutputAction:
-        return cls.from_json(gallery.setting("access.action"), float(gallery.setting("access.action_timeout_s")))
+        s = Settings.load(gallery)
+        return cls.from_json(s.action, s.action_timeout_s)
 
     def run(self, event: dict[str, Any]) -> None:
         """Run the action now (blocking, up to the timeout); raises ActionError on failure."""

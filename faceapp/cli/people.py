@@ -49,13 +49,13 @@ def cmd_enroll(args) -> int:
         for a in r["accepted"]:
             print(f"accepted  {a['source']}  (+{a['variants']} masked variants)")
         for x in r["rejected"]:
-            print(f"rejected  {x['source']}: {x['reason']}")
+            print(f"rejected  {x['source']}: {x['reason']}")  # the English of x['reasons'] (code + params)
         for d in r["duplicates"]:
             print(f"warning   {d['source']} already matches {d['name']} (id {d['person_id']}, similarity {d['score']:.2f})")
         if r["saved"]:
             print(f"enrolled {r['person']['name']} (id {r['person']['id']}) with {len(r['accepted'])} photo(s)")
         else:
-            print(f"nothing saved: {r['error'] or 'cancelled'}")
+            print(f"nothing saved: {r['error']['text'] if r['error'] else 'cancelled'}")
 
     show(report.to_json(), args.json, table)
     return 0 if report.saved else 1

@@ -15,20 +15,21 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from faceapp.config import CAPTURE, CaptureConfig
+from faceapp.reasons import Reason
 from faceapp.recognition.enroll import Enroller, Rejected
 from faceapp.types import Match
 
-# What each step asks; the GUI shows (and translates) these.
+# What each step asks, as reason codes (faceapp.reasons words them).
 PROMPTS = {
-    "straight": "Look straight at the camera",
-    "turn": "Turn your head slightly to one side",
-    "turn_other": "Now turn slightly to the other side",
-    "done": "All shots taken",
+    "straight": Reason("look_straight"),
+    "turn": Reason("turn_one_side"),
+    "turn_other": Reason("turn_other_side"),
+    "done": Reason("all_taken"),
 }
-NOT_IN_OVAL = "move your face into the oval"
-NOT_STRAIGHT = "look straight at the camera"
-NOT_TURNED = "turn your head a little more"
-SAME_SIDE = "turn to the other side"
+NOT_IN_OVAL = Reason("not_in_oval")
+NOT_STRAIGHT = Reason("not_straight")
+NOT_TURNED = Reason("not_turned")
+SAME_SIDE = Reason("same_side")
 
 
 @dataclass(slots=True)
@@ -45,7 +46,7 @@ class CaptureFeedback:
     step: int  # the step asked for now, within the round (len(steps) when done)
     prompt: str  # key of PROMPTS
     taken: Shot | None = None  # the shot this frame gave
-    problem: str = ""  # why this frame was not taken (empty when taken or only waiting)
+    problems: list[Reason] = field(default_factory=list)  # why this frame was not taken (none when taken or waiting)
     box: np.ndarray | None = None  # the face found, in frame coordinates
 
 
@@ -94,22 +95,20 @@ class GuidedCapture:
         # the largest face is the one in the oval; a face further back is not the one enrolling
         got = self.enroller.check(frame, source, allow_largest=True)
         if isinstance(got, Rejected):  # the quality gates say why
-            feedback.problem = got.reason
+            feedback.problems = got.reasons
             return feedback
         box = got.face.detection.box
         feedback.box = box
-        problem = ""
+        problem = None
         if t - self._step_started < self.config.step_timeout_s:  # after it, any good shot counts
             problem = NOT_IN_OVAL if not self.in_oval(box, frame.shape) else self._pose_problem(feedback.prompt, got.quality.yaw)
-        if problem:
-            feedback.problem = problem
+        if problem is not None:
+            feedback.problems = [problem]
             return feedback
         if self.shots and t - self._step_started < self.config.min_gap_s:
             return feedback  # too soon after the last shot: wait, nothing wrong
         shot = Shot(source=source, image=frame.copy(), crop=got.face.aligned, yaw=got.quality.yaw)
-        match = self.enroller.recognizer.identify_embedding(got.face.embedding, False)
-        if match.known and match.person_id != self.person_id:
-            shot.duplicate = match
+        shot.duplicate = self.enroller.duplicate_of(got.face.embedding, self.person_id)
         if feedback.prompt == "turn":
             self._turn_sign = float(np.sign(shot.yaw))
         self.shots.append(shot)
@@ -119,12 +118,12 @@ class GuidedCapture:
         feedback.prompt = self.prompt()
         return feedback
 
-    def _pose_problem(self, prompt: str, yaw: float) -> str:
+    def _pose_problem(self, prompt: str, yaw: float) -> Reason | None:
         c = self.config
         if prompt == "straight":
-            return "" if abs(yaw) <= c.straight_max_yaw_deg else NOT_STRAIGHT
+            return None if abs(yaw) <= c.straight_max_yaw_deg else NOT_STRAIGHT
         if abs(yaw) < c.turn_min_yaw_deg:
             return NOT_TURNED
         if prompt == "turn_other" and np.sign(yaw) == self._turn_sign:
             return SAME_SIDE
-        return ""
+        return None

@@ -19,11 +19,12 @@ import numpy as np
 from faceapp.vision import quality
 from faceapp.config import QUALITY, QualityConfig
 from faceapp.jobs import Job
+from faceapp.reasons import Reason, joined
 from faceapp.storage.gallery import Gallery, GalleryError, Person, Sample
 from faceapp.vision.imageio import ImageError, load_image
 from faceapp.recognition.recognizer import Recognizer, embedder_version
 from faceapp.recognition.search import Templates
-from faceapp.types import Face
+from faceapp.types import Face, Match
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 
@@ -38,7 +39,15 @@ class Accepted:
 @dataclass(slots=True)
 class Rejected:
     source: str
-    reason: str
+    reasons: list[Reason]  # every gate it failed
+
+    @property
+    def reason(self) -> str:
+        """The reasons in English (the CLI's table, the log)."""
+        return joined(self.reasons)
+
+    def to_json(self) -> dict:
+        return {"source": self.source, "reason": self.reason, "reasons": [r.to_json() for r in self.reasons]}
 
 
 @dataclass(slots=True)
@@ -58,7 +67,7 @@ class EnrollReport:
     rejected: list[Rejected] = field(default_factory=list)
     duplicates: list[Duplicate] = field(default_factory=list)
     cancelled: bool = False
-    error: str | None = None  # why nothing was saved, when something went wrong as a whole
+    error: Reason | None = None  # why nothing was saved, when something went wrong as a whole
 
     @property
     def saved(self) -> bool:
@@ -70,11 +79,11 @@ class EnrollReport:
             "saved": self.saved,
             "accepted": [{"source": a.source, "sample_id": a.sample_id, "variants": a.variants,
                           "quality": a.quality.as_dict()} for a in self.accepted],
-            "rejected": [{"source": r.source, "reason": r.reason} for r in self.rejected],
+            "rejected": [r.to_json() for r in self.rejected],
             "duplicates": [{"source": d.source, "person_id": d.person_id, "name": d.name,
                             "score": round(d.score, 4)} for d in self.duplicates],
             "cancelled": self.cancelled,
-            "error": self.error,
+            "error": None if self.error is None else self.error.to_json(),
         }
 
 
@@ -87,6 +96,16 @@ class Checked:
     quality: quality.FaceQuality
     variants: list[tuple[str, np.ndarray]] = field(default_factory=list)  # (mask kind, crop)
     variant_embeddings: np.ndarray | None = None
+
+
+@dataclass(slots=True)
+class PhotoCheck:
+    """A photo's verdict from the gates before saving: `checked` when it passed, else `rejected`."""
+
+    source: str
+    checked: Checked | None = None
+    rejected: Rejected | None = None
+    duplicate: Match | None = None  # an enrolled other person it already matches
 
 
 def image_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
@@ -114,16 +133,54 @@ class Enroller:
         """The quality gates for one image; the accepted face comes back with its embedding."""
         detections = self.engine.detect(image)
         if not detections:
-            return Rejected(source, "no face found")
+            return Rejected(source, [Reason("no_face")])
         if len(detections) > 1 and not allow_largest:
-            return Rejected(source, f"{len(detections)} faces in the photo; enrollment needs exactly one")
+            return Rejected(source, [Reason("many_faces", {"count": len(detections)})])
         det = max(detections, key=lambda d: d.size)
         face = self.engine.analyze(image, [det], eyes=False)[0]
         q = quality.assess(face)
         problems = quality.problems(q, self.config)
         if problems:
-            return Rejected(source, "; ".join(problems))
+            return Rejected(source, problems)
         return Checked(source, face, q)
+
+    def _load_and_check(self, item, allow_largest: bool) -> tuple[np.ndarray | None, Checked | Rejected]:
+        """(the image, the gates' verdict) for a path or a (source, frame) pair."""
+        source, image = item if isinstance(item, tuple) else (str(item), None)
+        try:
+            image = load_image(item) if image is None else image
+        except ImageError as exc:
+            return None, Rejected(source, [Reason("unreadable", {"detail": str(exc)})])
+        return image, self.check(image, source, allow_largest=allow_largest)
+
+    def duplicate_of(self, embedding: np.ndarray, person_id: int | None) -> Match | None:
+        """The enrolled other person this face already matches, if any (adding photos to
+        `person_id`: matching them is no duplicate)."""
+        match = self.recognizer.identify_embedding(embedding, False)
+        return match if match.known and match.person_id != person_id else None
+
+    def check_photos(
+        self,
+        paths: Iterable[str | os.PathLike],
+        *,
+        person_id: int | None = None,
+        job: Job | None = None,
+    ) -> list[PhotoCheck]:
+        """Each photo's verdict before saving (the enroll dialog's preview): accepted with its crop
+        and a possible duplicate, or rejected with reasons. Stops early when the job is cancelled."""
+        job = job or Job()
+        files = image_files(paths)
+        checks = []
+        for i, path in enumerate(files):
+            if job.cancelled:
+                break
+            job.report(i, len(files), path.name)
+            _, got = self._load_and_check(path, allow_largest=False)
+            if isinstance(got, Rejected):
+                checks.append(PhotoCheck(str(path), rejected=got))
+            else:
+                checks.append(PhotoCheck(str(path), got, duplicate=self.duplicate_of(got.face.embedding, person_id)))
+        return checks
 
     def _variants(self, image: np.ndarray, cand: Checked, seed: int) -> None:
         """Masked variants of an unmasked face (masks.ENROLLMENT_STYLES, re-detected under the mask
@@ -165,14 +222,8 @@ class Enroller:
             if job.cancelled:
                 report.cancelled = True
                 return report
-            source, image = item if isinstance(item, tuple) else (str(item), None)
-            job.report(i, total, f"checking {source}")
-            try:
-                image = load_image(item) if image is None else image
-            except ImageError as exc:
-                report.rejected.append(Rejected(source, str(exc)))
-                continue
-            got = self.check(image, source, allow_largest=allow_largest)
+            job.report(i, total, f"checking {item[0] if isinstance(item, tuple) else item}")
+            image, got = self._load_and_check(item, allow_largest)
             if isinstance(got, Rejected):
                 report.rejected.append(got)
                 continue
@@ -181,7 +232,7 @@ class Enroller:
             cands.append(got)
         cands = self._consistent(cands, report)
         if not cands:
-            report.error = "no usable photo" if not report.rejected else "no photo passed the quality checks"
+            report.error = Reason("none_passed" if report.rejected else "no_usable_photo")
             return report
         self._duplicates(cands, person_id, report)
         if job.cancelled:
@@ -191,7 +242,7 @@ class Enroller:
         try:
             report.person = self._save(name, person_id, employee_no, department, cands, report)
         except GalleryError as exc:
-            report.error = str(exc)
+            report.error = Reason("save_failed", {"detail": str(exc)})
             report.accepted.clear()
             return report
         job.report(total, total, "done")
@@ -209,8 +260,7 @@ class Enroller:
         for i, c in enumerate(cands):
             others = np.delete(sims[i], i)
             if int((others >= self.recognizer.policy.threshold_unmasked).sum()) < need:
-                report.rejected.append(Rejected(
-                    c.source, f"does not look like the other photos (best similarity {others.max():.2f})"))
+                report.rejected.append(Rejected(c.source, [Reason("inconsistent", {"best": float(others.max())})]))
             else:
                 keep.append(c)
         return keep

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
+from faceapp import settings
 from faceapp.access import admin_pin as adminpin
 from faceapp.logfile import remove_logging, setup_logging
 from faceapp.ui import i18n
@@ -20,8 +21,6 @@ from faceapp.ui import i18n
 log = logging.getLogger(__name__)
 
 PIN_KEY = "admin.pin_hash"
-CAMERA_KEY = "camera.source"
-LIVENESS_KEY = "liveness.enabled"
 
 
 class AppContext(QObject):
@@ -100,7 +99,7 @@ class AppContext(QObject):
         remove_logging(self._log_handler)
 
     def liveness_required(self) -> bool:
-        return bool(self.gallery.setting(LIVENESS_KEY, True))
+        return settings.value(self.gallery, "liveness.enabled")
 
     def make_pipeline(self):
         """The live pipeline (called in the worker's loader thread: loading models takes seconds)."""
@@ -140,7 +139,7 @@ class AppContext(QObject):
 
     def default_source(self):
         """The camera chosen in Settings (an index, or a stream URL), camera 0 by default."""
-        return self.gallery.setting(CAMERA_KEY, 0)
+        return settings.value(self.gallery, "camera.source")
 
     # --- gallery views ------------------------------------------------------------------------
     def photos(self, person_id: int) -> tuple:
@@ -150,20 +149,12 @@ class AppContext(QObject):
         photos = [s for s in samples if not s.mask_kind.startswith("synthetic")]
         return (photos[0].crop if photos else None), len(photos), len(samples) - len(photos)
 
-    def attendance_records(self, day_from: str, day_to: str, person_id: int | None = None) -> list:
-        records = self.attendance.records(day_from, day_to)
-        return [r for r in records if person_id is None or r.person_id == person_id]
-
-    def attendance_summary(self, day_from: str, day_to: str, person_id: int | None = None) -> list:
-        days = self.attendance.summary(day_from, day_to)
-        return [d for d in days if person_id is None or d.person_id == person_id]
-
     def test_action(self, action: dict) -> str:
         """Run an output action once with a test event (blocking); raises with the reason on failure."""
         from faceapp.access.policy import OutputAction
         from faceapp.storage.gallery import now
 
-        OutputAction.from_json(action, float(self.gallery.setting("access.action_timeout_s"))).run(
+        OutputAction.from_json(action, settings.value(self.gallery, "access.action_timeout_s")).run(
             {"kind": "test", "time": now().isoformat(timespec="seconds"), "person_name": "Test", "details": {"access": "test"}}
         )
         return "OK"
@@ -178,7 +169,7 @@ class AppContext(QObject):
 
     # --- admin lock ---------------------------------------------------------------------------
     def pin_is_set(self) -> bool:
-        return bool(self.gallery.setting(PIN_KEY, None))
+        return bool(settings.value(self.gallery, PIN_KEY))
 
     @property
     def unlocked(self) -> bool:
@@ -186,7 +177,7 @@ class AppContext(QObject):
 
     def set_pin(self, pin: str | None) -> None:
         """Set (or with None, remove) the admin PIN; raises adminpin.PinError for a weak PIN."""
-        self.gallery.set_setting(PIN_KEY, adminpin.hash_pin(pin) if pin else None)
+        settings.save(self.gallery, {PIN_KEY: adminpin.hash_pin(pin) if pin else None})
         log.info("admin PIN %s", "set" if pin else "removed")
         self._unlocked = True
         self.lock_changed.emit(True)  # also when already unlocked: the PIN's presence changed

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from faceapp.config import QUALITY, QualityConfig
+from faceapp.reasons import Reason
 from faceapp.types import Face
 
 
@@ -73,26 +74,26 @@ def assess(face: Face) -> FaceQuality:
     )
 
 
-def problems(q: FaceQuality, config: QualityConfig = QUALITY) -> list[str]:
-    """Reasons this face is not good enough to enroll, as human text; empty when it passes."""
+def problems(q: FaceQuality, config: QualityConfig = QUALITY) -> list[Reason]:
+    """Reasons this face is not good enough to enroll, as codes with their figures; empty when it passes."""
     c = config
     out = []
     if q.size < c.min_face_size:
-        out.append(f"face too small ({q.size:.0f} px, need {c.min_face_size:.0f})")
+        out.append(Reason("too_small", {"size": q.size, "need": c.min_face_size}))
     if q.score < c.min_score:
-        out.append(f"unsure detection (score {q.score:.2f}, need {c.min_score:.2f})")
+        out.append(Reason("unsure", {"score": q.score, "need": c.min_score}))
     if q.sharpness < c.min_sharpness:
-        out.append(f"blurred (sharpness {q.sharpness:.0f}, need {c.min_sharpness:.0f})")
+        out.append(Reason("blurred", {"sharpness": q.sharpness, "need": c.min_sharpness}))
     if abs(q.yaw) > c.max_yaw_deg:
-        out.append(f"face turned sideways (yaw {q.yaw:.0f} deg, limit {c.max_yaw_deg:.0f})")
+        out.append(Reason("turned", {"yaw": q.yaw, "limit": c.max_yaw_deg}))
     if abs(q.roll) > c.max_roll_deg:
-        out.append(f"head tilted (roll {q.roll:.0f} deg, limit {c.max_roll_deg:.0f})")
+        out.append(Reason("tilted", {"roll": q.roll, "limit": c.max_roll_deg}))
     if not c.pitch_range[0] <= q.pitch <= c.pitch_range[1]:
-        out.append(f"face looking up or down (nose at {q.pitch:.2f} between eyes and mouth)")
+        out.append(Reason("pitched", {"pitch": q.pitch}))
     if q.brightness < c.brightness_range[0]:
-        out.append(f"too dark (mean {q.brightness:.0f})")
+        out.append(Reason("too_dark", {"brightness": q.brightness}))
     elif q.brightness > c.brightness_range[1]:
-        out.append(f"too bright (mean {q.brightness:.0f})")
+        out.append(Reason("too_bright", {"brightness": q.brightness}))
     if q.clipped > c.max_clipped:
-        out.append(f"over- or under-exposed ({q.clipped:.0%} of the face clipped)")
+        out.append(Reason("clipped", {"clipped": q.clipped}))
     return out

@@ -1,6 +1,6 @@
 import json
 
-from faceapp.live import guided_capture as gc
+from faceapp.reasons import TEMPLATES
 from faceapp.resources import resources_dir
 from faceapp.ui.main_window import PEOPLE, SETTINGS
 
@@ -10,9 +10,7 @@ from i18n_strings import source_strings  # tests/ui is on sys.path (rootdir-rela
 def test_every_ui_string_has_a_chinese_translation():
     catalogue = json.loads((resources_dir() / "translations" / "zh_CN.json").read_text(encoding="utf-8"))
     wanted = source_strings()
-    # the guided capture's prompts and reasons come from the Qt-free core and are shown through tr()
-    for text in [*gc.PROMPTS.values(), gc.NOT_IN_OVAL, gc.NOT_STRAIGHT, gc.NOT_TURNED, gc.SAME_SIDE]:
-        wanted.setdefault(text, "guided_capture.py")
+    assert set(TEMPLATES.values()) <= set(wanted)  # every reason the core can give
     missing = {s: where for s, where in wanted.items() if not catalogue.get(s)}
     assert not missing, f"untranslated: {missing}"
     assert not set(catalogue) - set(wanted), "translations of strings no longer in the UI"
@@ -42,3 +40,33 @@ def test_language_switch_changes_texts_and_keeps_state(window, context, qtbot):
     settings.language.setCurrentIndex(settings.language.findData("en"))
     assert window.tabs.tabText(PEOPLE) == "People"
     assert settings.save_button.text() == "Save"
+
+
+def test_reasons_follow_the_language(window, context, qtbot):
+    """The core's reason codes: the live banner, the latest-recognitions list and a refused setting."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from faceapp.reasons import TEMPLATES
+    from faceapp.types import Decision
+    from faceapp.ui.i18n import load_catalogue
+
+    zh = load_catalogue("zh_CN")
+    live, settings = window.live, window.settings
+    live.banner.show_decision(Decision(False, "inactive", "Access for Ann is switched off."), "Ann")
+    live._on_events([{"time": "2025-03-03T09:00:00+08:00", "kind": "not_live", "person_name": None,
+                      "details": {"access": "not_live"}, "reason": "No blink seen: this may be a photo or a screen."}])
+    assert "Access for Ann is switched off." in live.banner.text() and "Ann —" not in live.banner.text()
+    assert live.recent.item(0).text() == "09:00:00  Unknown face — denied: No blink seen: this may be a photo or a screen."
+
+    settings.language.setCurrentIndex(settings.language.findData("zh_CN"))
+    assert "Ann 的通行权限已关闭。" in live.banner.text()
+    assert live.recent.item(0).text().endswith(zh[TEMPLATES["not_live"]])
+    settings.action_kind.setCurrentIndex(settings.action_kind.findData("http"))
+    settings.action_target.setText("ftp://door/open")
+    settings.unmasked.setValue(0.6)
+    settings.save()
+    (box,) = [b for b in settings.findChildren(QMessageBox) if b.objectName() == "errorDialog"]
+    assert box.text() == zh[TEMPLATES["bad_url"]]
+    # refused as a whole: the threshold saved with it is not written either
+    assert context.gallery.setting("match.threshold_unmasked") == 0.45 and settings.saved_label.text() == ""
+    box.close()

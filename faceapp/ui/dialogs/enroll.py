@@ -4,11 +4,8 @@ one with reasons, previewed, then saved in one go by faceapp.recognition.enroll.
 from __future__ import annotations
 
 import logging
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
@@ -26,55 +23,16 @@ from PySide6.QtWidgets import (
 )
 
 from faceapp.live import guided_capture as gc
-from faceapp.recognition.enroll import Rejected
-from faceapp.vision.imageio import ImageError, load_image
+from faceapp.reasons import joined
 from faceapp.ui.workers import live as lw
 from faceapp.ui.context import AppContext
 from faceapp.ui.widgets.enroll import IMAGE_FILTER, CaptureView, DropArea, ShotStrip, dropped_images
 from faceapp.ui.errors import show_error
-from faceapp.ui.i18n import N_, tr
+from faceapp.ui.i18n import tr
 from faceapp.ui.widgets.person_form import PersonForm
 from faceapp.ui.workers.tasks import run_with_progress
 
 log = logging.getLogger(__name__)
-
-# Heads of the enrollment gates' reasons (faceapp.vision.quality / enroll): the figures after them stay.
-REASON_HEADS = (
-    N_("no face found"), N_("face too small"), N_("unsure detection"), N_("blurred"), N_("face turned sideways"),
-    N_("head tilted"), N_("face looking up or down"), N_("too dark"), N_("too bright"),
-    N_("over- or under-exposed"), N_("does not look like the other photos"),
-)
-
-
-# Core reasons that start with a figure, as patterns and their translatable forms.
-REASON_PATTERNS = (
-    (re.compile(r"^(\d+) faces in the photo; enrollment needs exactly one$"),
-     N_("{0} faces in the photo; enrollment needs exactly one")),
-)
-
-
-def reason_words(reason: str) -> str:
-    """A core reason in the UI language: each '; '-separated part's head is translated."""
-    for pattern, text in REASON_PATTERNS:
-        found = pattern.match(reason)
-        if found:
-            return tr(text).format(*found.groups())
-    parts = []
-    for part in reason.split("; "):
-        head, sep, rest = part.partition(" (")
-        parts.append(tr(head) + sep + rest)
-    return "; ".join(parts)
-
-
-@dataclass(slots=True)
-class PhotoCheck:
-    """A photo file's verdict from the gates, before saving."""
-
-    path: str
-    crop: np.ndarray | None  # the aligned face when accepted
-    reason: str  # why rejected ("" when accepted)
-    duplicate: str = ""  # name of an enrolled other person it matches
-
 
 class EnrollDialog(QDialog):
     enrolled = Signal(int)  # person id, after a successful save
@@ -208,15 +166,15 @@ class EnrollDialog(QDialog):
         self._render_counts()
         self._render_duplicates()
 
-    def _render_capture(self, problem: str = "") -> None:
+    def _render_capture(self, problems: list | None = None) -> None:
         if self.capture is None:
             self.guidance.setText(tr("Put the face in the oval and press Start."))
         else:
             steps = len(self.capture.config.steps)
-            self.guidance.setText(tr(gc.PROMPTS[self.capture.prompt()]))
+            self.guidance.setText(gc.PROMPTS[self.capture.prompt()].text(tr))
             shot = min(self.capture.step + (0 if self.capture.done else 1), steps)
             status = tr("Shot {n} of {total}").format(n=shot, total=steps)
-            self.feedback.setText(status + (f"\n{reason_words(problem)}" if problem else ""))
+            self.feedback.setText(status + (f"\n{joined(problems, tr)}" if problems else ""))
         idle = tr("Capture again") if self.capture else tr("Start camera capture")
         self.capture_button.setText(tr("Stop") if self._tapping else idle)
 
@@ -286,9 +244,9 @@ class EnrollDialog(QDialog):
             self._render_counts()
             self._render_duplicates()
             self._update_buttons()
-        elif feedback.problem:
+        elif feedback.problems:
             self.view.set_verdict(False)
-        self._render_capture(feedback.problem)
+        self._render_capture(feedback.problems)
         if self.capture.done:
             self.stop_capture()
             self.feedback.setText(tr("All shots taken. Save, or capture again for more."))
@@ -317,41 +275,23 @@ class EnrollDialog(QDialog):
             return
         person_id = self.person.id if self.person else None
 
-        def work(job) -> list[PhotoCheck]:
-
-            enroller = self.context.enroller()
-            checks = []
-            for i, path in enumerate(paths):
-                if job.cancelled:
-                    break
-                job.report(i, len(paths), Path(path).name)
-                try:
-                    got = enroller.check(load_image(path), path)
-                except ImageError as exc:
-                    checks.append(PhotoCheck(path, None, str(exc)))
-                    continue
-                if isinstance(got, Rejected):
-                    checks.append(PhotoCheck(path, None, got.reason))
-                    continue
-                match = enroller.recognizer.identify_embedding(got.face.embedding, False)
-                other = match.name if match.known and match.person_id != person_id else ""
-                checks.append(PhotoCheck(path, got.face.aligned, "", other))
-            return checks
+        def work(job):
+            return self.context.enroller().check_photos(paths, person_id=person_id, job=job)
 
         outcome = run_with_progress(self, tr("Checking photos…"), work)
         if outcome.error is not None:
             show_error(self, tr("The photos could not be checked."), outcome.error)
             return
         for check in outcome.result or []:
-            name = Path(check.path).name
-            if check.crop is None:
-                self.rejected.addItem(f"{name}: {reason_words(check.reason)}")
+            name = Path(check.source).name
+            if check.rejected is not None:
+                self.rejected.addItem(f"{name}: {joined(check.rejected.reasons, tr)}")
                 continue
-            self.photos.append(check.path)
-            self.shot_sources.append(check.path)
-            self.accepted.add_crop(check.crop, name)
-            if check.duplicate:
-                self.duplicates[check.path] = check.duplicate
+            self.photos.append(check.source)
+            self.shot_sources.append(check.source)
+            self.accepted.add_crop(check.checked.face.aligned, name)
+            if check.duplicate is not None:
+                self.duplicates[check.source] = check.duplicate.name
         self._render_counts()
         self._render_duplicates()
         self._update_buttons()
@@ -408,16 +348,17 @@ class EnrollDialog(QDialog):
             return
         for rejected in report.rejected:  # the batch check can still drop a photo
             name = Path(rejected.source).name
-            self.rejected.addItem(f"{name}: {reason_words(rejected.reason)}")
+            self.rejected.addItem(f"{name}: {joined(rejected.reasons, tr)}")
         if not report.saved:
-            show_error(self, tr("Nothing was saved: {reason}").format(reason=reason_words(report.error or "")))
+            reason = report.error.text(tr) if report.error is not None else ""
+            show_error(self, tr("Nothing was saved: {reason}").format(reason=reason))
             return
         log.info("enrolled %s: %d photos accepted, %d rejected", report.person.name, len(report.accepted), len(report.rejected))
         if report.rejected:  # dropped at save time: say so, the dialog is about to close
             box = QMessageBox(QMessageBox.Icon.Information, tr("Enrollment"), tr("{name} was saved with {n} photos.").format(
                 name=report.person.name, n=len(report.accepted)), QMessageBox.StandardButton.Ok, self.parentWidget())
             box.setObjectName("enrollSummary")
-            box.setInformativeText("\n".join(f"{Path(r.source).name}: {reason_words(r.reason)}"
+            box.setInformativeText("\n".join(f"{Path(r.source).name}: {joined(r.reasons, tr)}"
                                               for r in report.rejected))
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             box.open()

@@ -137,8 +137,9 @@ class AttendancePage(RefreshWhenShown, QWidget):
     def refresh(self) -> None:
         self._stale = False
         f = self.filters()
-        records = self.context.attendance_records(**f)
-        summary = self.context.attendance_summary(**f)
+        # filtered in SQL (faceapp.attendance)
+        records = self.context.attendance.records(f["day_from"], f["day_to"], f["person_id"])
+        summary = self.context.attendance.summary(f["day_from"], f["day_to"], f["person_id"])
         _fill(self.records, [[r.time.strftime("%Y-%m-%d %H:%M:%S"), r.person_name, r.employee_no or "", r.department,
                               "" if r.score is None else f"{r.score:.2f}",
                               "" if r.masked is None else (tr("yes") if r.masked else tr("no"))] for r in reversed(records)])

@@ -21,10 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceapp.reasons import TEMPLATES, Reason
 from faceapp.types import Decision, FrameResult
 from faceapp.ui.workers import live as lw
 from faceapp.ui.context import AppContext
-from faceapp.ui.i18n import N_, tr
+from faceapp.ui.i18n import tr
 from faceapp.ui.workers.tasks import call_in_background
 from faceapp.ui.widgets.video_view import VideoView
 
@@ -34,21 +35,14 @@ BANNER_HOLD_S = 3.0
 RECENT_MAX = 50
 VIDEO_FILTER = "*.mp4 *.avi *.mkv *.mov *.webm *.m4v *.mpg *.mpeg *.wmv"
 
-# Door decision reasons (Decision.reason, access.DenyReason) in words; the pipeline's message is the fallback.
-REASONS = {
-    "granted": N_("Welcome"),
-    "not_live": N_("No blink seen: this may be a photo or a screen."),
-    "unknown": N_("Face not recognised."),
-    "ambiguous": N_("Too close to more than one enrolled person; please look at the camera again."),
-    "inactive": N_("Access for this person is switched off."),
-    "outside_schedule": N_("Access is not allowed at this time."),
-    "mask_required": N_("Please wear a mask."),
-}
 
 
-def reason_text(decision: Decision) -> str:
-    key = REASONS.get(decision.reason)
-    return tr(key) if key else decision.message
+def decision_text(code: str | None, name: str | None, fallback: str) -> str:
+    """A door decision's reason code (Decision.reason, access.DenyReason, or "granted") in the UI
+    language, naming the person where the reason does; `fallback` for a code without words."""
+    if code not in TEMPLATES:
+        return fallback
+    return Reason(code, {"name": name or tr("Unknown face")}).text(tr)
 
 
 def describe_event(event: dict) -> str:
@@ -59,8 +53,8 @@ def describe_event(event: dict) -> str:
     if access == "granted":
         text = f"{when}  {name} — {tr('granted')}"
     else:
-        key = REASONS.get(access or str(event.get("kind")))
-        text = f"{when}  {name} — {tr('denied')}: {tr(key) if key else event.get('reason') or ''}"
+        why = decision_text(access or str(event.get("kind")), event.get("person_name"), event.get("reason") or "")
+        text = f"{when}  {name} — {tr('denied')}: {why}"
     if event.get("attendance"):
         text += "  ✓ " + tr("attendance")
     return text
@@ -82,17 +76,23 @@ class DecisionBanner(QLabel):
         self.setWordWrap(True)
         self.setMinimumHeight(150)
         self.granted: bool | None = None
-        self.detail = ""
+        self.decision: tuple[Decision, str | None] | None = None  # kept to word it again in another language
         self.idle()
 
     def show_decision(self, decision: Decision, name: str | None) -> None:
-        self.granted = decision.granted
-        self.detail = " — ".join(s for s in (name, reason_text(decision)) if s)
+        self.granted, self.decision = decision.granted, (decision, name)
         self._render()
 
     def idle(self) -> None:
-        self.granted, self.detail = None, ""
+        self.granted, self.decision = None, None
         self._render()
+
+    def detail(self) -> str:
+        if self.decision is None:
+            return ""
+        decision, name = self.decision
+        text = decision_text(decision.reason, name, decision.message)
+        return text if not name or name in text else f"{name} — {text}"  # the name once
 
     def retranslate(self) -> None:
         self._render()
@@ -101,7 +101,7 @@ class DecisionBanner(QLabel):
         title = {None: tr("Look at the camera"), True: tr("GRANTED"), False: tr("DENIED")}[self.granted]
         size = 20 if self.granted is None else 40
         self.setStyleSheet(f"QLabel#decisionBanner {{ {self.STYLES[self.granted]} border-radius: 10px; padding: 12px; }}")
-        detail = f"<div style='font-size:16px'>{self.detail}</div>" if self.detail else ""
+        detail = f"<div style='font-size:16px'>{self.detail()}</div>" if self.decision else ""
         self.setText(f"<div style='font-size:{size}px; font-weight:700'>{title}</div>{detail}")
 
 

@@ -3,7 +3,7 @@ language and the admin PIN. Values live in the gallery's settings table; Save wr
 
 from __future__ import annotations
 
-import shlex
+import logging
 
 from PySide6.QtCore import QTime, Slot
 from PySide6.QtWidgets import (
@@ -26,7 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceapp import settings
 from faceapp.access.admin_pin import PinError
+from faceapp.reasons import ReasonError
 from faceapp.ui import i18n
 from faceapp.ui.context import AppContext
 from faceapp.ui.errors import show_error
@@ -34,8 +36,8 @@ from faceapp.ui.i18n import N_, tr
 from faceapp.ui.dialogs.lock import pin_field
 from faceapp.ui.workers.tasks import call_in_background
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_NAMES = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"))
+log = logging.getLogger(__name__)
+
 ACTIONS = (("none", N_("No output")), ("command", N_("Run a command")), ("http", N_("Call a web address (HTTP POST)")))
 
 
@@ -82,8 +84,8 @@ class SettingsPage(QWidget):
         self.context = context
         self.labels: dict[str, QLabel] = {}
         # recognition
-        self.unmasked = self._threshold_box("thresholdUnmasked")
-        self.masked = self._threshold_box("thresholdMasked")
+        self.unmasked = self._threshold_box("thresholdUnmasked", "match.threshold_unmasked")
+        self.masked = self._threshold_box("thresholdMasked", "match.threshold_masked")
         self.threshold_hint = hint_label()
         self.liveness = QCheckBox()
         self.liveness.setObjectName("livenessCheck")
@@ -98,7 +100,7 @@ class SettingsPage(QWidget):
         # attendance
         self.cooldown = QSpinBox()
         self.cooldown.setObjectName("cooldownSpin")
-        self.cooldown.setRange(0, 24 * 60)
+        self.cooldown.setRange(*(round(limit / 60) for limit in settings.check_range("attendance.cooldown_s")))
         self.cooldown.setMaximumWidth(120)
         self.cooldown_hint = hint_label()
         self.attendance = QGroupBox()
@@ -113,7 +115,7 @@ class SettingsPage(QWidget):
         self.always_open.toggled.connect(self._schedule_enabled)
         self.day_checks, self.day_from, self.day_to = [], [], []
         schedule = QGridLayout()
-        for row, _ in enumerate(DAYS):
+        for row, _ in enumerate(settings.WEEKDAYS):
             check, start, end = QCheckBox(), QTimeEdit(), QTimeEdit()
             start.setDisplayFormat("HH:mm")
             end.setDisplayFormat("HH:mm")
@@ -219,10 +221,10 @@ class SettingsPage(QWidget):
         self.load()
 
     @staticmethod
-    def _threshold_box(name: str) -> QDoubleSpinBox:
+    def _threshold_box(name: str, key: str) -> QDoubleSpinBox:
         box = QDoubleSpinBox()
         box.setObjectName(name)
-        box.setRange(0.10, 0.95)
+        box.setRange(*settings.check_range(key))
         box.setSingleStep(0.01)
         box.setDecimals(2)
         box.setMaximumWidth(120)
@@ -249,7 +251,7 @@ class SettingsPage(QWidget):
         self.labels["action"].setText(tr("On access granted:"))
         self._fill_combo(self.mask_policy, [(False, tr("No mask rule")), (True, tr("A mask is required"))])
         self.always_open.setText(tr("Known people may enter at any time"))
-        for check, name in zip(self.day_checks, DAY_NAMES):
+        for check, name in zip(self.day_checks, settings.WEEKDAY_NAMES):
             check.setText(tr(name))
         self._fill_combo(self.action_kind, [(key, tr(text)) for key, text in ACTIONS])
         self.test_button.setText(tr("Test"))
@@ -294,29 +296,33 @@ class SettingsPage(QWidget):
 
     # --- load / save --------------------------------------------------------------------------
     def load(self) -> None:
-        s = self.context.gallery.setting
-        self.unmasked.setValue(float(s("match.threshold_unmasked")))
-        self.masked.setValue(float(s("match.threshold_masked")))
-        self.liveness.setChecked(bool(s("liveness.enabled", True)))
-        self.cooldown.setValue(round(float(s("attendance.cooldown_s")) / 60))
-        self.mask_policy.setCurrentIndex(max(self.mask_policy.findData(bool(s("access.mask_required"))), 0))
-        schedule = s("access.schedule")
+        problem = ""
+        try:
+            s = settings.Settings.load(self.context.gallery)
+        except ReasonError as exc:  # a value stored by hand or an older version: show the defaults
+            log.warning("stored settings refused: %s", exc)
+            s, problem = settings.Settings(), exc.reason.text(tr)
+        self.unmasked.setValue(s.threshold_unmasked)
+        self.masked.setValue(s.threshold_masked)
+        self.liveness.setChecked(s.liveness)
+        self.cooldown.setValue(round(s.cooldown_s / 60))
+        self.mask_policy.setCurrentIndex(max(self.mask_policy.findData(s.mask_required), 0))
+        schedule = s.schedule
         self.always_open.setChecked(schedule is None)
-        for day, check, start, end in zip(DAYS, self.day_checks, self.day_from, self.day_to):
+        for day, check, start, end in zip(settings.WEEKDAYS, self.day_checks, self.day_from, self.day_to):
             spans = (schedule or {}).get(day) or []
             check.setChecked(bool(spans) or schedule is None and day not in ("sat", "sun"))
             first = spans[0] if spans else ("08:00", "18:00")
             start.setTime(QTime.fromString(first[0], "HH:mm"))
             end.setTime(QTime.fromString(first[1], "HH:mm"))
         self._schedule_enabled(schedule is None)
-        action = s("access.action") or {"kind": "none"}
-        self.action_kind.setCurrentIndex(max(self.action_kind.findData(action.get("kind", "none")), 0))
-        command = action.get("kind") == "command"
-        self.action_target.setText(shlex.join(action.get("argv", [])) if command else action.get("url", ""))
+        action = s.action
+        self.action_kind.setCurrentIndex(max(self.action_kind.findData(action["kind"]), 0))
+        command = action["kind"] == "command"
+        self.action_target.setText(settings.join_command(action["argv"]) if command else action.get("url", ""))
         self.camera.clear()
-        camera = self.context.default_source()
-        self.camera.addItem(str(camera), camera)
-        self.saved_label.clear()
+        self.camera.addItem(str(s.camera), s.camera)
+        self.saved_label.setText(problem)
 
     def values(self) -> dict:
         """The settings as the form shows them, keyed like the gallery's settings table."""
@@ -324,7 +330,7 @@ class SettingsPage(QWidget):
         if not self.always_open.isChecked():
             schedule = {
                 day: [[start.time().toString("HH:mm"), end.time().toString("HH:mm")]] if check.isChecked() else []
-                for day, check, start, end in zip(DAYS, self.day_checks, self.day_from, self.day_to)
+                for day, check, start, end in zip(settings.WEEKDAYS, self.day_checks, self.day_from, self.day_to)
             }
         return {
             "match.threshold_unmasked": round(self.unmasked.value(), 2),
@@ -338,10 +344,11 @@ class SettingsPage(QWidget):
         }
 
     def action(self) -> dict:
+        """The output action as typed; faceapp.settings splits the command line and checks it."""
         kind = self.action_kind.currentData() or "none"
         target = self.action_target.text().strip()
         if kind == "command":
-            return {"kind": "command", "argv": shlex.split(target)}
+            return {"kind": "command", "argv": target}
         if kind == "http":
             return {"kind": "http", "url": target}
         return {"kind": "none"}
@@ -354,33 +361,17 @@ class SettingsPage(QWidget):
         return int(text) if text.isdigit() else text
 
     def save(self) -> None:
-        values = self.values()
-        problem = self._check(values)
-        if problem:
-            show_error(self, problem)
-            return
+        """Checked by faceapp.settings (as the core and the CLI check them), written in one go."""
         try:
-            for key, value in values.items():
-                self.context.gallery.set_setting(key, value)
+            settings.save(self.context.gallery, self.values())
+        except ReasonError as exc:
+            show_error(self, exc.reason.text(tr))
+            return
         except Exception as exc:
             show_error(self, tr("The settings could not be saved.") + f"\n{exc}", exc)
             return
         self.saved_label.setText(tr("Saved."))
         self.context.settings_changed.emit()
-
-    @staticmethod
-    def _check(values: dict) -> str:
-        action = values["access.action"]
-        if action["kind"] == "command" and not action["argv"]:
-            return tr("Enter the command to run when access is granted.")
-        if action["kind"] == "http" and not action["url"].startswith(("http://", "https://")):
-            return tr("Enter a web address starting with http:// or https://.")
-        for day, spans in (values["access.schedule"] or {}).items():
-            for start, end in spans:
-                if start >= end:
-                    return tr("On {day} the opening time must be before the closing time.").format(
-                        day=tr(DAY_NAMES[DAYS.index(day)]))
-        return ""
 
     # --- actions ------------------------------------------------------------------------------
     def _schedule_enabled(self, always: bool) -> None:
@@ -409,7 +400,8 @@ class SettingsPage(QWidget):
     @Slot(object)
     def _on_test_failed(self, exc) -> None:
         self.test_button.setEnabled(True)
-        self.test_result.setText(tr("Test failed: {error}").format(error=exc))
+        error = exc.reason.text(tr) if isinstance(exc, ReasonError) else exc
+        self.test_result.setText(tr("Test failed: {error}").format(error=error))
 
     def probe_cameras(self) -> None:
         self.probe_button.setEnabled(False)

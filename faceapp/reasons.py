@@ -1,0 +1,106 @@
+"""Reason codes: why a photo was rejected, a door denied, a shot not taken or a setting refused.
+
+The core returns a `Reason` (a code and its parameters), never a sentence. `TEMPLATES` is the one
+catalogue of their English wording; the GUI renders a reason through its translation catalogue
+(resources/translations, whose keys are these templates) and the CLI in English. `--json` output
+carries code, params and the English text side by side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def N_(text: str) -> str:  # noqa: N802 (gettext's name): marks a template for translation
+    return text
+
+
+TEMPLATES: dict[str, str] = {
+    # door decisions (faceapp.access.policy.DenyReason, and "granted")
+    "granted": N_("Welcome, {name}."),
+    "not_live": N_("No blink seen: this may be a photo or a screen."),
+    "unknown": N_("Face not recognised."),
+    "ambiguous": N_("Too close to more than one enrolled person; please look at the camera again."),
+    "inactive": N_("Access for {name} is switched off."),
+    "outside_schedule": N_("Access is not allowed at this time."),
+    "mask_required": N_("Please wear a mask."),
+    # enrollment gates (faceapp.vision.quality, faceapp.recognition.enroll)
+    "no_face": N_("no face found"),
+    "many_faces": N_("{count} faces in the photo; enrollment needs exactly one"),
+    "unreadable": N_("cannot use this file: {detail}"),
+    "too_small": N_("face too small ({size:.0f} px, need {need:.0f})"),
+    "unsure": N_("unsure detection (score {score:.2f}, need {need:.2f})"),
+    "blurred": N_("blurred (sharpness {sharpness:.0f}, need {need:.0f})"),
+    "turned": N_("face turned sideways (yaw {yaw:.0f}°, limit {limit:.0f}°)"),
+    "tilted": N_("head tilted (roll {roll:.0f}°, limit {limit:.0f}°)"),
+    "pitched": N_("face looking up or down (nose at {pitch:.2f} between eyes and mouth)"),
+    "too_dark": N_("too dark (mean {brightness:.0f})"),
+    "too_bright": N_("too bright (mean {brightness:.0f})"),
+    "clipped": N_("over- or under-exposed ({clipped:.0%} of the face clipped)"),
+    "inconsistent": N_("does not look like the other photos (best similarity {best:.2f})"),
+    "no_usable_photo": N_("no usable photo"),
+    "none_passed": N_("no photo passed the quality checks"),
+    "save_failed": N_("the gallery refused the save ({detail})"),
+    # guided camera capture (faceapp.live.guided_capture): prompts, then why a frame was not taken
+    "look_straight": N_("Look straight at the camera"),
+    "turn_one_side": N_("Turn your head slightly to one side"),
+    "turn_other_side": N_("Now turn slightly to the other side"),
+    "all_taken": N_("All shots taken"),
+    "not_in_oval": N_("move your face into the oval"),
+    "not_straight": N_("look straight at the camera"),
+    "not_turned": N_("turn your head a little more"),
+    "same_side": N_("turn to the other side"),
+    # settings refused (faceapp.settings)
+    "out_of_range": N_("{label} must be between {low:g} and {high:g}."),
+    "not_a_number": N_("{label} must be a number."),
+    "not_yes_no": N_("{label} must be on or off."),
+    "bad_camera": N_("The camera must be a camera number or a stream address."),
+    "bad_weekday": N_("Unknown weekday “{day}” in the opening hours."),
+    "bad_time": N_("“{time}” is not a time of day (use HH:MM)."),
+    "closes_before_opening": N_("On {day} the opening time must be before the closing time (split a night shift at midnight)."),
+    "bad_action": N_("Unknown output action “{kind}”."),
+    "no_command": N_("Enter the command to run when access is granted."),
+    "bad_command": N_("The command cannot be read: {detail}."),
+    "bad_url": N_("Enter a web address starting with http:// or https://."),
+    "unknown_setting": N_("There is no setting called “{key}”."),
+}
+
+
+def english(text: str) -> str:
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    code: str  # a key of TEMPLATES
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.code not in TEMPLATES:
+            raise KeyError(f"no template for reason code {self.code!r}")
+
+    def text(self, translate: Callable[[str], str] = english) -> str:
+        """The reason in words: the template through `translate` (the GUI's tr), filled in. A
+        `label` or `day` parameter (a setting's or weekday's name, marked N_ where it is defined) is
+        translated too."""
+        params = {k: translate(v) if k in ("label", "day") else v for k, v in self.params.items()}
+        return translate(TEMPLATES[self.code]).format(**params)
+
+    def to_json(self) -> dict[str, Any]:
+        params = {k: v.item() if hasattr(v, "item") else v for k, v in self.params.items()}  # numpy scalars
+        return {"code": self.code, "params": params, "text": self.text()}
+
+
+def joined(reasons: Iterable[Reason], translate: Callable[[str], str] = english) -> str:
+    """Several reasons on one line, as a photo that fails several gates shows them."""
+    return "; ".join(r.text(translate) for r in reasons)
+
+
+class ReasonError(ValueError):
+    """An error that carries its reason code, so every front end can word it in its language."""
+
+    def __init__(self, code: str, **params: Any):
+        self.reason = Reason(code, params)
+        super().__init__(self.reason.text())
