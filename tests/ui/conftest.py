@@ -56,7 +56,7 @@ def model_window(model_context, qtbot):
 
     win = MainWindow(model_context)
     qtbot.addWidget(win)
-    win.live.worker.realtime = False  # play test videos as fast as they are processed
+    win.live.worker.session.realtime = False  # play test videos as fast as they are processed
     win.show()
     qtbot.waitExposed(win)
     return win

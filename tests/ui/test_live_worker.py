@@ -1,11 +1,13 @@
 """The live worker with a stand-in pipeline: frames, states, lost-camera reconnect (no models needed)."""
 
-import numpy as np
-import pytest
+from dataclasses import replace
 
+import numpy as np
+
+from faceapp.live import session as live_session
+from faceapp.live import sources
 from faceapp.types import Decision, FrameResult, Match, TrackView
 from faceapp.ui.workers import live as lw
-sources = pytest.importorskip("faceapp.live.sources")
 
 
 class FakePipeline:
@@ -49,8 +51,8 @@ class FlakySource:
 
 
 def _worker(qtbot, open_source, pipeline):
-    worker = lw.LiveWorker(open_source, lambda: pipeline)
-    worker.realtime = False
+    worker = lw.LiveWorker(open_source, lambda actions: pipeline)
+    worker.session.realtime = False
     states, frames, events = [], [], []
     worker.state_changed.connect(lambda s, d: states.append(s))
     worker.frame_ready.connect(lambda image, result: (frames.append((image, result)), worker.frame_shown()))
@@ -76,7 +78,7 @@ def test_video_file_plays_to_the_end_with_results(qtbot, shared):
 
 
 def test_lost_camera_reports_and_reconnects(qtbot, monkeypatch):
-    monkeypatch.setattr(lw, "RETRY_DELAYS", (0.05,))
+    monkeypatch.setattr(live_session, "SESSION", replace(live_session.SESSION, retry_delays_s=(0.05,)))
     opened = []
     worker, states, frames, _ = _worker(qtbot, lambda spec: FlakySource(opened), FakePipeline())
     try:
@@ -90,11 +92,11 @@ def test_lost_camera_reports_and_reconnects(qtbot, monkeypatch):
 
 
 def test_missing_models_fail_with_a_message_but_keep_the_picture(qtbot, shared):
-    def broken():
+    def broken(actions):
         raise FileNotFoundError("model file pnet.onnx is missing")
 
     worker = lw.LiveWorker(sources.open_source, broken)
-    worker.realtime = False
+    worker.session.realtime = False
     states, frames = [], []
     worker.state_changed.connect(lambda s, d: states.append((s, d)))
     worker.frame_ready.connect(lambda image, result: (frames.append(result), worker.frame_shown()))
@@ -113,7 +115,7 @@ def test_camera_picker_lists_probed_cameras(window, context, qtbot, monkeypatch)
 
     live = window.live
     opened = []
-    monkeypatch.setattr(live.worker, "_open_source", lambda spec: opened.append(spec) or FlakySource([]))
+    monkeypatch.setattr(live.worker.session, "_open_source", lambda spec: opened.append(spec) or FlakySource([]))
     live.start("/videos/door.mp4")
     monkeypatch.setattr(context, "probe_cameras", lambda: [SimpleNamespace(index=0, width=640, height=480),
                                                            SimpleNamespace(index=2, width=1280, height=720)])
