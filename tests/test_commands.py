@@ -44,6 +44,17 @@ def test_run_on_a_video_writes_json_lines(cli, shared):
     assert summary["throughput_fps"] > 0 and 0 < summary["median_ms"] <= summary["p90_ms"]
 
 
+def test_bench_reports_throughput_over_the_whole_clip(cli, shared):
+    clip = shared / "videos" / "multispeaker_short.mp4"  # 30 frames
+    code, out = cli("bench", "--source", clip, "--frames", "8", "--no-reference", "--json")
+    result = json.loads(out)
+    live, every_stage = result["live"], result["pipeline"]
+    assert code == 0 and live["frames"] == 30 and live["size"] == "1280x720"
+    for figures in (live, every_stage):
+        assert figures["throughput_fps"] > 0 and 0 < figures["median_ms"] <= figures["p90_ms"]
+    assert every_stage["frames"] == 3 and "decode" in every_stage["stage_median_ms"]  # 8 less 5 warm-up
+
+
 def test_run_reports_a_missing_source(cli, tmp_path):
     code, out = cli("run", "--source", tmp_path / "missing.mp4")
     lines = [json.loads(line) for line in out.splitlines()]
