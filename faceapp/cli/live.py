@@ -58,7 +58,7 @@ def cmd_run(args) -> int:
                               **({"error": str(update.error)} if update.error else {})})
         finally:
             session.close()
-    emit({"type": "summary", "source": session.source_name, "status": session.state.value,
+    emit({"type": "summary", "source": session.source_name, "status": (session.state or State.STOPPED).value,
           "message": session.detail, "events": events, "actions": actions, **session.speed.summary()})
     return 1 if session.state == State.FAILED else 0
 

@@ -83,11 +83,15 @@ def test_lost_camera_reports_and_reconnects(qtbot, monkeypatch):
     worker, states, frames, _ = _worker(qtbot, lambda spec: FlakySource(opened), FakePipeline())
     try:
         worker.set_source(7)
-        qtbot.waitUntil(lambda: len(opened) >= 3, timeout=10000)
+
+        def running_again():  # running, lost, running (the models may load after the first loss)
+            running = [i for i, state in enumerate(states) if state == lw.RUNNING]
+            return bool(running) and lw.LOST in states[running[0]:] and running[-1] > states.index(lw.LOST, running[0])
+
+        qtbot.waitUntil(running_again, timeout=20000)
     finally:
         worker.stop()
-    lost = states.index(lw.LOST)
-    assert lw.RUNNING in states[:lost] and lw.RUNNING in states[lost:]  # running again after the loss
+    assert len(opened) >= 2
     assert frames  # (frames the GUI has not painted yet are replaced, so not every one arrives)
 
 
