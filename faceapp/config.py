@@ -199,10 +199,10 @@ class SessionConfig:
     fps_alpha: float = 0.1
     # Sleep while no source is open: a new source request cuts it short, so it only bounds idle polling.
     idle_poll_s: float = 0.5
-    # When a session ends, queued door actions get this long to finish (one action's timeout is
-    # ACCESS.action_timeout_s): a grant just before the end still opens the door, a dead webhook
-    # does not hold up the exit.
-    action_drain_s: float = 10.0
+    # When a session ends, queued door actions get this long to finish: one action's timeout
+    # (ACCESS.action_timeout_s, 5 s) and a little, so the door still opens for a grant just before
+    # the end, while a backlog behind a dead webhook does not hold up the exit (or closing the app).
+    action_drain_s: float = 6.0
 
 
 SESSION = SessionConfig()
