@@ -186,6 +186,29 @@ SOURCES = SourceConfig()
 
 
 @dataclass(frozen=True, slots=True)
+class SessionConfig:
+    """The live session's loop (faceapp/live/session.py), shared by `faceapp run` and the GUI."""
+
+    # Seconds between attempts to reopen a camera or stream that failed (with retry on): quick at
+    # first (a loose cable, a stream hiccup), then every 5 s so a missing camera costs almost nothing.
+    retry_delays_s: tuple[float, ...] = (0.5, 1.0, 2.0, 5.0)
+    # A paced video file that falls further behind its own clock than this (slow processing) is not
+    # played faster to catch up: it continues at its normal speed from where it is.
+    catch_up_s: float = 0.25
+    # Smoothing of the FPS readout (weight of the newest frame): steady to read, follows a change in ~1 s.
+    fps_alpha: float = 0.1
+    # Sleep while no source is open: a new source request cuts it short, so it only bounds idle polling.
+    idle_poll_s: float = 0.5
+    # When a session ends, queued door actions get this long to finish: one action's timeout
+    # (ACCESS.action_timeout_s, 5 s) and a little, so the door still opens for a grant just before
+    # the end, while a backlog behind a dead webhook does not hold up the exit (or closing the app).
+    action_drain_s: float = 6.0
+
+
+SESSION = SessionConfig()
+
+
+@dataclass(frozen=True, slots=True)
 class QualityConfig:
     """Enrollment gates: a gallery template is used for every later match, so it must be good."""
 

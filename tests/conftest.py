@@ -1,4 +1,7 @@
+import json
 import os
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -47,3 +50,46 @@ def engine():
     from faceapp.vision.engine import Engine
 
     return Engine()
+
+
+@pytest.fixture
+def cli(engine, tmp_path, monkeypatch, capsys):
+    """Run a `faceapp` command through its argparse wiring on a fresh data folder: (exit code, stdout)."""
+    from faceapp.cli import output
+    from faceapp.cli.main import build_parser
+
+    monkeypatch.setenv("FACEAPP_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr(output, "engine", lambda: engine)  # load the models once for the session
+    parser = build_parser()
+
+    def run(*argv):
+        args = parser.parse_args([str(a) for a in argv])
+        code = args.func(args)
+        return code, capsys.readouterr().out
+
+    return run
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.gate.wait(30)
+        self.server.received.append((self.headers["Content-Type"], json.loads(body)))
+        self.send_response(self.server.status)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def http_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    server.received, server.status, server.gate = [], 204, threading.Event()
+    server.gate.set()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.gate.set()
+    server.shutdown()
+    server.server_close()

@@ -1,8 +1,6 @@
 import json
 import sys
-import threading
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -98,31 +96,6 @@ def test_policy_and_action_from_settings(tmp_path):
         OutputAction("http", url="file:///etc/passwd")
     with pytest.raises(ValueError, match="Unknown output action"):
         OutputAction("email")
-
-
-class _Receiver(BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.gate.wait(30)
-        self.server.received.append((self.headers["Content-Type"], json.loads(body)))
-        self.send_response(self.server.status)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def http_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
-    server.received, server.status, server.gate = [], 204, threading.Event()
-    server.gate.set()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.gate.set()
-    server.shutdown()
-    server.server_close()
 
 
 EVENT = {"kind": "recognised", "person_name": "张伟", "score": 0.8}

@@ -4,21 +4,6 @@ import json
 
 import pytest
 
-from faceapp.cli import output
-from faceapp.cli.main import build_parser
-@pytest.fixture
-def cli(engine, tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("FACEAPP_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setattr(output, "engine", lambda: engine)  # load the models once for the module
-    parser = build_parser()
-
-    def run(*argv):
-        args = parser.parse_args([str(a) for a in argv])
-        code = args.func(args)
-        return code, capsys.readouterr().out
-
-    return run
-
 
 def test_enroll_people_identify(cli, shared):
     peer = shared / "faces-peer"
@@ -68,12 +53,25 @@ def test_settings_checked_and_saved_together(cli):
 def test_run_on_a_video_writes_json_lines(cli, shared):
     code, out = cli("run", "--source", shared / "blink" / "blink.mp4", "--max-frames", "100")
     lines = [json.loads(line) for line in out.splitlines()]
-    assert code == 0 and lines[0] == {"type": "status", "status": "ok", "message": ""}
+    assert code == 0 and [x["state"] for x in lines if x["type"] == "state"] == ["opening", "running", "stopped"]
     events = [x for x in lines if x["type"] == "event"]
     # nobody is enrolled: the face is unknown, reported once its first blink (~frame 76) proves it live
     assert [e["kind"] for e in events] == ["unknown"] and 70 <= events[0]["frame"] <= 90 and events[0]["live"]
     summary = lines[-1]
     assert summary["type"] == "summary" and summary["frames"] == 100 and summary["events"] == 1
+    # throughput over the run (reading and decoding included) beside the per-frame median and p90
+    assert summary["throughput_fps"] > 0 and 0 < summary["median_ms"] <= summary["p90_ms"]
+
+
+def test_bench_reports_throughput_over_the_whole_clip(cli, shared):
+    clip = shared / "videos" / "multispeaker_short.mp4"  # 30 frames
+    code, out = cli("bench", "--source", clip, "--frames", "8", "--no-reference", "--json")
+    result = json.loads(out)
+    live, every_stage = result["live"], result["pipeline"]
+    assert code == 0 and live["frames"] == 30 and live["size"] == "1280x720"
+    for figures in (live, every_stage):
+        assert figures["throughput_fps"] > 0 and 0 < figures["median_ms"] <= figures["p90_ms"]
+    assert every_stage["frames"] == 3 and "decode" in every_stage["stage_median_ms"]  # 8 less 5 warm-up
 
 
 def test_run_reports_a_missing_source(cli, tmp_path):

@@ -1,9 +1,9 @@
-"""`faceapp run`: the live pipeline without the GUI, one JSON object per line."""
+"""`faceapp run`: the live session without the GUI, one JSON object per line; it drives the door
+output configured in the settings, as the GUI does."""
 
 from __future__ import annotations
 
 import signal
-import time
 from contextlib import contextmanager
 
 from faceapp.cli import output
@@ -12,12 +12,15 @@ from faceapp.storage.gallery import Gallery
 
 
 @contextmanager
-def _stop_on_signals(stop: list[bool]):
-    """Ctrl+C / SIGTERM end the run after the current frame, so the summary is still written."""
-    def handler(signum, frame):
-        stop[0] = True
+def _signals(session):
+    """Ctrl+C / SIGTERM end the run after the current frame, so the summary is still written; SIGHUP
+    (where there is one) re-reads the settings, as a service manager's `reload` expects."""
+    from faceapp.live.pipeline import LivePipeline
 
-    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    handlers = {signal.SIGINT: lambda *_: session.stop(), signal.SIGTERM: lambda *_: session.stop()}
+    if hasattr(signal, "SIGHUP"):
+        handlers[signal.SIGHUP] = lambda *_: session.post(LivePipeline.reload_settings)
+    old = {s: signal.signal(s, h) for s, h in handlers.items()}
     try:
         yield
     finally:
@@ -27,49 +30,47 @@ def _stop_on_signals(stop: list[bool]):
 
 def cmd_run(args) -> int:
     from faceapp.live.pipeline import LivePipeline
-    from faceapp.live.sources import SourceStatus, open_source
+    from faceapp.live.session import ActionDone, LiveSession, Processed, State, StateChanged
 
     engine = output.engine()
-    stop = [False]
-    frames = 0
     events = 0
-    with Gallery.open() as gallery, open_source(args.source) as source, _stop_on_signals(stop):
-        pipeline = LivePipeline(engine, gallery, require_liveness=not args.no_liveness, log_events=not args.dry_run)
-        status = source.status
-        started = time.perf_counter()
-        busy = 0.0
-        while not stop[0] and (args.max_frames is None or frames < args.max_frames):
-            frame = source.read()
-            if source.status != status:
-                status = source.status
-                emit({"type": "status", "status": status.value, "message": source.message})
-                if status == SourceStatus.OK:
-                    pipeline.reset()  # a reconnected camera: old tracks are stale
-            if frame is None:
-                if status in (SourceStatus.ENDED, SourceStatus.FAILED, SourceStatus.CLOSED):
-                    break
-                continue
-            result = pipeline.process(frame.image, frame.timestamp)
-            busy += result.timings_ms.get("total", 0.0)
-            frames += 1
-            for event in result.events:
-                emit({"type": "event", "frame": result.index, **event})
-                events += 1
-        elapsed = time.perf_counter() - started
-        emit({
-            "type": "summary", "source": source.description, "status": source.status.value,
-            "message": source.message, "frames": frames, "events": events,
-            "seconds": round(elapsed, 2),
-            "pipeline_fps": round(1000.0 * frames / busy, 1) if busy else None,
-        })
-        failed = source.status == SourceStatus.FAILED
-    return 1 if failed else 0
+    actions = {"done": 0, "failed": 0}
+    with Gallery.open() as gallery:
+        def make_pipeline(runner):
+            return LivePipeline(engine, gallery, require_liveness=not args.no_liveness,
+                                log_events=not args.dry_run, actions=runner)
+
+        session = LiveSession(make_pipeline, source=args.source, door=not args.dry_run,
+                              realtime=args.realtime, retry=args.retry)
+        try:
+            with _signals(session):
+                for update in session.run(max_frames=args.max_frames):
+                    if isinstance(update, StateChanged):
+                        emit({"type": "state", "state": update.state.value, "detail": update.detail})
+                    elif isinstance(update, Processed) and update.result is not None:
+                        for event in update.result.events:
+                            emit({"type": "event", "frame": update.result.index, **event})
+                            events += 1
+                    elif isinstance(update, ActionDone):
+                        actions["failed" if update.error else "done"] += 1
+                        emit({"type": "action", "person_name": update.event.get("person_name"),
+                              "ok": update.error is None,
+                              **({"error": str(update.error)} if update.error else {})})
+        finally:
+            session.close()
+    emit({"type": "summary", "source": session.source_name, "status": (session.state or State.STOPPED).value,
+          "message": session.detail, "events": events, "actions": actions, **session.speed.summary()})
+    return 1 if session.state == State.FAILED else 0
 
 
 def add_commands(sub) -> None:
-    p = sub.add_parser("run", help="run the live pipeline without the GUI; one JSON object per line")
+    p = sub.add_parser("run", help="run the live pipeline and the door output without the GUI; one JSON object per line")
     p.add_argument("--source", required=True, help="camera index, video file or stream URL")
     p.add_argument("--max-frames", type=int)
     p.add_argument("--no-liveness", action="store_true", help="do not wait for a blink")
-    p.add_argument("--dry-run", action="store_true", help="log no events and no attendance")
+    p.add_argument("--dry-run", action="store_true", help="log no events or attendance and run no door output")
+    p.add_argument("--realtime", action="store_true",
+                   help="play a video file at its frame rate (as the camera it stands in for), not as fast as it decodes")
+    p.add_argument("--retry", action="store_true",
+                   help="keep reopening a camera or stream that fails, with back-off (a door service)")
     p.set_defaults(func=cmd_run)

@@ -29,7 +29,7 @@ class AppContext(QObject):
     settings_changed = Signal()
     language_changed = Signal()
     lock_changed = Signal(bool)  # True: the admin parts are unlocked
-    action_failed = Signal(str)  # a door output action failed (from the action thread)
+    action_failed = Signal(str)  # a door output action failed (forwarded from the live worker)
     model_changed = Signal()  # another embedder version was activated (Trainer tab)
 
     def __init__(self, data_dir: Path, parent: QObject | None = None, *, engine=None):
@@ -49,7 +49,6 @@ class AppContext(QObject):
         self.ui_settings = QSettings(str(self.data_dir / "ui.ini"), QSettings.Format.IniFormat)
         self._engine = engine
         self._engine_lock = threading.Lock()
-        self._actions = None  # the door output runner, started with the live pipeline
         self.live_view = None  # the Live tab (set by it): enrollment borrows its camera
         self._unlocked = not self.pin_is_set()
         self.model_changed.connect(self.follow_active_model)
@@ -93,32 +92,23 @@ class AppContext(QObject):
                 self._engine.embedder = Embedder(path)
 
     def close(self) -> None:
-        if self._actions is not None:
-            self._actions.close(timeout=2.0)
         self.gallery.close()
         remove_logging(self._log_handler)
 
     def liveness_required(self) -> bool:
         return settings.value(self.gallery, "liveness.enabled")
 
-    def make_pipeline(self):
-        """The live pipeline (called in the worker's loader thread: loading models takes seconds)."""
-        from faceapp.access.policy import ActionRunner
+    def make_pipeline(self, actions):
+        """The live pipeline driving the session's door `actions` (called in the worker's loader
+        thread: loading models takes seconds)."""
         from faceapp.live.pipeline import LivePipeline
 
-        engine = self.engine()
-        if self._actions is None:
-            self._actions = ActionRunner(on_done=self._action_done)
-        return LivePipeline(engine, self.gallery, require_liveness=self.liveness_required(), actions=self._actions)
+        return LivePipeline(self.engine(), self.gallery, require_liveness=self.liveness_required(), actions=actions)
 
     def apply_settings(self, pipeline) -> None:
         """Make a running pipeline follow changed settings (called in the worker thread)."""
         pipeline.reload_settings()
         pipeline.require_liveness = self.liveness_required()
-
-    def _action_done(self, event: dict, error) -> None:
-        if error is not None:
-            self.action_failed.emit(str(error))
 
     def enroller(self):
         """An Enroller on the shared engine (loads the models if they are not loaded yet)."""

@@ -20,7 +20,7 @@ def show_window(context, qtbot, realtime=True):
     win = MainWindow(context)
     qtbot.addWidget(win)  # closed at teardown, which stops the live worker
     if not realtime:
-        win.live.worker.realtime = False  # play test videos as fast as they are processed
+        win.live.worker.session.realtime = False  # play test videos as fast as they are processed
     win.show()
     qtbot.waitExposed(win)
     return win

@@ -169,6 +169,7 @@ class LivePage(QWidget):
         self.worker.state_changed.connect(self._on_state)
         self.worker.fps_changed.connect(self._on_fps)
         self.worker.events_ready.connect(self._on_events)
+        self.worker.action_failed.connect(context.action_failed)
         self.worker.start()
         context.live_view = self
         context.settings_changed.connect(self._settings_changed)
