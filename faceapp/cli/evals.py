@@ -36,6 +36,29 @@ def cmd_eval_blink(args) -> int:
     return 0
 
 
+def lfw_engine(args):
+    """The app's engine, or with the ablations' detector switches: no BlazeFace second pass, no
+    close-up pass (docs/benchmarks.md, the LFW table's rows)."""
+    from dataclasses import replace
+
+    from faceapp.config import DETECTOR
+    from faceapp.vision.engine import Engine
+
+    if not (args.no_blazeface or args.no_closeup):
+        return output.engine()
+    config = DETECTOR
+    if args.no_blazeface:
+        config = replace(config, second_pass="never")
+    if args.no_closeup:
+        config = replace(config, closeup_min_fraction=float("inf"))  # no face is big enough for it
+    return Engine(config)
+
+
+def print_at_thresholds(m: dict) -> None:
+    for a in m["at_threshold"]:
+        print(f"  {'':22s}   at threshold {a['threshold']:.3f}: FAR {a['far']:.4f}  TAR {a['tar']:.4f}")
+
+
 def cmd_eval_lfw(args) -> int:
     from faceapp.eval.verification import eval_lfw
 
@@ -43,15 +66,23 @@ def cmd_eval_lfw(args) -> int:
         if not args.json and (done % 500 == 0 or done == total):
             print(f"  {done}/{total} images", file=sys.stderr, flush=True)
 
-    result = eval_lfw(output.engine(), args.folder, masked=not args.no_masked, limit=args.limit, progress=progress)
+    result = eval_lfw(lfw_engine(args), args.folder, masked=not args.no_masked, limit=args.limit, flip=args.flip,
+                      far_at=tuple(args.far_at), progress=progress)
 
     def table(r):
         print(f"LFW {r['pairs']} pairs, {r['images']} images ({r['no_face']} without a face), {r['seconds']} s")
-        for key in ("unmasked", "masked_plain", "masked_with_templates", "masked_with_adapter"):
-            if key in r:
+        if "masked_no_face" in r:
+            print(f"  masked probes that lost their face: {r['masked_no_face']}")
+        for prefix in ("unmasked", "masked", "masked_mtcnn"):
+            for key in (prefix,) if prefix == "unmasked" else (f"{prefix}_plain", f"{prefix}_with_templates", f"{prefix}_with_adapter"):
+                if key not in r:
+                    continue
                 m = r[key]
-                print(f"  {key:22s} accuracy {m['accuracy_mean']:.2f}% ± {m['accuracy_std']:.2f}  AUC {m['auc']:.4f}  "
-                      f"TAR@FAR1% {m['tar_at_far_1%']:.4f}  TAR@FAR0.1% {m['tar_at_far_0.1%']:.4f}")
+                print(f"  {key:28s} accuracy {m['accuracy_mean']:.2f}% ± {m['accuracy_std']:.2f}  AUC {m['auc']:.5f}  "
+                      f"TAR@FAR1% {m['tar_at_far_1%']:.4f}  TAR@FAR0.1% {m['tar_at_far_0.1%_folds_mean']:.3f} "
+                      f"± {m['tar_at_far_0.1%_folds_std']:.3f} (folds; pooled {m['tar_at_far_0.1%']:.4f})  "
+                      f"best threshold {m['best_threshold']:.3f}, FAR 1% at {m['threshold_far_1%']:.3f}")
+                print_at_thresholds(m)
 
     show(result, args.json, table)
     return 0
@@ -60,7 +91,7 @@ def cmd_eval_lfw(args) -> int:
 def cmd_eval_verify(args) -> int:
     from faceapp.eval.verification import eval_verify
 
-    result = eval_verify(output.engine(), args.folder)
+    result = eval_verify(output.engine(), args.folder, far_at=tuple(args.far_at))
 
     def table(r):
         print(f"{r['photos']} photos of {r['people']} people (leave one out; no face: {r['no_face'] or 'none'}; "
@@ -68,6 +99,13 @@ def cmd_eval_verify(args) -> int:
         for key in ("unmasked", "masked"):
             m = r[key]
             print(f"  {key:9s} probes {m['probes']}  AUC {m['auc']:.4f}  TAR@FAR1% {m['tar_at_far_1%']:.4f}  rank-1 {m['rank1']:.4f}")
+            print_at_thresholds(m)
+        d = r["landmark_drift"]
+        print(f"  landmark drift under a mask, {d['faces']} faces, in eye distances (median / 90th percentile):")
+        for name in ("onet", "mesh"):
+            parts = (f"{part.replace('_', ' and ')} {d[f'{name}_{part}']['median']:.3f} / {d[f'{name}_{part}']['p90']:.3f}"
+                     for part in ("eyes", "nose_mouth") if d[f"{name}_{part}"])
+            print(f"    {'ONet' if name == 'onet' else 'face mesh'}: {', '.join(parts)}")
 
     show(result, args.json, table)
     return 0
@@ -113,6 +151,11 @@ def cmd_eval_detection(args) -> int:
     return 0
 
 
+def far_at(parser) -> None:
+    parser.add_argument("--far-at", type=float, action="append", default=[], metavar="THRESHOLD",
+                        help="also report FAR and TAR at this similarity threshold (repeatable)")
+
+
 def add_commands(sub) -> None:
     ev = sub.add_parser("eval", help="accuracy evaluations").add_subparsers(dest="evaluation", metavar="EVALUATION", required=True)
     p = ev.add_parser("blink", help="blink times of the main face in a video")
@@ -124,13 +167,18 @@ def add_commands(sub) -> None:
 
     p = ev.add_parser("lfw", help="LFW 10-fold verification, unmasked and with the second image masked")
     p.add_argument("folder", metavar="LFW_DIR", help="folder with pairs_resolved.csv and images/")
-    p.add_argument("--no-masked", action="store_true")
+    p.add_argument("--no-masked", action="store_true", help="unmasked pairs only (a fifth of the time)")
     p.add_argument("--limit", type=int, help="use about this many pairs (a quick look; not the protocol)")
+    p.add_argument("--no-closeup", action="store_true", help="ablation: without the close-up pass of the detector")
+    p.add_argument("--no-blazeface", action="store_true", help="ablation: MTCNN alone, no BlazeFace second pass")
+    p.add_argument("--flip", action="store_true", help="ablation: flip-averaged embeddings (crop + mirror image)")
+    far_at(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval_lfw)
 
     p = ev.add_parser("verify", help="leave-one-out verification on a labelled folder (faces-sample)")
     p.add_argument("folder", metavar="DIR")
+    far_at(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval_verify)
 
