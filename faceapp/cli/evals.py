@@ -96,9 +96,9 @@ def cmd_eval_verify(args) -> int:
     def table(r):
         print(f"{r['photos']} photos of {r['people']} people (leave one out; no face: {r['no_face'] or 'none'}; "
               f"mask adapter {'on' if r['mask_adapter'] else 'off'})")
-        for key in ("unmasked", "masked"):
+        for key in ("unmasked", "masked", "masked_mtcnn", "masked_mtcnn_with_adapter"):
             m = r[key]
-            print(f"  {key:9s} probes {m['probes']}  AUC {m['auc']:.4f}  TAR@FAR1% {m['tar_at_far_1%']:.4f}  rank-1 {m['rank1']:.4f}")
+            print(f"  {key:25s} probes {m['probes']}  AUC {m['auc']:.4f}  TAR@FAR1% {m['tar_at_far_1%']:.4f}  rank-1 {m['rank1']:.4f}")
             print_at_thresholds(m)
         d = r["landmark_drift"]
         print(f"  landmark drift under a mask, {d['faces']} faces, in eye distances (median / 90th percentile):")

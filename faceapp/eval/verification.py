@@ -257,10 +257,14 @@ def eval_verify(engine: Engine, folder: Path, *, far_at: tuple[float, ...] = ())
     result = {"photos": len(photos), "people": len(set(labels.values())), "mask_adapter": adapter is not None,
               "no_face": [p for p in photos if embedded[p].plain is None],
               "landmark_drift": drift_report(list(embedded.values()))}
-    for kind in ("unmasked", "masked"):
+    # row -> (the probe's Embedded attribute, the adapter): the app's masked row, then the ablations
+    # without face-mesh re-alignment of the probe, with and without the adapter
+    rows = {"unmasked": ("plain", None), "masked": ("masked", adapter),
+            "masked_mtcnn": ("masked_mtcnn", None), "masked_mtcnn_with_adapter": ("masked_mtcnn", adapter)}
+    for kind, (attr, row_adapter) in rows.items():
         scores, same, hits, probes = [], [], 0, 0
         for p in photos:
-            probe = embedded[p].plain if kind == "unmasked" else embedded[p].masked
+            probe = getattr(embedded[p], attr)
             if probe is None:
                 continue
             probes += 1
@@ -268,7 +272,7 @@ def eval_verify(engine: Engine, folder: Path, *, far_at: tuple[float, ...] = ())
             for q in photos:
                 if q == p or embedded[q].plain is None:
                     continue
-                s = pair_score(embedded[q], probe, kind == "masked", adapter)
+                s = pair_score(embedded[q], probe, kind != "unmasked", row_adapter)
                 scores.append(s)
                 same.append(labels[p] == labels[q])
                 best_by_person[labels[q]] = max(best_by_person.get(labels[q], -1.0), s)
