@@ -8,15 +8,19 @@ CPU on the 2-core machine.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from faceapp.cli import output
+from faceapp.cli.evals import detection_config, lfw_engine
+from faceapp.cli.main import build_parser
 from faceapp.config import DETECTOR
 from faceapp.eval.blink import analyze_blinks, video_frames
 from faceapp.eval.detection import FACES_CSV, eval_false_detections, eval_masked_detection, load_masked_photos
 from faceapp.eval.verification import eval_lfw, eval_mask_detection, eval_verify, sample_photos
 from faceapp.vision.finder import FaceFinder
 
-pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +29,7 @@ def lfw_subset(engine, shared):
     return eval_lfw(engine, shared / "lfw", masked=True, limit=200)
 
 
+@pytest.mark.slow
 def test_lfw_unmasked(lfw_subset):
     """Docs: 99.22% on all 6,000 pairs (`faceapp eval lfw`)."""
     r = lfw_subset["unmasked"]
@@ -33,6 +38,7 @@ def test_lfw_unmasked(lfw_subset):
     assert r["auc"] == pytest.approx(LFW_UNMASKED_AUC, abs=0.003)
 
 
+@pytest.mark.slow
 def test_lfw_masked(lfw_subset):
     """Docs: 96.65% with mesh-aligned masked probes, masked templates and the adapter; the steps
     before it stay below it."""
@@ -42,6 +48,7 @@ def test_lfw_masked(lfw_subset):
     assert lfw_subset["masked_plain"]["auc"] < r["auc"]
 
 
+@pytest.mark.slow
 def test_faces_sample_verify(engine, shared):
     """Docs (`faceapp eval verify`): rank-1 1.000 unmasked and masked, masked TAR@FAR1% 0.953, and
     the landmark drift a mask causes."""
@@ -55,6 +62,7 @@ def test_faces_sample_verify(engine, shared):
     assert d["onet_eyes"]["median"] == pytest.approx(0.040, abs=0.01)
 
 
+@pytest.mark.slow
 def test_mask_detection(engine, shared):
     """Docs (`faceapp eval masks`): 87.3% of faces in masked-real called masked, 0.6% of LFW."""
     r = eval_mask_detection(engine, shared / "masked-real", shared / "lfw" / "images", limit=200, masked_limit=100)
@@ -63,6 +71,7 @@ def test_mask_detection(engine, shared):
     assert r["unmasked"]["called_masked"] <= MASKS_LFW_FALSE + 1
 
 
+@pytest.mark.slow
 def test_blink_count(engine, shared):
     """Docs (`faceapp eval blink`): 4 blinks in blink.mp4 near frames 75, 120, 180, 205; the wink
     at 40-65 is not one."""
@@ -72,6 +81,7 @@ def test_blink_count(engine, shared):
     assert all(abs(f - want) <= 10 for f, want in zip(frames, (75, 120, 180, 205))), frames
 
 
+@pytest.mark.slow
 def test_detection_recall(shared):
     """Docs (`faceapp eval detection`): 152 of 154 masked close-ups found, few extras on unmasked
     photos; here every other masked-real photo and 200 LFW + faces-sample photos."""
@@ -82,3 +92,32 @@ def test_detection_recall(shared):
     unmasked, _ = eval_false_detections(finder, sample_photos(shared / "lfw" / "images", 200)
                                         + sample_photos(shared / "faces-sample"))
     assert unmasked["extra_detections"] <= DET_EXTRAS + 2
+
+
+def test_eval_lfw_switches_and_far_at(engine, shared, monkeypatch, capsys):
+    """Wiring of the ablation switches and --far-at (a few pairs; the figures are the slow tests')."""
+    monkeypatch.setattr(output, "engine", lambda: engine)
+    parser = build_parser()
+    args = parser.parse_args(["eval", "lfw", str(shared / "lfw"), "--limit", "20", "--no-masked",
+                              "--far-at", "0.30", "--far-at", "0.42", "--json"])
+    assert lfw_engine(args) is engine and args.func(args) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert "masked_plain" not in r and [a["threshold"] for a in r["unmasked"]["at_threshold"]] == [0.30, 0.42]
+    assert 0 <= r["unmasked"]["tar_at_far_0.1%_folds_mean"] <= 1
+    args = parser.parse_args(["eval", "lfw", str(shared / "lfw"), "--limit", "10", "--no-closeup", "--no-blazeface",
+                              "--flip", "--no-masked"])
+    ablation = lfw_engine(args)
+    assert ablation.detector.config.second_pass == "never" and ablation.detector.blazeface is None
+    assert ablation.detector.config.closeup_min_fraction == float("inf")
+    assert args.func(args) == 0
+    assert "unmasked" in capsys.readouterr().out
+
+
+def test_eval_detection_switches():
+    parser = build_parser()
+    config = detection_config(parser.parse_args(["eval", "detection", "masked", "--thresholds", "0.3", "0.4", "0.4",
+                                                 "--min-face-size", "20", "--second-pass", "never", "--no-mirror",
+                                                 "--blazeface-threshold", "0.6"]))
+    assert (config.thresholds, config.min_face_size, config.second_pass) == ((0.3, 0.4, 0.4), 20, "never")
+    assert config.blazeface_mirrored is False and config.blazeface_threshold == 0.6
+    assert detection_config(parser.parse_args(["eval", "detection", "masked"])) == DETECTOR

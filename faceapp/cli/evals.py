@@ -119,10 +119,24 @@ def cmd_eval_masks(args) -> int:
     return 0
 
 
+def detection_config(args):
+    """The app's detector settings with the switches of `eval detection` applied (the rows of
+    docs/benchmarks.md's detection table)."""
+    from dataclasses import replace
+
+    from faceapp.config import DETECTOR
+
+    changes = {"thresholds": tuple(args.thresholds) if args.thresholds else None, "min_face_size": args.min_face_size,
+               "second_pass": args.second_pass, "blazeface_threshold": args.blazeface_threshold,
+               "blazeface_mirrored": False if args.no_mirror else None}
+    return replace(DETECTOR, **{k: v for k, v in changes.items() if v is not None})
+
+
 def cmd_eval_detection(args) -> int:
     from faceapp.eval.detection import CLOSE_UP_SHARE, eval_detection
 
-    result = eval_detection(args.masked, args.unmasked, limit=args.limit, faces_csv=args.faces, sheet=args.sheet)
+    result = eval_detection(args.masked, args.unmasked, config=detection_config(args), limit=args.limit,
+                            faces_csv=args.faces, sheet=args.sheet)
 
     def table(r):
         t = r["settings"]
@@ -197,5 +211,11 @@ def add_commands(sub) -> None:
                    help="at most this many photos per unmasked folder, evenly spread")
     p.add_argument("--faces", help="annotated main faces of MASKED_DIR (default: tests/fixtures/masked_real_faces.csv)")
     p.add_argument("--sheet", metavar="PNG", help="draw the extras the baseline does not have on a contact sheet")
+    p.add_argument("--thresholds", type=float, nargs=3, metavar=("PNET", "RNET", "ONET"),
+                   help="MTCNN thresholds instead of the app's")
+    p.add_argument("--min-face-size", type=float, help="smallest face side in pixels instead of the app's")
+    p.add_argument("--second-pass", choices=("always", "if_none", "never"), help="when BlazeFace runs (app: always)")
+    p.add_argument("--blazeface-threshold", type=float, help="BlazeFace score for a face instead of the app's")
+    p.add_argument("--no-mirror", action="store_true", help="BlazeFace on the plain view only")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval_detection)
