@@ -36,19 +36,50 @@ def cmd_eval_blink(args) -> int:
     return 0
 
 
+def lfw_engine(args):
+    """The app's engine, or with the ablations' detector switches: no BlazeFace second pass, no
+    close-up pass (docs/benchmarks.md, the LFW table's rows)."""
+    from dataclasses import replace
+
+    from faceapp.config import DETECTOR
+    from faceapp.vision.engine import Engine
+
+    if not (args.no_blazeface or args.no_closeup):
+        return output.engine()
+    config = DETECTOR
+    if args.no_blazeface:
+        config = replace(config, second_pass="never")
+    if args.no_closeup:
+        config = replace(config, closeup_min_fraction=float("inf"))  # no face is big enough for it
+    return Engine(config)
+
+
+def print_at_thresholds(m: dict) -> None:
+    for a in m["at_threshold"]:
+        print(f"  {'':22s}   at threshold {a['threshold']:.3f}: FAR {a['far']:.4f}  TAR {a['tar']:.4f}")
+
+
 def cmd_eval_lfw(args) -> int:
     from faceapp.eval.verification import eval_lfw
 
     with progress_bar("LFW", "image") as job:
-        result = eval_lfw(output.engine(), args.folder, masked=not args.no_masked, limit=args.limit, job=job)
+        result = eval_lfw(lfw_engine(args), args.folder, masked=not args.no_masked, limit=args.limit, flip=args.flip,
+                          far_at=tuple(args.far_at), job=job)
 
     def table(r):
         print(f"LFW {r['pairs']} pairs, {r['images']} images ({r['no_face']} without a face), {r['seconds']} s")
-        for key in ("unmasked", "masked_plain", "masked_with_templates", "masked_with_adapter"):
-            if key in r:
+        if "masked_no_face" in r:
+            print(f"  masked probes that lost their face: {r['masked_no_face']}")
+        for prefix in ("unmasked", "masked", "masked_mtcnn"):
+            for key in (prefix,) if prefix == "unmasked" else (f"{prefix}_plain", f"{prefix}_with_templates", f"{prefix}_with_adapter"):
+                if key not in r:
+                    continue
                 m = r[key]
-                print(f"  {key:22s} accuracy {m['accuracy_mean']:.2f}% ± {m['accuracy_std']:.2f}  AUC {m['auc']:.4f}  "
-                      f"TAR@FAR1% {m['tar_at_far_1%']:.4f}  TAR@FAR0.1% {m['tar_at_far_0.1%']:.4f}")
+                print(f"  {key:28s} accuracy {m['accuracy_mean']:.2f}% ± {m['accuracy_std']:.2f}  AUC {m['auc']:.5f}  "
+                      f"TAR@FAR1% {m['tar_at_far_1%']:.4f}  TAR@FAR0.1% {m['tar_at_far_0.1%_folds_mean']:.3f} "
+                      f"± {m['tar_at_far_0.1%_folds_std']:.3f} (folds; pooled {m['tar_at_far_0.1%']:.4f})  "
+                      f"best threshold {m['best_threshold']:.3f}, FAR 1% at {m['threshold_far_1%']:.3f}")
+                print_at_thresholds(m)
 
     show(result, args.json, table)
     return 0
@@ -58,14 +89,21 @@ def cmd_eval_verify(args) -> int:
     from faceapp.eval.verification import eval_verify
 
     with progress_bar("verification", "photo") as job:
-        result = eval_verify(output.engine(), args.folder, job)
+        result = eval_verify(output.engine(), args.folder, far_at=tuple(args.far_at), job=job)
 
     def table(r):
         print(f"{r['photos']} photos of {r['people']} people (leave one out; no face: {r['no_face'] or 'none'}; "
               f"mask adapter {'on' if r['mask_adapter'] else 'off'})")
-        for key in ("unmasked", "masked"):
+        for key in ("unmasked", "masked", "masked_mtcnn", "masked_mtcnn_with_adapter"):
             m = r[key]
-            print(f"  {key:9s} probes {m['probes']}  AUC {m['auc']:.4f}  TAR@FAR1% {m['tar_at_far_1%']:.4f}  rank-1 {m['rank1']:.4f}")
+            print(f"  {key:25s} probes {m['probes']}  AUC {m['auc']:.4f}  TAR@FAR1% {m['tar_at_far_1%']:.4f}  rank-1 {m['rank1']:.4f}")
+            print_at_thresholds(m)
+        d = r["landmark_drift"]
+        print(f"  landmark drift under a mask, {d['faces']} faces, in eye distances (median / 90th percentile):")
+        for name in ("onet", "mesh"):
+            parts = (f"{part.replace('_', ' and ')} {d[f'{name}_{part}']['median']:.3f} / {d[f'{name}_{part}']['p90']:.3f}"
+                     for part in ("eyes", "nose_mouth") if d[f"{name}_{part}"])
+            print(f"    {'ONet' if name == 'onet' else 'face mesh'}: {', '.join(parts)}")
 
     show(result, args.json, table)
     return 0
@@ -80,12 +118,25 @@ def cmd_eval_masks(args) -> int:
     return 0
 
 
+def detection_config(args):
+    """The app's detector settings with the switches of `eval detection` applied (the rows of
+    docs/benchmarks.md's detection table)."""
+    from dataclasses import replace
+
+    from faceapp.config import DETECTOR
+
+    changes = {"thresholds": tuple(args.thresholds) if args.thresholds else None, "min_face_size": args.min_face_size,
+               "second_pass": args.second_pass, "blazeface_threshold": args.blazeface_threshold,
+               "blazeface_mirrored": False if args.no_mirror else None}
+    return replace(DETECTOR, **{k: v for k, v in changes.items() if v is not None})
+
+
 def cmd_eval_detection(args) -> int:
     from faceapp.eval.detection import CLOSE_UP_SHARE, eval_detection
 
     with progress_bar("detection", "photo") as job:
-        result = eval_detection(args.masked, args.unmasked, limit=args.limit, faces_csv=args.faces, sheet=args.sheet,
-                                job=job)
+        result = eval_detection(args.masked, args.unmasked, config=detection_config(args), limit=args.limit,
+                                faces_csv=args.faces, sheet=args.sheet, job=job)
 
     def table(r):
         t = r["settings"]
@@ -114,6 +165,11 @@ def cmd_eval_detection(args) -> int:
     return 0
 
 
+def far_at(parser) -> None:
+    parser.add_argument("--far-at", type=float, action="append", default=[], metavar="THRESHOLD",
+                        help="also report FAR and TAR at this similarity threshold (repeatable)")
+
+
 def add_commands(sub) -> None:
     ev = sub.add_parser("eval", help="accuracy evaluations").add_subparsers(dest="evaluation", metavar="EVALUATION", required=True)
     p = ev.add_parser("blink", help="blink times of the main face in a video")
@@ -125,13 +181,18 @@ def add_commands(sub) -> None:
 
     p = ev.add_parser("lfw", help="LFW 10-fold verification, unmasked and with the second image masked")
     p.add_argument("folder", metavar="LFW_DIR", help="folder with pairs_resolved.csv and images/")
-    p.add_argument("--no-masked", action="store_true")
+    p.add_argument("--no-masked", action="store_true", help="unmasked pairs only (a fifth of the time)")
     p.add_argument("--limit", type=int, help="use about this many pairs (a quick look; not the protocol)")
+    p.add_argument("--no-closeup", action="store_true", help="ablation: without the close-up pass of the detector")
+    p.add_argument("--no-blazeface", action="store_true", help="ablation: MTCNN alone, no BlazeFace second pass")
+    p.add_argument("--flip", action="store_true", help="ablation: flip-averaged embeddings (crop + mirror image)")
+    far_at(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval_lfw)
 
     p = ev.add_parser("verify", help="leave-one-out verification on a labelled folder (faces-sample)")
     p.add_argument("folder", metavar="DIR")
+    far_at(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval_verify)
 
@@ -150,5 +211,11 @@ def add_commands(sub) -> None:
                    help="at most this many photos per unmasked folder, evenly spread")
     p.add_argument("--faces", help="annotated main faces of MASKED_DIR (default: tests/fixtures/masked_real_faces.csv)")
     p.add_argument("--sheet", metavar="PNG", help="draw the extras the baseline does not have on a contact sheet")
+    p.add_argument("--thresholds", type=float, nargs=3, metavar=("PNET", "RNET", "ONET"),
+                   help="MTCNN thresholds instead of the app's")
+    p.add_argument("--min-face-size", type=float, help="smallest face side in pixels instead of the app's")
+    p.add_argument("--second-pass", choices=("always", "if_none", "never"), help="when BlazeFace runs (app: always)")
+    p.add_argument("--blazeface-threshold", type=float, help="BlazeFace score for a face instead of the app's")
+    p.add_argument("--no-mirror", action="store_true", help="BlazeFace on the plain view only")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval_detection)
