@@ -41,9 +41,10 @@ class NameWarning(StrEnum):
 class InvalidName(ValueError):
     """A name that cannot be stored: `code` says why (a NameProblem), the message in words."""
 
-    def __init__(self, code: NameProblem, field: str, message: str):
+    def __init__(self, code: NameProblem, field: str, message: str, detail: str = ""):
         self.code = code
         self.field = field
+        self.detail = detail  # the offending character (U+... NAME) or the length, for UIs to word
         super().__init__(f"the {field} {message}")
 
 
@@ -51,11 +52,13 @@ class InvalidName(ValueError):
 class CleanName:
     value: str  # NFC, trimmed, white space collapsed: what to store
     warnings: tuple[NameWarning, ...] = ()
-    detail: str = ""  # the warnings in words, for the CLI/UI to show
+    detail: str = ""  # the warnings in words (English), for the CLI to show
+    look_alikes: str = ""  # the characters from the minority script, for a UI to word the warning
 
 
 def _escaped(ch: str) -> str:
-    return f"U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed character')}"
+    name = unicodedata.name(ch, "")  # control characters have none
+    return f"U+{ord(ch):04X} {name}" if name else f"U+{ord(ch):04X}"
 
 
 def _script(ch: str) -> str | None:
@@ -65,19 +68,17 @@ def _script(ch: str) -> str | None:
     return unicodedata.name(ch, "UNKNOWN").split(" ")[0]
 
 
-def mixed_scripts(name: str) -> str:
-    """Words about the look-alike scripts a name mixes ('' when it does not)."""
+def look_alikes(name: str) -> tuple[str, list[str]]:
+    """(main script, letters from other look-alike scripts) of a name; no letters when it does not mix."""
     seen: dict[str, list[str]] = {}
     for ch in name:
         script = _script(ch)
         if script in _CONFUSABLE_SCRIPTS:
             seen.setdefault(script, []).append(ch)
     if len(seen) < 2:
-        return ""
+        return "", []
     main = max(seen, key=lambda s: len(seen[s]))
-    others = [ch for s, chars in seen.items() if s != main for ch in dict.fromkeys(chars)]
-    return (f"mixes {main.title()} letters with look-alikes from another script: "
-            + ", ".join(f"'{ch}' ({_escaped(ch)})" for ch in others[:5]))
+    return main, list(dict.fromkeys(ch for s, chars in seen.items() if s != main for ch in chars))
 
 
 def clean_text(raw: str | bytes, field: str = "name", *, max_chars: int | None = None, required: bool = True) -> CleanName:
@@ -96,9 +97,9 @@ def clean_text(raw: str | bytes, field: str = "name", *, max_chars: int | None =
     for ch in text:
         category = unicodedata.category(ch)
         if category in ("Cc", "Zl", "Zp"):
-            raise InvalidName(NameProblem.CONTROL, field, f"holds a control character or line break ({_escaped(ch)})")
+            raise InvalidName(NameProblem.CONTROL, field, f"holds a control character or line break ({_escaped(ch)})", _escaped(ch))
         if category == "Cf" and ch not in _ALLOWED_FORMAT or category == "Co":
-            raise InvalidName(NameProblem.FORMAT, field, f"holds an invisible formatting character ({_escaped(ch)})")
+            raise InvalidName(NameProblem.FORMAT, field, f"holds an invisible formatting character ({_escaped(ch)})", _escaped(ch))
     text = " ".join(text.split())
     if not text:
         if required:
@@ -107,9 +108,13 @@ def clean_text(raw: str | bytes, field: str = "name", *, max_chars: int | None =
     if all(ch in _ALLOWED_FORMAT or unicodedata.category(ch) in ("Mn", "Me", "Zs") for ch in text):
         raise InvalidName(NameProblem.INVISIBLE, field, "has no visible characters")
     if len(text) > max_chars:
-        raise InvalidName(NameProblem.TOO_LONG, field, f"is {len(text)} characters long (the limit is {max_chars})")
-    detail = mixed_scripts(text)
-    return CleanName(text, (NameWarning.MIXED_SCRIPTS,) if detail else (), f"the {field} {detail}" if detail else "")
+        raise InvalidName(NameProblem.TOO_LONG, field, f"is {len(text)} characters long (the limit is {max_chars})", str(max_chars))
+    main, others = look_alikes(text)
+    if not others:
+        return CleanName(text)
+    detail = (f"the {field} mixes {main.title()} letters with look-alikes from another script: "
+              + ", ".join(f"'{ch}' ({_escaped(ch)})" for ch in others[:5]))
+    return CleanName(text, (NameWarning.MIXED_SCRIPTS,), detail, " ".join(others[:5]))
 
 
 def clean_name(raw: str | bytes) -> CleanName:
