@@ -186,3 +186,18 @@ def test_exif_rotated_phone_photo_finds_the_face(tmp_path, shared, engine):
     found = engine.detect(load_image(path))
     assert len(found) == len(upright) >= 1
     assert np.abs(found[0].box - upright[0].box).max() < 8
+
+
+def test_thin_strips_shrink_without_vanishing(tmp_path):
+    import cv2
+
+    p = tmp_path / "strip.png"
+    cv2.imwrite(str(p), np.zeros((1, 20000, 3), np.uint8))
+    assert load_image(p).shape == (1, INPUTS.work_long_side, 3)
+
+
+def test_damaged_header_names_the_file(tmp_path):
+    p = tmp_path / "bad.tif"
+    p.write_bytes(b"II*\x00" + b"\xff" * 40)
+    with pytest.raises(ImageError, match=r"bad.tif: the TIFF header is damaged"):
+        load_image(p)

@@ -143,7 +143,10 @@ def to_bgr8(image: np.ndarray) -> np.ndarray:
 
 def decode_image(data: bytes, name: str = "image") -> np.ndarray:
     """Decode image bytes to upright uint8 BGR, shrinking huge ones; raises ImageError."""
-    size = header_size(data) if data else None
+    try:
+        size = header_size(data) if data else None
+    except ImageError as exc:
+        raise ImageError(f"{name}: {exc}", exc.code) from None
     if size is None:
         raise ImageError(f"{name}: not a readable image (the file is not {FORMATS})", "unsupported_format")
     width, height = size
@@ -163,7 +166,8 @@ def decode_image(data: bytes, name: str = "image") -> np.ndarray:
     long_side = max(image.shape[:2])
     if long_side > INPUTS.work_long_side:
         scale = INPUTS.work_long_side / long_side
-        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))  # a 1-px strip stays 1 px
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     return image
 
 
