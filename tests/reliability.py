@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "data"
+SHARED = Path(os.environ.get("FACEAPP_SHARED_DATA", ROOT.parent / "shared" / "data"))
 FACEAPP = [sys.executable, "-m", "faceapp"]
 ENV = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "OMP_WAIT_POLICY": "PASSIVE"}
 
@@ -142,7 +142,7 @@ def soak(frames: int, clip: Path, log: Path | None = None) -> dict:
     """`faceapp run` over a clip played in a loop for `frames` frames: the clip is opened as a
     file:// stream, so at its end the source reconnects and starts it again (the reconnect path of a
     camera that drops out, exercised once per loop). RSS is sampled every 5 s; 'start' is the first
-    sample after the first loop (models loaded, buffers warmed up), 'end' the last one."""
+    sample after the first full pass of the clip (models loaded, buffers warmed up), 'end' the last."""
     import threading
 
     with tempfile.TemporaryDirectory(prefix="faceapp-soak-") as tmp:
@@ -175,7 +175,7 @@ def soak(frames: int, clip: Path, log: Path | None = None) -> dict:
                 if log is not None:  # progress survives an interrupted soak
                     with open(log, "a") as f:
                         f.write(json.dumps({"s": round(samples[-1][0]), "loops": loops[0], "rss_mb": round(rss, 1)}) + "\n")
-                if first_loop_at is None and loops[0] >= 1:
+                if first_loop_at is None and loops[0] >= 2:  # the first "ok" is the opening, the second the first replay
                     first_loop_at = len(samples) - 1
             time.sleep(5)
         reader.join(timeout=10)
