@@ -3,6 +3,7 @@ updated live as people are recognised, and exported to CSV."""
 
 from __future__ import annotations
 
+from pathlib import Path
 
 from PySide6.QtCore import QDate, QTimer
 from PySide6.QtWidgets import (
