@@ -160,7 +160,7 @@ def soak(frames: int, clip: Path, log: Path | None = None) -> dict:
         def read() -> None:
             for line in proc.stdout:
                 msg = json.loads(line)
-                if msg.get("type") == "status" and msg.get("status") == "ok":
+                if msg.get("type") == "state" and msg.get("state") == "running":  # opened, or replayed
                     loops[0] += 1
                 elif msg.get("type") == "summary":
                     summary.update(msg)
@@ -182,7 +182,7 @@ def soak(frames: int, clip: Path, log: Path | None = None) -> dict:
         warm = samples[first_loop_at or 0:]
         start, end = warm[0][1], warm[-1][1]
         return {"clip": clip.name, "frames": summary.get("frames"), "loops": loops[0], "seconds": round(time.time() - t0),
-                "pipeline_fps": summary.get("pipeline_fps"), "status": summary.get("status"), "enroll_rc": enrolled.returncode,
+                "throughput_fps": summary.get("throughput_fps"), "status": summary.get("status"), "enroll_rc": enrolled.returncode,
                 "rss_start_mb": round(start, 1), "rss_end_mb": round(end, 1), "rss_max_mb": round(max(r for _, r in warm), 1),
                 "rss_growth_pct": round(100 * (end - start) / start, 2), "exit_code": proc.returncode}
 
