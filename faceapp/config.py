@@ -180,6 +180,9 @@ class SourceConfig:
     assumed_fps: float = 25.0
     # Camera indices tried by probe_cameras (/dev/video0..7; many webcams expose two nodes each).
     probe_max_index: int = 8
+    # Highest camera index accepted: Linux numbers video devices 0-255, and a larger number (one too
+    # big for a C int) would make OpenCV fail with a traceback instead of "no such camera".
+    max_camera_index: int = 255
 
 
 SOURCES = SourceConfig()

@@ -50,12 +50,15 @@ class PathError(ValueError):
         super().__init__(f"{shown(path)}: {message}" if os.fspath(path) else message)
 
 
+def printable(text: str) -> str:
+    """Text as it can be printed to a terminal or log: control and bidi-format characters (and
+    lone surrogates) as \\uNNNN, so a name or file name cannot garble or recolour a terminal."""
+    return "".join(f"\\u{ord(ch):04x}" if unicodedata.category(ch) in ("Cc", "Cf", "Cs") else ch for ch in text)
+
+
 def shown(path: str | os.PathLike | bytes) -> str:
-    """A path as it can be printed anywhere: bytes that are not UTF-8 as \\xNN, control and
-    bidi-format characters as \\uNNNN, so a file name cannot garble or recolour a terminal."""
-    raw = os.fsencode(path)
-    text = raw.decode("utf-8", "backslashreplace")
-    return "".join(f"\\u{ord(ch):04x}" if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
+    """A path as it can be printed anywhere: bytes that are not UTF-8 as \\xNN, then printable()."""
+    return printable(os.fsencode(path).decode("utf-8", "backslashreplace"))
 
 
 def _kind_problem(mode: int) -> tuple[PathProblem, str] | None:
@@ -85,7 +88,7 @@ def _check_lengths(path: str | os.PathLike | bytes) -> None:
         raise PathError(PathProblem.NAME_TOO_LONG, path, f"the path is {len(raw)} bytes long (the limit is {MAX_PATH_BYTES})")
 
 
-def _os_problem(exc: OSError, path: str | os.PathLike | bytes, *, writing: bool = False) -> PathError:
+def os_problem(exc: OSError, path: str | os.PathLike | bytes, *, writing: bool = False) -> PathError:
     """The PathError for an OSError raised on `path`, saying what the path really is."""
     code = exc.errno
     if code == errno.ENOENT:
@@ -94,6 +97,8 @@ def _os_problem(exc: OSError, path: str | os.PathLike | bytes, *, writing: bool 
         parent = os.path.dirname(os.fspath(path))
         if writing and parent and not os.path.isdir(parent):
             return PathError(PathProblem.NOT_FOUND, path, f"the folder {shown(parent)} does not exist")
+        if writing:
+            return PathError(PathProblem.NOT_FOUND, path, "cannot be created there")
         return PathError(PathProblem.NOT_FOUND, path, "no such file")
     if code == errno.ELOOP:
         return PathError(PathProblem.LINK_LOOP, path, "is a symbolic link loop (the links point at each other)")
@@ -118,7 +123,7 @@ def read_capped(path: str | os.PathLike | bytes, limit: int, *, what: str = "fil
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
-        raise _os_problem(exc, path) from None
+        raise os_problem(exc, path) from None
     st = os.fstat(fd)
     problem = _kind_problem(st.st_mode)
     if problem:
@@ -141,7 +146,7 @@ def check_folder(path: str | os.PathLike | bytes) -> Path:
     try:
         st = os.stat(path)
     except OSError as exc:
-        raise _os_problem(exc, path) from None
+        raise os_problem(exc, path) from None
     if not stat.S_ISDIR(st.st_mode):
         what = "is a file" if stat.S_ISREG(st.st_mode) else _kind_problem(st.st_mode)[1].split(",")[0]
         raise PathError(PathProblem.NOT_A_FOLDER, path, f"{what}, not a folder")
@@ -179,7 +184,7 @@ def check_target(path: str | os.PathLike | bytes, *, force: bool = False,
     try:
         pst = os.stat(parent)
     except OSError as exc:
-        raise _os_problem(exc, parent, writing=True) from None
+        raise os_problem(exc, parent, writing=True) from None
     if not stat.S_ISDIR(pst.st_mode):
         raise PathError(PathProblem.NOT_A_FOLDER, path, f"{shown(parent)} is a file, not a folder")
     try:
@@ -189,7 +194,7 @@ def check_target(path: str | os.PathLike | bytes, *, force: bool = False,
             raise PathError(PathProblem.BROKEN_LINK, path, "is a symbolic link to a file that does not exist") from None
         return target
     except OSError as exc:
-        raise _os_problem(exc, path, writing=True) from None
+        raise os_problem(exc, path, writing=True) from None
     problem = _kind_problem(st.st_mode)
     if problem:
         raise PathError(problem[0], path, problem[1])
@@ -210,7 +215,7 @@ def write_atomic(path: str | os.PathLike | bytes, write: Callable[[IO], None], *
     try:
         fd, tmp = tempfile.mkstemp(prefix=".faceapp-", suffix=".tmp", dir=target.parent)
     except OSError as exc:
-        raise _os_problem(exc, target, writing=True) from None
+        raise os_problem(exc, target, writing=True) from None
     try:
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": encoding, "newline": newline})) as f:
             write(f)
