@@ -235,7 +235,7 @@ class Enroller:
             if job.cancelled:
                 report.cancelled = True
                 return report
-            job.report(i, total, f"checking {item[0] if isinstance(item, tuple) else item}")
+            job.report(i, total, f"checking {item[0] if isinstance(item, tuple) else shown(item)}")
             image, got = self._load_and_check(item, allow_largest)
             if isinstance(got, Rejected):
                 report.rejected.append(got)
