@@ -116,9 +116,10 @@ def image_files(paths: Iterable[str | os.PathLike]) -> list[Path | str]:
     for p in paths:
         if os.fspath(p) == "":  # Path("") is "." and would enroll the current folder: keep it a bad file
             out.append("")
-        elif Path(p).is_dir():
+            continue
+        try:
             out += sorted(f for f in Path(p).iterdir() if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES)
-        else:
+        except OSError:  # not a folder (or not one we can list): load_image says what it is
             out.append(Path(p))
     return out
 
