@@ -54,6 +54,126 @@ def gallery_health(data: Path) -> dict:
                 "attendance": g.query("SELECT count(*) AS n FROM attendance")[0]["n"]}
 
 
+# --- hostile inputs -----------------------------------------------------------------------------
+
+def corpus_run(out_dir: Path) -> dict:
+    """Every corpus input to every command that takes it, one `faceapp` invocation per input (in
+    this process, through cli.main.main, the models loaded once): per command the inputs tried,
+    results, clean errors (exit 2, or exit 1 with one error line per bad file), tracebacks (an
+    exception escaping main), and the databases' health after each command. Then the peak RSS of a
+    separate `faceapp detect` process on the largest input and on an ordinary photo."""
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from bad_inputs import generate
+
+    from faceapp.cli import output
+    from faceapp.cli.main import main
+    from faceapp.vision.engine import Engine
+
+    corpus = generate(out_dir / "corpus", SHARED)
+    engine = Engine()
+    output.engine = lambda: engine  # one model load for the whole run
+    stats: dict[str, dict] = {}
+
+    def call(command: str, data: Path, *argv: str) -> None:
+        s = stats.setdefault(command, {"inputs": 0, "ok": 0, "clean_errors": 0, "tracebacks": 0, "damaged_databases": 0})
+        s["inputs"] += 1
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            with redirect_stdout(out), redirect_stderr(err):
+                code = main(["--data-dir", str(data), *argv])
+        except BaseException as exc:  # noqa: BLE001 - escaping main is exactly what is counted
+            s["tracebacks"] += 1
+            s.setdefault("traceback_examples", []).append(f"{argv[:3]}: {type(exc).__name__}: {exc}"[:300])
+            return
+        text = out.getvalue() + err.getvalue()
+        if "Traceback" in text:
+            s["tracebacks"] += 1
+        elif code == 0:
+            s["ok"] += 1
+        else:
+            s["clean_errors"] += 1
+
+    def health(command: str, data: Path) -> None:
+        if (data / "faceapp.db").exists():
+            h = gallery_health(data)
+            stats[command]["damaged_databases"] += int(h["integrity_errors"] > 0 or h["half_written_people"] > 0)
+
+    data = out_dir / "data"
+    for path in corpus.files:
+        call("detect", data, "detect", path)
+        call("identify", data, "identify", path)
+        call("compare", data, "compare", corpus.good[0], path)
+        call("enroll (photo)", data, "enroll", "Photo", path, "--no-masked-variants")
+        call("enroll --add", data, "enroll", "--add", "Photo", path, "--no-masked-variants")
+    for command in ("detect", "identify", "compare", "enroll (photo)", "enroll --add"):
+        health(command, data)
+    call("enroll (folder)", data, "enroll", "Folder", str(Path(corpus.files[0]).parent), "--largest")
+    health("enroll (folder)", data)
+    for name in corpus.names:
+        call("enroll (name)", data, "enroll", name, corpus.good[0], "--no-masked-variants")
+    health("enroll (name)", data)
+    for target in corpus.exports:
+        call("export", data, "export", target.format(db=data / "faceapp.db", data=data), "--force")
+    health("export", data)
+    for argv in (["run", "--source", "99999999999999999999"], ["run", "--source", "-5"], ["run", "--source", ""],
+                 ["run", "--source", "/dev/null", "--max-frames", "1"], ["run", "--source", str(data), "--max-frames", "1"],
+                 ["run", "--source", "rtsp://127.0.0.1:1/none", "--max-frames", "1"]):
+        call("run --source", data, *argv)
+    for bad in (str(data / "faceapp.db"), "/dev/null", str(data / "faceapp.db" / "x")):
+        call("--data-dir", Path(bad), "people")
+    memory = {}
+    for label, image in (("largest input", corpus.largest), ("ordinary photo", corpus.good[0])):
+        code = (
+            "import resource, sys; from faceapp.cli.main import main; rc = main(sys.argv[1:]); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)"
+        )
+        done = subprocess.run([sys.executable, "-c", code, "--data-dir", str(data), "detect", image],
+                              capture_output=True, text=True, env=ENV, timeout=600)
+        memory[label] = {"file": Path(image).name, "bytes": os.path.getsize(image), "peak_rss_mb": int(done.stdout.split()[-1])}
+    return {"inputs": {"files_and_paths": len(corpus.files), "names": len(corpus.names), "export_targets": len(corpus.exports)},
+            "commands": stats, "peak_memory": memory}
+
+
+# --- camera unplug / replug -----------------------------------------------------------------------
+
+def replug(trials: int = 6) -> dict:
+    """A stream source whose media disappears (unplugged) and comes back (replugged): the clip is
+    opened as a file:// stream, moved away while it plays, and moved back after 2.0-3.9 s (a
+    different phase against the reconnect timer each trial); the recovery time is from the moment
+    it is back to the next frame delivered."""
+    import shutil
+    import threading
+
+    from faceapp.live.sources import SourceStatus, open_source
+
+    recoveries, aways = [], []
+    with tempfile.TemporaryDirectory(prefix="faceapp-replug-") as tmp:
+        clip = Path(tmp) / "camera.mp4"
+        shutil.copy(SHARED / "videos" / "multispeaker_short.mp4", clip)
+        away = clip.with_suffix(".away")
+        with open_source(clip.as_uri(), reconnect_s=60) as source:
+            for k in range(trials):
+                for n, _ in enumerate(source.frames(), 1):  # play a few frames
+                    if n >= 5:
+                        break
+                clip.rename(away)  # unplugged: reopening fails from here on
+                while source.status != SourceStatus.RECONNECTING:
+                    source.read()  # the rest of the open stream, then the drop-out
+                away_s = 2.0 + 0.37 * k
+                back = threading.Timer(away_s, lambda: away.rename(clip))
+                t_back = time.monotonic() + away_s
+                back.start()
+                while source.read() is None:
+                    if source.status == SourceStatus.FAILED:
+                        raise SystemExit(source.message)
+                recoveries.append(round(time.monotonic() - t_back, 3))
+                aways.append(round(away_s, 2))
+                back.join()
+    return {"trials": trials, "away_s": aways, "recovery_s": recoveries, "max_recovery_s": max(recoveries)}
+
+
 # --- SIGKILL ------------------------------------------------------------------------------------
 
 ATTENDANCE_WRITER = """
@@ -192,12 +312,20 @@ def main(argv: list[str]) -> int:
     sub = parser.add_subparsers(dest="what", required=True)
     p = sub.add_parser("kill")
     p.add_argument("--kills", type=int, default=100)
+    p = sub.add_parser("corpus")
+    p.add_argument("--out", type=Path, help="folder for the corpus and its data folder (default: a temporary one)")
+    sub.add_parser("replug")
     p = sub.add_parser("soak")
     p.add_argument("--frames", type=int, default=100_000)
     p.add_argument("--clip", type=Path, default=SHARED / "videos" / "fi_protagonist.mp4")
     p.add_argument("--log", type=Path, help="append an RSS sample per line here while it runs")
     args = parser.parse_args(argv)
-    if args.what == "kill":
+    if args.what == "corpus":
+        with tempfile.TemporaryDirectory(prefix="faceapp-corpus-") as tmp:
+            result = corpus_run(args.out or Path(tmp))
+    elif args.what == "replug":
+        result = replug()
+    elif args.what == "kill":
         result = kill_loop(args.kills)
     elif args.what == "soak":
         result = soak(args.frames, args.clip, args.log)
