@@ -36,3 +36,37 @@ def test_build_scripts_parse():
     for script in ("packaging/macos/build.sh", "packaging/build.sh", "packaging/check_deb.sh", "packaging/finetune_check.sh"):
         out = subprocess.run(["bash", "-n", str(ROOT / script)], capture_output=True, text=True)
         assert out.returncode == 0, (script, out.stderr)
+
+
+def _spec(flavour, monkeypatch):
+    """The Analysis arguments packaging/faceapp.spec gives for a flavour (the spec run with
+    recorders in place of PyInstaller's build steps)."""
+    import types
+
+    captured = {}
+
+    def analysis(*args, **kwargs):
+        captured.update(kwargs)
+        return types.SimpleNamespace(pure=[], scripts=[], binaries=[], datas=[])
+
+    monkeypatch.setenv("FACEAPP_FLAVOUR", flavour)
+    spec = ROOT / "packaging" / "faceapp.spec"
+    exec(compile(spec.read_text(), str(spec), "exec"), {"SPECPATH": str(spec.parent), "Analysis": analysis,
+                                                         "PYZ": lambda *a, **k: None, "EXE": lambda *a, **k: None,
+                                                         "COLLECT": lambda *a, **k: None})
+    return captured
+
+
+def test_trainer_flavour_keeps_what_fine_tuning_imports(monkeypatch):
+    """The trainer build once excluded tflite and onnx, which fine-tuning imports at load time."""
+    out = subprocess.run([sys.executable, "-c", "import sys, trainer.finetune.loop, trainer.mobilefacenet, torch.onnx; "
+                          "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    imported = set(out.stdout.split())
+    assert {"tflite", "torch"} <= imported
+    trainer = _spec("trainer", monkeypatch)
+    assert not imported & set(trainer["excludes"]), imported & set(trainer["excludes"])
+    assert {"trainer.finetune.loop", "tflite"} <= set(trainer["hiddenimports"])
+    default = _spec("default", monkeypatch)
+    assert {"torch", "tflite", "onnx"} <= set(default["excludes"])
