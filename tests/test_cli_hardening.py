@@ -115,3 +115,22 @@ def test_export_refuses_to_destroy(faceapp, tmp_path):
     out_csv.write_text("keep")
     assert faceapp("export", out_csv)[0] == 2 and out_csv.read_text() == "keep"
     assert faceapp("export", "--force", out_csv)[0] == 0 and out_csv.read_text(encoding="utf-8-sig").startswith("Date")
+
+
+def test_identify_and_run_only_read(faceapp, shared):
+    """Readers must not need the write lock: another program holding it does not stop them."""
+    import sqlite3
+
+    peer = shared / "faces-peer"
+    assert faceapp("enroll", "Barack", peer / "obama.jpg")[0] == 0
+    writer = sqlite3.connect(faceapp.data / "faceapp.db", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # held for the whole test
+    try:
+        code, out, err = faceapp("identify", peer / "obama2.jpg")
+        assert code == 0 and "Barack" in out, err
+        code, out, err = faceapp("run", "--source", shared / "videos" / "multispeaker_short.mp4", "--max-frames", "3",
+                                 "--dry-run", "--no-liveness")
+        assert code == 0 and '"type": "summary"' in out, err
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
