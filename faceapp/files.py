@@ -140,19 +140,6 @@ def read_capped(path: str | os.PathLike | bytes, limit: int, *, what: str = "fil
     return data
 
 
-def check_folder(path: str | os.PathLike | bytes) -> Path:
-    """An existing folder, or PathError saying what the path is instead."""
-    _check_lengths(path)
-    try:
-        st = os.stat(path)
-    except OSError as exc:
-        raise os_problem(exc, path) from None
-    if not stat.S_ISDIR(st.st_mode):
-        what = "is a file" if stat.S_ISREG(st.st_mode) else _kind_problem(st.st_mode)[1].split(",")[0]
-        raise PathError(PathProblem.NOT_A_FOLDER, path, f"{what}, not a folder")
-    return Path(os.fsdecode(path))
-
-
 def sqlite_companions(database: str | os.PathLike) -> list[Path]:
     """The database file and the files SQLite keeps beside it."""
     base = Path(database)
