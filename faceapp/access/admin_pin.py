@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from faceapp import settings
 from faceapp.config import ADMIN_PIN
 
 # PBKDF2-SHA256 rounds: ~0.1 s per check on this project's 2-core machine, slow enough to make
@@ -107,8 +108,6 @@ class PinGuard:
 
     def set(self, pin: str | None) -> None:
         """Set (or with None, remove) the PIN; raises PinError for a weak one. Clears the count."""
-        from faceapp import settings
-
         stored = hash_pin(pin) if pin else None
         with self.store.transaction():
             settings.save(self.store, {HASH_KEY: stored})
