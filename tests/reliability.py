@@ -275,6 +275,7 @@ def soak(frames: int, clip: Path, log: Path | None = None) -> dict:
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=ENV, text=True)
         samples: list[tuple[float, float]] = []
         loops = [0]
+        stopping = [False]
         summary: dict = {}
 
         def read() -> None:
@@ -282,6 +283,8 @@ def soak(frames: int, clip: Path, log: Path | None = None) -> dict:
                 msg = json.loads(line)
                 if msg.get("type") == "state" and msg.get("state") == "running":  # opened, or replayed
                     loops[0] += 1
+                elif msg.get("type") == "state" and msg.get("state") in ("stopped", "failed"):
+                    stopping[0] = True  # what follows is teardown: models released, not a leak gone
                 elif msg.get("type") == "summary":
                     summary.update(msg)
 
@@ -290,7 +293,7 @@ def soak(frames: int, clip: Path, log: Path | None = None) -> dict:
         first_loop_at = None
         while proc.poll() is None:
             rss = _rss_mb(proc.pid)
-            if rss is not None:
+            if rss is not None and not stopping[0]:
                 samples.append((time.time() - t0, rss))
                 if log is not None:  # progress survives an interrupted soak
                     with open(log, "a") as f:
