@@ -85,14 +85,10 @@ def clean_text(raw: str | bytes, field: str = "name", *, max_chars: int | None =
     """Check and normalise one typed field; raises InvalidName with a NameProblem code."""
     max_chars = INPUTS.max_name_chars if max_chars is None else max_chars
     if isinstance(raw, bytes):
-        try:
-            raw = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InvalidName(NameProblem.NOT_UTF8, field, "is not valid UTF-8 text; type it again "
-                             "(the terminal or file it came from uses another encoding)") from None
-    if any("\ud800" <= ch <= "\udfff" for ch in raw):  # bytes that were not UTF-8 (argv, file names)
+        raw = raw.decode("utf-8", "surrogateescape")  # bytes that are not UTF-8 become lone surrogates
+    if any("\ud800" <= ch <= "\udfff" for ch in raw):  # as argv hands over bytes that were not UTF-8
         raise InvalidName(NameProblem.NOT_UTF8, field, "is not valid UTF-8 text; type it again "
-                         "(the terminal or file it came from uses another encoding)")
+                          "(the terminal or file it came from uses another encoding)")
     text = unicodedata.normalize("NFC", raw).strip()  # a stray newline or tab at either end goes
     for ch in text:
         category = unicodedata.category(ch)
