@@ -3,14 +3,13 @@ export that Excel opens correctly (UTF-8 with BOM, so Chinese names survive)."""
 
 from __future__ import annotations
 
-import csv
 import os
-import tempfile
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
 from faceapp import settings
+from faceapp.files import sqlite_companions, write_atomic
 from faceapp.jobs import Job
 from faceapp.storage.gallery import Event, EventKind, Gallery, stamp
 
@@ -48,10 +47,29 @@ def _day(value: date | str | None, default: str) -> str:
     return value.isoformat() if isinstance(value, date) else date.fromisoformat(value).isoformat()
 
 
+# Characters that make Excel read a cell as a formula, and the separators some reader may split a
+# cell at: Excel in a locale whose list separator is ";" splits "Ann;=cmd()" in two whatever the
+# quoting (a quote is only special at the start of a field), so the part after it is guarded too.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_AFTER_SEPARATOR = re.compile(r"([,;\t\r\n][ ]*)([=+\-@])")
+# Cells holding any of these are quoted, so a comma-splitting reader keeps them whole.
+_QUOTE_IF = (",", ";", "\t", "\r", "\n", '"')
+
+
 def _cell(text: str | None) -> str:
-    """A text cell Excel shows as typed: a leading = + - @ would otherwise run as a formula."""
-    text = text or ""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    """A text cell Excel shows as typed, in every locale: a formula character at its start, or
+    right after a separator inside it, gets an apostrophe in front."""
+    text = _FORMULA_AFTER_SEPARATOR.sub(r"\1'\2", text or "")
+    return "'" + text if text[:1] in _FORMULA_START else text
+
+
+def csv_line(cells) -> str:
+    """One CSV row (comma-separated, CRLF) with every risky cell quoted, whatever the reader's locale."""
+    out = []
+    for cell in cells:
+        text = "" if cell is None else str(cell)
+        out.append('"' + text.replace('"', '""') + '"' if any(c in text for c in _QUOTE_IF) else text)
+    return ",".join(out) + "\r\n"
 
 
 class Attendance:
@@ -163,35 +181,30 @@ class Attendance:
         return sorted(days, key=lambda d: (d.day, d.person_name.casefold()))
 
     def export_csv(self, path: str | os.PathLike, date_from: date | str | None = None, date_to: date | str | None = None,
-                   job: Job | None = None) -> int:
+                   job: Job | None = None, *, force: bool = False) -> int:
         """Write the daily summary as CSV (UTF-8 with BOM, ISO 8601 times, a header row); the file
-        appears complete or not at all (a cancelled `job` raises faceapp.jobs.Cancelled and leaves
-        none). Returns the number of data rows."""
+        appears complete or not at all (files.write_atomic; a cancelled `job` raises
+        faceapp.jobs.Cancelled and leaves none). Never over the database or a special file, and over
+        an existing file only with `force`. Returns the number of data rows."""
         job = job or Job()
         days = self.summary(date_from, date_to)
-        path = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as f:
-                writer = csv.writer(f)  # excel dialect: comma, CRLF, quoting as needed
-                writer.writerow(CSV_HEADER)
-                for i, d in enumerate(days):
-                    job.check()
-                    job.report(i, len(days), "writing")
-                    writer.writerow(
-                        (
-                            d.day,
-                            _cell(d.person_name),
-                            _cell(d.employee_no),
-                            _cell(d.department),
-                            d.first_in.isoformat(timespec="seconds"),
-                            d.last_out.isoformat(timespec="seconds") if d.last_out else "",
-                            d.records,
-                        )
-                    )
-            os.replace(tmp, path)
-            job.report(len(days), len(days), "written")
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+
+        def write(f) -> None:
+            f.write(csv_line(CSV_HEADER))
+            for i, d in enumerate(days):
+                job.check()
+                job.report(i, len(days), "writing")
+                f.write(csv_line((
+                    d.day,
+                    _cell(d.person_name),
+                    _cell(d.employee_no),
+                    _cell(d.department),
+                    d.first_in.isoformat(timespec="seconds"),
+                    d.last_out.isoformat(timespec="seconds") if d.last_out else "",
+                    d.records,
+                )))
+
+        write_atomic(path, write, force=force, protected=sqlite_companions(self.gallery.path),
+                     encoding="utf-8-sig", newline="")
+        job.report(len(days), len(days), "written")
         return len(days)

@@ -180,6 +180,9 @@ class SourceConfig:
     assumed_fps: float = 25.0
     # Camera indices tried by probe_cameras (/dev/video0..7; many webcams expose two nodes each).
     probe_max_index: int = 8
+    # Highest camera index accepted: Linux numbers video devices 0-255, and a larger number (one too
+    # big for a C int) would make OpenCV fail with a traceback instead of "no such camera".
+    max_camera_index: int = 255
 
 
 SOURCES = SourceConfig()
@@ -409,3 +412,44 @@ class CaptureConfig:
 
 
 CAPTURE = CaptureConfig()
+
+
+# --- Hostile input: files, names and the admin PIN (issue #12) -----------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InputLimits:
+    # Image files above this are refused before reading: a 50 MP phone JPEG is ~25 MB and a 16-bit
+    # 24 MP PNG ~140 MB, while `truncate -s 3G big.jpg` would otherwise be read into memory whole.
+    max_image_bytes: int = 192 * 2**20
+    # Decoded pixels, checked in the file header before decoding and again after: 50 MP covers every
+    # real camera photo (a 12000x9000 photo is 324 MB as BGR); a PNG whose header claims 60000x60000
+    # would ask for 10 GB.
+    max_image_pixels: int = 50_000_000
+    # A face photo never needs more than this on its long side; larger ones are shrunk right after
+    # decoding, so detection stays fast and memory bounded.
+    work_long_side: int = 1920
+    # Longest person name / department (characters, after NFC): the longest real full names are
+    # well under 100, and a name must fit a table column, a CSV cell and an overlay label.
+    max_name_chars: int = 100
+    # Employee numbers are short codes; 64 leaves room for any HR system's format.
+    max_employee_no_chars: int = 64
+
+
+@dataclass(frozen=True, slots=True)
+class AdminPinConfig:
+    # A digits-only PIN must have at least 6 digits (10^6 guesses; with the delays below that is
+    # years of guessing at the kiosk), anything else is a passphrase of at least 10 characters.
+    min_digits: int = 6
+    min_passphrase_chars: int = 10
+    # Wrong PINs allowed without delay (typos happen), then each further one doubles the wait,
+    # from delay_base_s up to delay_max_s; stored in the gallery so a restart does not reset it.
+    free_attempts: int = 3
+    delay_base_s: float = 2.0
+    delay_max_s: float = 900.0
+    # Failed attempts kept in the audit trail (the oldest are dropped beyond this).
+    audit_keep: int = 500
+
+
+INPUTS = InputLimits()
+ADMIN_PIN = AdminPinConfig()

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import platformdirs
 
+from faceapp.files import PathError, PathProblem, os_problem
+
 ENV_DATA_DIR = "FACEAPP_DATA_DIR"
 DATABASE_NAME = "faceapp.db"
 
@@ -16,7 +18,12 @@ def data_dir(override: str | os.PathLike | None = None) -> Path:
     per-user data folder of the platform (~/.local/share/faceapp, %LOCALAPPDATA%\\faceapp, ...)."""
     chosen = override or os.environ.get(ENV_DATA_DIR) or platformdirs.user_data_dir("faceapp", appauthor=False)
     path = Path(chosen).expanduser()
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:  # a file (or a link to one) where the folder should be
+        raise PathError(PathProblem.NOT_A_FOLDER, path, "is a file, not a folder; choose a data folder with --data-dir") from None
+    except OSError as exc:
+        raise os_problem(exc, path, writing=True) from None
     return path
 
 

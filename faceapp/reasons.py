@@ -43,6 +43,7 @@ TEMPLATES: dict[str, str] = {
     "no_usable_photo": N_("no usable photo"),
     "none_passed": N_("no photo passed the quality checks"),
     "save_failed": N_("the gallery refused the save ({detail})"),
+    "bad_name": N_("the name cannot be used: {detail}"),
     # guided camera capture (faceapp.live.guided_capture): prompts, then why a frame was not taken
     "look_straight": N_("Look straight at the camera"),
     "turn_one_side": N_("Turn your head slightly to one side"),
@@ -57,6 +58,7 @@ TEMPLATES: dict[str, str] = {
     "not_a_number": N_("{label} must be a number."),
     "not_yes_no": N_("{label} must be on or off."),
     "bad_camera": N_("The camera must be a camera number or a stream address."),
+    "camera_out_of_range": N_("There is no camera number {detail}: camera numbers go from 0 to {high}."),
     "bad_weekday": N_("Unknown weekday “{day}” in the opening hours."),
     "bad_time": N_("“{time}” is not a time of day (use HH:MM)."),
     "closes_before_opening": N_("On {day} the opening time must be before the closing time (split a night shift at midnight)."),

@@ -127,13 +127,16 @@ def _action(value: Any, label: str) -> dict[str, Any]:
 
 
 def _camera(value: Any, label: str) -> int | str:
-    """A camera index, or a video file / stream address."""
+    """A camera index (one a camera can have), or a video file / stream address."""
+    from faceapp.live.sources import camera_index
+
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
+        return camera_index(value)
     text = str(value).strip() if isinstance(value, str) else ""
     if not text:
         raise ReasonError("bad_camera")
-    return int(text) if text.isdigit() else text
+    index = camera_index(text)
+    return text if index is None else index
 
 
 def _text_or_none(value: Any, label: str) -> str | None:

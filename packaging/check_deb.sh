@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks the built .deb: metadata, contents, then unpacks it into a temporary root and runs the
-# packaged app's --self-test offscreen. Exit status is the self-test's.
+# packaged app's --self-test offscreen; for FACEAPP_FLAVOUR=trainer also a one-epoch fine-tune
+# (finetune_check.sh). Exit status is non-zero if any check fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deb=$(ls -t dist/faceapp_*_amd64.deb | head -1)
@@ -11,10 +12,15 @@ for path in ./opt/faceapp/faceapp ./usr/bin/faceapp ./usr/share/applications/fac
             ./opt/faceapp/_internal/resources/models/mobilefacenet.onnx; do
     grep -q " $path" <<<"$contents" || { echo "missing from the .deb: $path" >&2; exit 1; }
 done
-if grep -q "_internal/torch/" <<<"$contents" && [ "${FACEAPP_FLAVOUR:-default}" = default ]; then
+flavour=${FACEAPP_FLAVOUR:-default}
+if grep -q "_internal/torch/" <<<"$contents" && [ "$flavour" = default ]; then
     echo "torch must not be in the default build" >&2; exit 1
 fi
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 dpkg-deb -x "$deb" "$root"
 QT_QPA_PLATFORM=offscreen "$root/opt/faceapp/faceapp" --data-dir "$root/data" --self-test
+if [ "$flavour" = trainer ]; then
+    # the trainer flavour must train, not only start: one epoch from the frozen app
+    packaging/finetune_check.sh "$root/opt/faceapp/faceapp" "$root/train-data"
+fi

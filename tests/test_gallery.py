@@ -119,7 +119,7 @@ def test_names_and_employee_numbers_are_unique(gallery):
         gallery.add_person("ann  lee")
     with pytest.raises(GalleryError, match="already belongs to Ann Lee"):
         gallery.add_person("Bob", employee_no="7")
-    with pytest.raises(GalleryError, match="needs a name"):
+    with pytest.raises(GalleryError, match="name is empty"):
         gallery.add_person("   ")
     bob = gallery.add_person("Bob")
     with pytest.raises(GalleryError, match="already enrolled"):

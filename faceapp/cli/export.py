@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from faceapp.cli.progress import progress_bar
+from faceapp.files import check_target, shown, sqlite_companions
 from faceapp.storage.gallery import Gallery
 
 
 def cmd_export(args) -> int:
     from faceapp.attendance import Attendance
 
-    with Gallery.open() as gallery, progress_bar("exporting", "row") as job:
-        rows = Attendance(gallery).export_csv(args.out, args.date_from, args.date_to, job)
-    print(f"wrote {rows} attendance record(s) to {args.out}")
+    with Gallery.open() as gallery:
+        check_target(args.out, force=args.force, protected=sqlite_companions(gallery.path))  # before the bar starts
+        with progress_bar("exporting", "row") as job:
+            rows = Attendance(gallery).export_csv(args.out, args.date_from, args.date_to, job, force=args.force)
+    print(f"wrote {rows} attendance record(s) to {shown(args.out)}")
     return 0
 
 
@@ -20,4 +23,5 @@ def add_commands(sub) -> None:
     p.add_argument("out", metavar="OUT.csv")
     p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
     p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
+    p.add_argument("--force", action="store_true", help="replace OUT.csv if it exists (never the database)")
     p.set_defaults(func=cmd_export)

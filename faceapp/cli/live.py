@@ -31,7 +31,9 @@ def _signals(session):
 def cmd_run(args) -> int:
     from faceapp.live.pipeline import LivePipeline
     from faceapp.live.session import ActionDone, LiveSession, Processed, State, StateChanged
+    from faceapp.live.sources import camera_index
 
+    camera_index(args.source)  # a number no camera can have is refused before the models load
     engine = output.engine()
     events = 0
     actions = {"done": 0, "failed": 0}

@@ -7,6 +7,8 @@ import sys
 from faceapp.cli import output
 from faceapp.cli.output import find_person, show
 from faceapp.cli.progress import progress_bar
+from faceapp.files import printable, shown
+from faceapp.recognition.names import clean_name
 from faceapp.storage.gallery import Gallery
 
 
@@ -31,6 +33,11 @@ def _source_frames(spec: str, count: int, every_s: float, start_s: float):
 def cmd_enroll(args) -> int:
     from faceapp.recognition.enroll import Enroller
 
+    if not args.add:  # checked before the models load: a bad name is refused at once
+        clean = clean_name(args.name)
+        if clean.warnings:
+            print(f"warning: {printable(clean.detail)}", file=sys.stderr)
+        args.name = clean.value
     with Gallery.open() as gallery:
         person_id = find_person(gallery, args.name).id if args.add else None
         enroller = Enroller(output.engine(), gallery)
@@ -47,13 +54,13 @@ def cmd_enroll(args) -> int:
 
     def table(r):
         for a in r["accepted"]:
-            print(f"accepted  {a['source']}  (+{a['variants']} masked variants)")
+            print(f"accepted  {shown(a['source'])}  (+{a['variants']} masked variants)")
         for x in r["rejected"]:
-            print(f"rejected  {x['source']}: {x['reason']}")  # the English of x['reasons'] (code + params)
+            print(f"rejected  {shown(x['source'])}: {x['reason']}")  # the English of x['reasons'] (code + params)
         for d in r["duplicates"]:
-            print(f"warning   {d['source']} already matches {d['name']} (id {d['person_id']}, similarity {d['score']:.2f})")
+            print(f"warning   {shown(d['source'])} already matches {printable(d['name'])} (id {d['person_id']}, similarity {d['score']:.2f})")
         if r["saved"]:
-            print(f"enrolled {r['person']['name']} (id {r['person']['id']}) with {len(r['accepted'])} photo(s)")
+            print(f"enrolled {printable(r['person']['name'])} (id {r['person']['id']}) with {len(r['accepted'])} photo(s)")
         else:
             print(f"nothing saved: {r['error']['text'] if r['error'] else 'cancelled'}")
 
@@ -66,7 +73,7 @@ def cmd_people(args) -> int:
         if args.remove:
             person = find_person(gallery, args.remove)
             gallery.remove_person(person.id)
-            print(f"removed {person.name} (id {person.id})", file=sys.stderr)
+            print(f"removed {printable(person.name)} (id {person.id})", file=sys.stderr)
         if args.activate or args.deactivate:
             person = find_person(gallery, args.activate or args.deactivate)
             gallery.set_active(person.id, bool(args.activate))
@@ -81,7 +88,7 @@ def cmd_people(args) -> int:
             print("nobody is enrolled")
         for r in rows:
             flag = "" if r["active"] else "  (inactive)"
-            print(f"{r['id']:>5}  {r['name']:<24} {r['employee_no'] or '':<10} {r['department']:<14} "
+            print(f"{r['id']:>5}  {printable(r['name']):<24} {printable(r['employee_no'] or ''):<10} {printable(r['department']):<14} "
                   f"{r['samples']:>3} samples{flag}")
 
     show(rows, args.json, table)

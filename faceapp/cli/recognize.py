@@ -7,6 +7,7 @@ import sys
 from faceapp.cli import output
 from faceapp.cli.output import show
 from faceapp.storage.gallery import Gallery
+from faceapp.files import shown
 from faceapp.vision.imageio import ImageError, load_image
 
 
@@ -21,7 +22,7 @@ def cmd_identify(args) -> int:
             try:
                 faces = engine.analyze(load_image(path), eyes=False)
             except ImageError as exc:
-                results.append({"image": path, "error": str(exc)})
+                results.append({"image": shown(path), "error": str(exc)})
                 failed += 1
                 continue
             found = []
@@ -31,7 +32,7 @@ def cmd_identify(args) -> int:
                     "person_id": match.person_id, "name": match.name, "score": round(match.score, 4),
                     "margin": round(match.margin, 4), "threshold": match.threshold, "masked": match.masked,
                 })
-            results.append({"image": path, "faces": found})
+            results.append({"image": shown(path), "faces": found})
 
     def table(rows):
         for r in rows:
@@ -56,7 +57,7 @@ def cmd_detect(args) -> int:
         try:
             image = load_image(path)
         except ImageError as exc:
-            results.append({"image": path, "error": str(exc)})
+            results.append({"image": shown(path), "error": str(exc)})
             failed += 1
             continue
         faces = [
@@ -64,7 +65,7 @@ def cmd_detect(args) -> int:
              "landmarks": [[round(float(x), 1), round(float(y), 1)] for x, y in d.landmarks]}
             for d in engine.detect(image)
         ]
-        results.append({"image": path, "width": image.shape[1], "height": image.shape[0], "faces": faces})
+        results.append({"image": shown(path), "width": image.shape[1], "height": image.shape[0], "faces": faces})
 
     def table(rows):
         for r in rows:
@@ -92,7 +93,7 @@ def cmd_compare(args) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         if not found:
-            print(f"error: {path}: no face found", file=sys.stderr)
+            print(f"error: {shown(path)}: no face found", file=sys.stderr)
             return 2
         faces.append(max(found, key=lambda f: f.detection.size))  # the main subject
     a, b = faces
@@ -105,7 +106,7 @@ def cmd_compare(args) -> int:
     similarity = float(vector(a) @ vector(b))
     masked = bool(a.masked or b.masked)
     threshold = THRESHOLDS.match_masked if masked else THRESHOLDS.match_unmasked
-    result = {"image_a": args.image_a, "image_b": args.image_b, "similarity": round(similarity, 4),
+    result = {"image_a": shown(args.image_a), "image_b": shown(args.image_b), "similarity": round(similarity, 4),
               "threshold": threshold, "masked": masked, "same_person": similarity >= threshold}
     show(result, args.json, lambda r: print(
         f"similarity {r['similarity']:.3f} (threshold {r['threshold']:.2f}{', masked' if masked else ''}): "

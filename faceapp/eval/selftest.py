@@ -34,6 +34,30 @@ def generated_frame() -> tuple[np.ndarray, Detection]:
     return frame, Detection(box=box, score=1.0, landmarks=landmarks)
 
 
+class CheckFailed(Exception):
+    """A self-test expectation that did not hold (not `assert`: that vanishes under python -O)."""
+
+
+def expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise CheckFailed(message)
+
+
+def check_detections(found: list[Detection], frame: np.ndarray) -> None:
+    """Every detection is well-formed: a finite box inside the frame, a score in (0, 1], five
+    finite landmarks near the box."""
+    h, w = frame.shape[:2]
+    for d in found:
+        box = np.asarray(d.box, np.float64)
+        expect(box.shape == (4,) and np.isfinite(box).all(), f"detector box {box} is not 4 finite numbers")
+        expect(-1 <= box[0] < box[2] <= w + 1 and -1 <= box[1] < box[3] <= h + 1, f"detector box {box} is outside the {w}x{h} frame")
+        expect(0.0 < float(d.score) <= 1.0, f"detector score {d.score} is not in (0, 1]")
+        marks = np.asarray(d.landmarks, np.float64)
+        expect(marks.shape == (5, 2) and np.isfinite(marks).all(), "detector landmarks are not 5 finite points")
+        side = max(box[2] - box[0], box[3] - box[1])
+        expect(bool(((marks >= box[:2] - side) & (marks <= box[2:] + side)).all()), "detector landmarks lie far outside their box")
+
+
 def run_self_test(data_dir=None, *, as_json: bool = False) -> int:
     checks: list[dict] = []
 
@@ -57,18 +81,21 @@ def run_self_test(data_dir=None, *, as_json: bool = False) -> int:
     def pipeline():
         engine = state["engine"]
         frame, detection = generated_frame()
+        expect(engine.detect(np.zeros_like(frame)) == [], "the detector finds faces in a black frame")
         found = engine.detect(frame)
+        check_detections(found, frame)
         faces = engine.analyze(frame, [detection])
+        expect(len(faces) == 1, f"analyze returned {len(faces)} faces for one detection")
         face = faces[0]
-        assert face.embedding is not None and face.embedding.shape[0] >= 128
-        assert abs(float(np.linalg.norm(face.embedding)) - 1.0) < 1e-3, "embedding is not normalised"
-        assert face.eyes is not None and np.isfinite([face.eyes.left, face.eyes.right]).all()
-        assert face.mask_score is not None and 0.0 <= face.mask_score <= 1.0
+        expect(face.embedding is not None and face.embedding.shape[0] >= 128, "no embedding")
+        expect(abs(float(np.linalg.norm(face.embedding)) - 1.0) < 1e-3, "the embedding is not normalised")
+        expect(face.eyes is not None and bool(np.isfinite([face.eyes.left, face.eyes.right]).all()), "no eye openness")
+        expect(face.mask_score is not None and 0.0 <= face.mask_score <= 1.0, "no mask score")
         from faceapp.vision.mask_adapter import for_weights
 
         adapter = for_weights(engine.embedder.path)
-        assert adapter is not None, "the mask adapter is missing or was fitted for other embedder weights"
-        assert abs(float(np.linalg.norm(adapter.apply(face.embedding))) - 1.0) < 1e-3
+        expect(adapter is not None, "the mask adapter is missing or was fitted for other embedder weights")
+        expect(abs(float(np.linalg.norm(adapter.apply(face.embedding))) - 1.0) < 1e-3, "the mask adapter output is not normalised")
         return {"detections_on_generated_frame": len(found), "embedding_dim": int(face.embedding.shape[0]),
                 "eyes": [round(face.eyes.left, 3), round(face.eyes.right, 3)], "mask_score": round(face.mask_score, 3)}
 
@@ -77,7 +104,7 @@ def run_self_test(data_dir=None, *, as_json: bool = False) -> int:
 
         with Gallery.open(data_dir) as gallery:
             errors = gallery.integrity_errors()
-            assert not errors, f"integrity check failed: {errors}"
+            expect(not errors, f"integrity check failed: {errors}")
             return {"path": str(gallery.path), "schema_version": gallery.schema_version(),
                     "people": len(gallery.list_people())}
 

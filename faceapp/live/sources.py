@@ -19,6 +19,8 @@ import cv2
 import numpy as np
 
 from faceapp.config import SOURCES
+from faceapp.files import printable
+from faceapp.reasons import ReasonError
 
 
 class SourceStatus(str, Enum):
@@ -218,10 +220,22 @@ class VideoFileSource(FrameSource):
             self._set(SourceStatus.ENDED, f"{self.target}: end of video after {self.index} frames")
 
 
+def camera_index(spec: int | str) -> int | None:
+    """The camera index a source names (an int, or a string of ASCII digits), None for a file or
+    stream; ReasonError for a number no camera can have."""
+    if isinstance(spec, bool) or not (isinstance(spec, int) or (isinstance(spec, str) and spec.isascii() and spec.isdigit())):
+        return None
+    index = int(spec)
+    if not 0 <= index <= SOURCES.max_camera_index:
+        raise ReasonError("camera_out_of_range", detail=printable(str(spec))[:24], high=SOURCES.max_camera_index)
+    return index
+
+
 def open_source(spec: int | str | os.PathLike, **kw) -> FrameSource:
     """A camera index (int or digits), a stream URL (scheme://...) or a video file path."""
-    if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
-        return CameraSource(int(spec), **kw)
+    index = camera_index(spec) if isinstance(spec, (int, str)) else None
+    if index is not None:
+        return CameraSource(index, **kw)
     text = str(spec)
     if "://" in text:
         return StreamSource(text, **kw)

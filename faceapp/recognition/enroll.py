@@ -17,10 +17,12 @@ from pathlib import Path
 import numpy as np
 
 from faceapp.vision import quality
-from faceapp.config import QUALITY, QualityConfig
+from faceapp.config import INPUTS, QUALITY, QualityConfig
 from faceapp.jobs import Job
 from faceapp.reasons import Reason, joined
 from faceapp.storage.gallery import Gallery, GalleryError, Person, Sample
+from faceapp.files import shown
+from faceapp.recognition.names import InvalidName, clean_name, clean_optional
 from faceapp.vision.imageio import ImageError, load_image
 from faceapp.recognition.recognizer import Recognizer, embedder_version
 from faceapp.recognition.search import Templates
@@ -108,14 +110,17 @@ class PhotoCheck:
     duplicate: Match | None = None  # an enrolled other person it already matches
 
 
-def image_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
+def image_files(paths: Iterable[str | os.PathLike]) -> list[Path | str]:
     """Files as given, and the image files inside given folders (sorted, not recursive)."""
-    out: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            out += sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES)
-        else:
-            out.append(p)
+    out: list[Path | str] = []
+    for p in paths:
+        if os.fspath(p) == "":  # Path("") is "." and would enroll the current folder: keep it a bad file
+            out.append("")
+            continue
+        try:
+            out += sorted(f for f in Path(p).iterdir() if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES)
+        except OSError:  # not a folder (or not one we can list): load_image says what it is
+            out.append(Path(p))
     return out
 
 
@@ -146,7 +151,8 @@ class Enroller:
 
     def _load_and_check(self, item, allow_largest: bool) -> tuple[np.ndarray | None, Checked | Rejected]:
         """(the image, the gates' verdict) for a path or a (source, frame) pair."""
-        source, image = item if isinstance(item, tuple) else (str(item), None)
+        # the path as stored and printed: a non-UTF-8 or escape-laden file name must not stop the save
+        source, image = item if isinstance(item, tuple) else (shown(item), None)
         try:
             image = load_image(item) if image is None else image
         except ImageError as exc:
@@ -212,17 +218,25 @@ class Enroller:
         (source, BGR frame) pairs. Returns what was accepted, rejected (with reasons) and flagged;
         a cancelled `job` saves nothing (report.cancelled)."""
         job = job or Job()
+        report = EnrollReport(person=None)
+        if person_id is None:
+            try:  # before any photo is checked: a name the gallery would refuse wastes no work
+                name = clean_name(name or "").value
+                employee_no = clean_optional(employee_no, "employee number", INPUTS.max_employee_no_chars) or None
+                department = clean_optional(department, "department") or ""
+            except InvalidName as exc:
+                report.error = Reason("bad_name", {"detail": str(exc)})
+                return report
         items: list = []
         for item in images:
             items += [item] if isinstance(item, tuple) else image_files([item])
-        report = EnrollReport(person=None)
         total = len(items) + 1  # + the final save
         cands: list[Checked] = []
         for i, item in enumerate(items):
             if job.cancelled:
                 report.cancelled = True
                 return report
-            job.report(i, total, f"checking {item[0] if isinstance(item, tuple) else item}")
+            job.report(i, total, f"checking {item[0] if isinstance(item, tuple) else shown(item)}")
             image, got = self._load_and_check(item, allow_largest)
             if isinstance(got, Rejected):
                 report.rejected.append(got)

@@ -75,6 +75,9 @@ class Database:
         try:
             with self._guard():
                 conn.execute("PRAGMA foreign_keys = ON")
+                # Erasure must erase: deleted rows (face crops above all) are overwritten with zeros
+                # instead of lingering in free pages, whatever the platform's SQLite build defaults to.
+                conn.execute("PRAGMA secure_delete = ON")
                 if not self.read_only:
                     self.db.enable_wal()
                 self._migrate()
@@ -105,6 +108,18 @@ class Database:
                 yield
             except sqlite3.Error as err:
                 raise GalleryError(user_message(err, self.path)) from err
+
+    def purge_journal(self) -> None:
+        """Checkpoint the write-ahead log into the file and truncate it, so copies of pages that
+        held deleted data do not outlive the deletion there (best effort: a reader still using
+        old pages keeps them until it finishes; the next checkpoint then drops them)."""
+        if self.read_only:
+            return
+        with self._lock:
+            try:
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error:
+                pass  # busy: the deletion itself is committed, and a later checkpoint finishes this
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -23,6 +23,10 @@ class ModelVersions(Database):
     def register_model(self, name: str, file: str, sha256: str, dim: int, metrics: dict[str, Any] | None = None) -> ModelVersion:
         """The model version with this sha256, created if new (inactive); metrics, if given, are
         stored on it."""
+        if metrics is None:  # the common case, every start-up: a read, so readers never need the write lock
+            known = self.query("SELECT * FROM model_versions WHERE sha256 = ?", (sha256,))
+            if known:
+                return _model(known[0])
         with self.transaction():
             row = self.db.execute("SELECT id FROM model_versions WHERE sha256 = ?", (sha256,)).fetchone()
             if row:

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from faceapp.config import INPUTS
+from faceapp.recognition.names import InvalidName, clean_name, clean_optional
 from faceapp.storage.database import UNSET, Database, GalleryError
 from faceapp.storage.records import ModelVersion, Person, Sample, from_row, now
 
@@ -33,10 +35,21 @@ class People(Database):
 
     @staticmethod
     def _clean(name: str, employee_no: str | None) -> tuple[str, str | None]:
-        name = " ".join(name.split())
-        if not name:
-            raise GalleryError("A person needs a name.")
-        return name, (employee_no.strip() or None) if employee_no else None
+        """The name and number as stored (recognition.names: NFC, trimmed, no control or bidi
+        characters), whoever calls: the last fence before the table."""
+        try:
+            name = clean_name(name).value
+            employee_no = clean_optional(employee_no, "employee number", INPUTS.max_employee_no_chars) or None
+        except InvalidName as exc:
+            raise GalleryError(f"{str(exc)[0].upper()}{str(exc)[1:]}.") from exc
+        return name, employee_no
+
+    @staticmethod
+    def _clean_department(department: str) -> str:
+        try:
+            return clean_optional(department, "department") or ""
+        except InvalidName as exc:
+            raise GalleryError(f"{str(exc)[0].upper()}{str(exc)[1:]}.") from exc
 
     def add_person(
         self,
@@ -57,7 +70,7 @@ class People(Database):
                 {
                     "name": name,
                     "employee_no": employee_no,
-                    "department": department.strip(),
+                    "department": self._clean_department(department),
                     "active": int(active),
                     "created": now().isoformat(timespec="seconds"),
                 }
@@ -78,7 +91,7 @@ class People(Database):
             self._check_unique(new_name, new_no, exclude=person_id)
             changes = {"name": new_name, "employee_no": new_no}
             if department is not None:
-                changes["department"] = department.strip()
+                changes["department"] = self._clean_department(department)
             self.db["people"].update(person_id, changes)
             return self.get_person(person_id)
 
@@ -98,6 +111,8 @@ class People(Database):
             )
             self.db.execute("UPDATE events SET person_name = ? WHERE person_id = ?", (person.name, person_id))
             self.db["people"].delete(person_id)
+        if not self.db.conn.in_transaction:  # the erasure is committed: drop its old pages from the log too
+            self.purge_journal()
 
     _PERSON_SQL = """
         SELECT p.*, (SELECT count(*) FROM samples s WHERE s.person_id = p.id) AS sample_count

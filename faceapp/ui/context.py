@@ -20,7 +20,7 @@ from faceapp.ui import i18n
 
 log = logging.getLogger(__name__)
 
-PIN_KEY = "admin.pin_hash"
+PIN_KEY = adminpin.HASH_KEY
 
 
 class AppContext(QObject):
@@ -159,7 +159,11 @@ class AppContext(QObject):
 
     # --- admin lock ---------------------------------------------------------------------------
     def pin_is_set(self) -> bool:
-        return bool(settings.value(self.gallery, PIN_KEY))
+        return self.pin_guard.is_set()
+
+    @property
+    def pin_guard(self) -> adminpin.PinGuard:
+        return adminpin.PinGuard(self.gallery)
 
     @property
     def unlocked(self) -> bool:
@@ -167,17 +171,20 @@ class AppContext(QObject):
 
     def set_pin(self, pin: str | None) -> None:
         """Set (or with None, remove) the admin PIN; raises adminpin.PinError for a weak PIN."""
-        settings.save(self.gallery, {PIN_KEY: adminpin.hash_pin(pin) if pin else None})
+        self.pin_guard.set(pin)
         log.info("admin PIN %s", "set" if pin else "removed")
         self._unlocked = True
         self.lock_changed.emit(True)  # also when already unlocked: the PIN's presence changed
 
     def unlock(self, pin: str) -> bool:
-        ok = not self.pin_is_set() or adminpin.verify_pin(pin, str(self.gallery.setting(PIN_KEY)))
-        if not ok:
-            log.warning("wrong admin PIN entered")
+        """True if unlocked; a wrong PIN, or any PIN during the wait after wrong ones, gives False
+        (pin_wait_s() then says how long to wait)."""
+        ok = self.pin_guard.check(pin).ok
         self._set_unlocked(self._unlocked or ok)
         return ok
+
+    def pin_wait_s(self) -> float:
+        return self.pin_guard.wait_s()
 
     def lock(self) -> None:
         self._set_unlocked(not self.pin_is_set())

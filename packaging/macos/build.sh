@@ -4,7 +4,7 @@
 set -euo pipefail
 python3 -m venv .venv && .venv/bin/pip install -e ".[dev]"
 .venv/bin/python -m PyInstaller --noconfirm --workpath build/pyinstaller --distpath dist packaging/faceapp.spec
-dist/faceapp/faceapp --self-test
+dist/faceapp/faceapp --data-dir build/selftest-data --self-test
 app=dist/faceapp.app
 rm -rf "$app" && mkdir -p "$app/Contents/MacOS" "$app/Contents/Resources"
 cp -R dist/faceapp/ "$app/Contents/MacOS/"

@@ -10,9 +10,9 @@ def test_pin_locks_and_unlocks(window, context, qtbot):
 
     settings = window.settings
     window.tabs.setCurrentIndex(SETTINGS)
-    context.set_pin("1234")
+    context.set_pin("123456")
     stored = context.gallery.setting(PIN_KEY)
-    assert stored.startswith("pbkdf2_sha256$") and "1234" not in stored
+    assert stored.startswith("pbkdf2_sha256$") and "123456" not in stored
     assert settings.remove_pin_button.isEnabled()
 
     qtbot.mouseClick(window.lock_button, Qt.MouseButton.LeftButton)
@@ -21,13 +21,13 @@ def test_pin_locks_and_unlocks(window, context, qtbot):
         assert g.currentWidget() is g.lock_screen, index
 
     screen = gate.lock_screen
-    qtbot.keyClicks(screen.pin, "9999")
+    qtbot.keyClicks(screen.pin, "999999")
     qtbot.keyClick(screen.pin, Qt.Key.Key_Return)
     assert not context.unlocked
     assert screen.error.text() == "Wrong PIN."
     assert screen.pin.text() == ""
 
-    qtbot.keyClicks(screen.pin, "1234")
+    qtbot.keyClicks(screen.pin, "123456")
     qtbot.mouseClick(screen.button, Qt.MouseButton.LeftButton)
     assert context.unlocked
     assert all(g.currentWidget() is g.page for g in window.gates.values())
@@ -35,7 +35,7 @@ def test_pin_locks_and_unlocks(window, context, qtbot):
 
 def test_export_asks_for_the_pin_when_locked(window, context, monkeypatch):
     from faceapp.ui.pages import attendance as attendance_page
-    context.set_pin("1234")
+    context.set_pin("123456")
     context.lock()
     asked = []
     monkeypatch.setattr(attendance_page, "require_unlock", lambda ctx, parent: asked.append(True) or False)
@@ -48,7 +48,7 @@ def test_export_asks_for_the_pin_when_locked(window, context, monkeypatch):
 def test_kiosk_mode_locks_hides_tabs_and_needs_the_pin_to_leave(window, context, monkeypatch):
     from faceapp.ui import main_window
 
-    context.set_pin("1234")
+    context.set_pin("123456")
     assert context.unlocked
     window.toggle_kiosk()
     assert not context.unlocked and window.isFullScreen()
@@ -56,6 +56,20 @@ def test_kiosk_mode_locks_hides_tabs_and_needs_the_pin_to_leave(window, context,
     monkeypatch.setattr(main_window, "require_unlock", lambda ctx, parent: False)  # wrong PIN / Cancel
     window.toggle_kiosk()
     assert window.isFullScreen() and window.tabs.tabBar().isHidden()
-    monkeypatch.setattr(main_window, "require_unlock", lambda ctx, parent: ctx.unlock("1234"))
+    monkeypatch.setattr(main_window, "require_unlock", lambda ctx, parent: ctx.unlock("123456"))
     window.toggle_kiosk()
     assert not window.isFullScreen() and not window.tabs.tabBar().isHidden()
+
+
+def test_wrong_pins_make_the_lock_screen_wait(window, context, qtbot):
+    context.set_pin("123456")
+    context.lock()
+    screen = window.gates[PEOPLE].lock_screen
+    for _ in range(4):
+        qtbot.keyClicks(screen.pin, "000000")
+        qtbot.keyClick(screen.pin, Qt.Key.Key_Return)
+    assert screen.error.text().startswith("Wrong PIN. Wait ")
+    qtbot.keyClicks(screen.pin, "123456")  # right, but inside the wait: not even checked
+    qtbot.keyClick(screen.pin, Qt.Key.Key_Return)
+    assert not context.unlocked
+    assert [e["event"] for e in context.pin_guard.audit_trail()] == ["admin_pin_wrong"] * 4 + ["admin_pin_try_during_wait"]

@@ -38,7 +38,7 @@ def test_locked_last_tab_opens_on_live(context, qtbot):
     qtbot.addWidget(first)
     first.tabs.setCurrentIndex(PEOPLE)
     first.close()
-    context.set_pin("2468")
+    context.set_pin("246813")
     context.lock()
     second = MainWindow(context)
     qtbot.addWidget(second)

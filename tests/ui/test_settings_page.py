@@ -49,13 +49,16 @@ def test_output_action_test_button(window, context, qtbot):
 
 def test_pin_dialog_sets_and_removes_the_pin(window, context, monkeypatch):
     from faceapp.ui.pages import settings as settings_page
-    def fill(dialog):
-        dialog.pin.setText("2580")
-        dialog.repeat.setText("2580")
+    def fill(dialog, pin):
+        dialog.pin.setText(pin)
+        dialog.repeat.setText(pin)
         dialog._check()
         return dialog.result()
 
-    monkeypatch.setattr(settings_page.SetPinDialog, "exec", fill)
+    monkeypatch.setattr(settings_page.SetPinDialog, "exec", lambda d: fill(d, "2580"))
+    window.settings.change_pin()
+    assert not context.pin_is_set()  # 4 digits fall to guessing: refused in the dialog
+    monkeypatch.setattr(settings_page.SetPinDialog, "exec", lambda d: fill(d, "258025"))
     window.settings.change_pin()
     assert context.pin_is_set() and window.settings.pin_state.text() == "A PIN is set."
     assert window.lock_button.text() == "Lock"

@@ -50,7 +50,7 @@ class EnrollDialog(QDialog):
         self.resize(960, 780)
 
         self.form = PersonForm()
-        self.form.name.textChanged.connect(self._update_buttons)
+        self.form.validity_changed.connect(lambda _valid: self._update_buttons())
         self.title = QLabel()
         self.title.setStyleSheet("font-size: 16px; font-weight: 600;")
 
@@ -190,7 +190,7 @@ class EnrollDialog(QDialog):
                 "and add the photos to them instead.").format(names=", ".join(names)))
 
     def _update_buttons(self) -> None:
-        named = self.person is not None or bool(self.form.name.text().strip())
+        named = self.person is not None or self.form.is_valid()
         self.save_button.setEnabled(named and bool(self.shot_sources))
         self.remove_button.setEnabled(bool(self.shot_sources))
 
@@ -324,7 +324,7 @@ class EnrollDialog(QDialog):
         ) != QMessageBox.StandardButton.Yes:
             return
         self.stop_capture()
-        values = self.form.values()
+        values = self.form.values() if self.person is None else {}
         items = self.items()
 
         # camera frames may show someone further back: their shots were taken of the largest face

@@ -21,9 +21,15 @@ from faceapp.ui.i18n import tr
 def pin_field() -> QLineEdit:
     field = QLineEdit()
     field.setEchoMode(QLineEdit.EchoMode.Password)
-    field.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly)
-    field.setMaxLength(12)
+    field.setMaxLength(128)  # a PIN or a passphrase
     return field
+
+
+def wrong_pin_text(context: AppContext) -> str:
+    wait = context.pin_wait_s()
+    if wait <= 0:
+        return tr("Wrong PIN.")
+    return tr("Wrong PIN. Wait {n} s before the next try.").format(n=int(wait + 0.999))
 
 
 class LockScreen(QWidget):
@@ -67,7 +73,7 @@ class LockScreen(QWidget):
         if self.context.unlock(self.pin.text()):
             self.error.clear()
         else:
-            self.error.setText(tr("Wrong PIN."))
+            self.error.setText(wrong_pin_text(self.context))
         self.pin.clear()
 
 
@@ -112,7 +118,7 @@ class PinDialog(QDialog):
         if self.context.unlock(self.pin.text()):
             self.accept()
         else:
-            self.error.setText(tr("Wrong PIN."))
+            self.error.setText(wrong_pin_text(self.context))
             self.pin.clear()
 
 

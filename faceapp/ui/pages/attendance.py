@@ -3,6 +3,7 @@ updated live as people are recognised, and exported to CSV."""
 
 from __future__ import annotations
 
+from pathlib import Path
 
 from PySide6.QtCore import QDate, QTimer
 from PySide6.QtWidgets import (
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -155,11 +157,18 @@ class AttendancePage(RefreshWhenShown, QWidget):
         path, _ = QFileDialog.getSaveFileName(self, tr("Export attendance"), str(default), tr("CSV files") + " (*.csv)")
         if not path:
             return
-        if not path.lower().endswith(".csv"):
+        force = path.lower().endswith(".csv")  # the save dialog has asked before choosing an existing file
+        if not force:
             path += ".csv"
+            if Path(path).exists():
+                answer = QMessageBox.question(self, tr("Export attendance"),
+                                              tr("{path} already exists. Replace it?").format(path=path))
+                if answer != QMessageBox.StandardButton.Yes:
+                    return
+                force = True
 
-        outcome = run_with_progress(self, tr("Exporting attendance…"),
-                                    lambda job: self.context.attendance.export_csv(path, f["day_from"], f["day_to"], job))
+        outcome = run_with_progress(self, tr("Exporting attendance…"), lambda job: self.context.attendance.export_csv(
+            path, f["day_from"], f["day_to"], job, force=force))
         if outcome.error is not None:
             show_error(self, tr("The attendance could not be exported.") + f"\n{outcome.error}", outcome.error)
         elif outcome.result is not None:  # None: cancelled, and no file was left

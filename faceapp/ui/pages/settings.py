@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from faceapp import settings
-from faceapp.access.admin_pin import PinError
+from faceapp.access.admin_pin import PinError, check_new_pin
 from faceapp.reasons import ReasonError
 from faceapp.ui import i18n
 from faceapp.ui.context import AppContext
@@ -59,7 +59,7 @@ class SetPinDialog(QDialog):
         self.error = QLabel()
         self.error.setStyleSheet("color: #da3633;")
         form = QFormLayout()
-        form.addRow(tr("New PIN (4 or more digits):"), self.pin)
+        form.addRow(tr("New PIN (6 or more digits, or a passphrase of 10 or more characters):"), self.pin)
         form.addRow(tr("Repeat the PIN:"), self.repeat)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self._check)
@@ -72,9 +72,12 @@ class SetPinDialog(QDialog):
     def _check(self) -> None:
         if self.pin.text() != self.repeat.text():
             self.error.setText(tr("The two PINs differ."))
-        elif len(self.pin.text()) < 4 or not self.pin.text().isdigit():
-            self.error.setText(tr("The PIN must be at least 4 digits."))
         else:
+            try:
+                check_new_pin(self.pin.text())
+            except PinError:
+                self.error.setText(tr("Use at least 6 digits, or a passphrase of at least 10 characters."))
+                return
             self.accept()
 
 
