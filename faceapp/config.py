@@ -86,12 +86,25 @@ class MaskAdapterConfig:
 
 MASK_ADAPTER = MaskAdapterConfig()
 
+
+@dataclass(frozen=True, slots=True)
+class AntiSpoofConfig:
+    """Passive anti-spoofing (faceapp.vision.antispoof, MiniFASNet V2 + V1SE)."""
+
+    # Our face box is scaled by this about its centre before the models' 2.7x / 4.0x context crops.
+    box_scale: float = 1.0
+    # Mean class-1 ("real") probability at or above this counts as a live face.
+    threshold: float = 0.5
+
+
+ANTISPOOF = AntiSpoofConfig()
+
 # Threads per onnxruntime session. The small MTCNN convolutions lose to threading overhead (PNet:
 # 15 ms on 1 thread vs 22-25 ms on 2, ../shared/MODELS.md), so detection runs single-threaded.
 # The mask classifier is ~2.4M multiply-adds per face: 0.13 ms on 1 thread, no faster on 2.
 ORT_THREADS = {
     "pnet": 1, "rnet": 1, "onet": 1, "mobilefacenet": 2, "face_mesh": 1, "iris": 1, "blazeface": 1,
-    "mask_classifier": 1,
+    "mask_classifier": 1, "antispoof": 1,
 }
 
 
