@@ -1,0 +1,27 @@
+"""Simulated replays and prints of the shared clips (tests/spoof_sim.py) through the anti-spoofing check."""
+
+import numpy as np
+import pytest
+
+from faceapp.config import ANTISPOOF
+from spoof_sim import ATTACKS, SHARED, clip_frames, presentations, report
+
+
+def test_simulations_keep_the_frame_shape_and_differ_from_it(shared):
+    (_, frame), = clip_frames(SHARED / "blink" / "blink.mp4", 1)
+    rng = np.random.default_rng(0)
+    for kind, (make, _, share) in ATTACKS.items():
+        out = make(frame, frame, rng, share[0])
+        assert out.shape == frame.shape and out.dtype == np.uint8, kind
+        assert np.abs(out.astype(int) - frame).mean() > 5, kind
+
+
+@pytest.mark.slow
+def test_replay_and_print_apcer_and_no_live_face_refused(shared):
+    """A regression check with tolerances around the measured figures (docs/benchmarks.md): no live
+    face refused; phone replays and prints mostly refused; tablet replays that fill the view are
+    the known weakness and only reported."""
+    r = report(presentations(per_clip=4), ANTISPOOF.threshold)
+    print({k: (r[k]["apcer"], r[k]["auc"]) for k in ATTACKS})
+    assert r["live_faces"] >= 12 and r["print"]["bpcer"] == 0.0
+    assert r["phone"]["apcer"] <= 0.15 and r["print"]["apcer"] <= 0.15
