@@ -217,12 +217,17 @@ def attacker_view(frame: np.ndarray, box: np.ndarray, rng: np.random.Generator) 
     return frame[y1:y1 + int(ch), x1:x1 + int(cw)]
 
 
-def presentations(per_clip: int = 12, seed: int = 0, clips=CLIPS) -> list[Presentation]:
-    """Each sampled frame live, and as each attack made from it (one face, in turn, per frame)."""
+def presentations(per_clip: int = 12, seed: int = 0, clips=CLIPS, box_scale: float | None = None) -> list[Presentation]:
+    """Each sampled frame live, and as each attack made from it (one face, in turn, per frame);
+    box_scale overrides AntiSpoofConfig.box_scale (to compare crop conventions)."""
+    from dataclasses import replace
+
+    from faceapp.config import ANTISPOOF
     from faceapp.vision.antispoof import AntiSpoof
     from faceapp.vision.finder import FaceFinder
 
-    finder, antispoof = FaceFinder(), AntiSpoof()
+    finder = FaceFinder()
+    antispoof = AntiSpoof(ANTISPOOF if box_scale is None else replace(ANTISPOOF, box_scale=box_scale))
     rng = np.random.default_rng(seed)
     out = []
     for clip in clips:
@@ -270,10 +275,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-clip", type=int, default=12, help="frames sampled per clip")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threshold", type=float, default=ANTISPOOF.threshold)
+    parser.add_argument("--box-scale", type=float, help=f"face box scale before the crops (default {ANTISPOOF.box_scale})")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--sheet", metavar="PNG", help="contact sheet of the errors (and one example of each kind)")
     args = parser.parse_args(argv)
-    found = presentations(args.per_clip, args.seed)
+    found = presentations(args.per_clip, args.seed, box_scale=args.box_scale)
     r = report(found, args.threshold)
     if args.sheet:
         wrong = [p for p in found if p.score is not None and (p.score >= args.threshold) != (p.kind == "live")]

@@ -184,7 +184,7 @@ def cmd_eval_spoof(args) -> int:
                       f"width/eye distance {g.get('width_over_eye_distance')}")
                 for scale, m in p["by_scale"].items():
                     print(f"    x{scale:4s} APCER {m['apcer']:.4f}  BPCER {m['bpcer']:.4f}  AUC {m['auc']:.4f}  "
-                          f"lowest live score {m['live_score_min']}")
+                          f"lowest live score {m['live_score_min']}  highest attack score {m['spoof_score_max']}")
 
         show(result, args.json, table)
         return 0

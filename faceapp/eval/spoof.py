@@ -142,10 +142,16 @@ def score_samples(samples: list[Sample], scorers: list[AntiSpoof], find) -> tupl
 
 
 def summarise(scored: list[Scored], threshold: float) -> dict:
+    """pad_metrics over the faces found, the images without one, and how close each side came to
+    the threshold (lowest live score, highest attack score)."""
     found = [s for s in scored if s.score is not None]
     out = pad_metrics(np.array([s.score for s in found]), np.array([s.sample.live for s in found]), threshold)
     out["no_face"] = {"live": sum(s.score is None and s.sample.live for s in scored),
                       "spoof": sum(s.score is None and not s.sample.live for s in scored)}
+    live = [s.score for s in found if s.sample.live]
+    attacks = [s.score for s in found if not s.sample.live]
+    out["live_score_min"] = round(min(live), 4) if live else None
+    out["spoof_score_max"] = round(max(attacks), 4) if attacks else None
     return out
 
 
@@ -164,10 +170,6 @@ def eval_spoof(folder: str | Path, *, threshold: float | None = None, limit: int
     (scored,), clock = score_samples(samples, [antispoof], finder.detect)
     result = {"folder": str(folder), "box_scale": antispoof.config.box_scale, **summarise(scored, threshold),
               "ms_per_face": round(float(np.median(clock)), 2) if clock else None}
-    live_scores = [s.score for s in scored if s.score is not None and s.sample.live]
-    spoof_scores = [s.score for s in scored if s.score is not None and not s.sample.live]
-    result["live_score_min"] = round(min(live_scores), 4) if live_scores else None
-    result["spoof_score_max"] = round(max(spoof_scores), 4) if spoof_scores else None
     wrong = errors(scored, threshold)
     result["errors"] = [{"file": s.sample.path.name, "label": "live" if s.sample.live else "spoof",
                          "score": round(s.score, 4)} for s in wrong]
@@ -218,9 +220,6 @@ def eval_box_convention(folder: str | Path, *, scales=BOX_SCALES, threshold: flo
         rows = {}
         by_scale, _ = score_samples(samples, scorers, find)
         for scale, scored in zip(scales, by_scale):
-            m = summarise(scored, threshold)
-            live = [s.score for s in scored if s.score is not None and s.sample.live]
-            m["live_score_min"] = round(min(live), 4) if live else None
-            rows[f"{scale:g}"] = m
+            rows[f"{scale:g}"] = summarise(scored, threshold)
         result["paths"][name] = {"geometry": box_geometry(by_scale[0]), "by_scale": rows}
     return result
