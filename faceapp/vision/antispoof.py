@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from faceapp.config import ANTISPOOF, AntiSpoofConfig
+from faceapp.vision.boxes import centre
 from faceapp.vision.onnx_model import OnnxModel
 
 INPUT = 80
@@ -30,7 +31,7 @@ def context_box(shape: tuple[int, ...], box: np.ndarray, scale: float) -> tuple[
     if bw <= 0 or bh <= 0:
         raise ValueError(f"empty face box {box.tolist()}")
     scale = min(scale, (h - 1) / bh, (w - 1) / bw)
-    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    cx, cy = centre(box)
     half_w, half_h = bw * scale / 2, bh * scale / 2
     x1 = min(max(cx - half_w, 0.0), w - 1 - 2 * half_w)
     y1 = min(max(cy - half_h, 0.0), h - 1 - 2 * half_h)
