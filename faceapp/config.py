@@ -95,6 +95,11 @@ class AntiSpoofConfig:
     box_scale: float = 1.0
     # Mean class-1 ("real") probability at or above this counts as a live face.
     threshold: float = 0.5
+    # A track is scored on this many frames at least interval_s apart, then its score (their mean)
+    # is settled: a few looks smooth out one bad frame (motion blur, a half-turned head), and
+    # spacing them lets the face move; ~0.5 s in all, well within the wait for a blink.
+    frames: int = 3
+    interval_s: float = 0.2
 
 
 ANTISPOOF = AntiSpoofConfig()
