@@ -18,10 +18,10 @@ def test_simulations_keep_the_frame_shape_and_differ_from_it(shared):
 
 @pytest.mark.slow
 def test_replay_and_print_apcer_and_no_live_face_refused(shared):
-    """A regression check with tolerances around the measured figures (docs/benchmarks.md): no live
-    face refused; phone replays and prints mostly refused; tablet replays that fill the view are
-    the known weakness and only reported."""
-    r = report(presentations(per_clip=4), ANTISPOOF.threshold)
+    """The figures of docs/benchmarks.md (`python tests/spoof_sim.py`: APCER phone 0.111, tablet
+    0.726, print 0.028; no live face refused) with a tolerance: no live face refused, phone replays
+    and prints mostly refused; replays that fill the view are the known weakness, held where they are."""
+    r = report(presentations(per_clip=12), ANTISPOOF.threshold)
     print({k: (r[k]["apcer"], r[k]["auc"]) for k in ATTACKS})
-    assert r["live_faces"] >= 12 and r["print"]["bpcer"] == 0.0
-    assert r["phone"]["apcer"] <= 0.15 and r["print"]["apcer"] <= 0.15
+    assert r["live_faces"] >= 60 and r["print"]["bpcer"] == 0.0
+    assert r["phone"]["apcer"] <= 0.15 and r["print"]["apcer"] <= 0.06 and r["tablet"]["apcer"] <= 0.85
