@@ -92,8 +92,17 @@ class AntiSpoofConfig:
     """Passive anti-spoofing (faceapp.vision.antispoof, MiniFASNet V2 + V1SE)."""
 
     # Our face box is scaled by this about its centre before the models' 2.7x / 4.0x context crops.
+    # The models were trained on another detector's boxes; ours (MTCNN, and BlazeFace's refined by
+    # ONet) are taller (height/width 1.27 on NUAA) at 2.15 eye distances wide. Measured over
+    # 0.8-1.3 (`faceapp eval spoof DIR --boxes`, docs/benchmarks.md): NUAA gives AUC 1.000 and no
+    # error at any scale on either path; on the simulated replays (tests/spoof_sim.py) 0.8 lets
+    # more prints through (APCER 8.3% vs 2.8%) and 1.2 refuses a live face (lowest live score 0.49
+    # vs 0.68). No scale is better on both sides, so our boxes are used as they are.
     box_scale: float = 1.0
-    # Mean class-1 ("real") probability at or above this counts as a live face.
+    # Mean class-1 ("real") probability at or above this counts as a live face: the models' own
+    # decision point. With our boxes NUAA's attacks score at most 0.11 and its live faces at least
+    # 0.60; live faces of the shared clips at least 0.68. The door can raise it in Settings where
+    # replays matter more than the odd second look (BPCER 1% on NUAA falls at 0.77).
     threshold: float = 0.5
     # A track is scored on this many frames at least interval_s apart, then its score (their mean)
     # is settled: a few looks smooth out one bad frame (motion blur, a half-turned head), and
