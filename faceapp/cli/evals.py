@@ -11,6 +11,7 @@ from faceapp.vision.imageio import load_image
 
 
 def cmd_eval_blink(args) -> int:
+    from faceapp.config import ANTISPOOF
     from faceapp.eval.blink import analyze_blinks, still_photo_clip, video_frames
 
     engine = output.engine()
@@ -25,10 +26,18 @@ def cmd_eval_blink(args) -> int:
         "blink_times_s": [round(t, 3) for t in report.times],
         "blink_frames": [report.frame_of(t) for t in report.times],
         "durations_ms": [round(1000 * b.duration) for b in report.blinks],
+        "passive_settled": None if report.passive_settled is None else round(report.passive_settled, 4),
+        "passive_min": round(min(report.passive), 4) if report.passive else None,
+        "passive_below_threshold": sum(s < ANTISPOOF.threshold for s in report.passive),
+        "passive_checks": len(report.passive),
     }
 
     def table(r):
         print(f"{r['video']}: {r['blinks']} blink(s) in {r['frames']} frames ({r['frames_with_face']} with a face)")
+        if r["passive_checks"]:
+            print(f"  anti-spoofing: settled score {r['passive_settled']} (threshold {ANTISPOOF.threshold:g}); "
+                  f"{r['passive_below_threshold']} of {r['passive_checks']} checks through the clip below it, "
+                  f"lowest {r['passive_min']}")
         for t, f, d in zip(r["blink_times_s"], r["blink_frames"], r["durations_ms"]):
             print(f"  blink at {t:7.3f} s  (frame {f}, {d} ms)")
 
