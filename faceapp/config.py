@@ -341,8 +341,12 @@ SETTING_DEFAULTS: dict[str, object] = {
     # Output on grant: {"kind": "none"} | {"kind": "command", "argv": [...]} | {"kind": "http", "url": ...}
     "access.action": {"kind": "none"},
     "access.action_timeout_s": ACCESS.action_timeout_s,
-    # The blink check is on: without it a printed photo opens the door.
-    "liveness.enabled": True,
+    # Liveness: "both" (a blink and the passive photo/screen check; faceapp.live.passive): a blink
+    # alone lets a phone replaying a video through, the passive check alone misses replays that
+    # fill the view (docs/benchmarks.md). Attendance-only installs may keep "blink".
+    "liveness.mode": "both",
+    # Passive check threshold (AntiSpoofConfig.threshold says why 0.5).
+    "liveness.spoof_threshold": ANTISPOOF.threshold,
     # Camera 0, the one a laptop or a kiosk has built in; an index or a video/stream address.
     "camera.source": 0,
     # No admin PIN until one is set: a fresh install must be usable (hash of the PIN, faceapp.access.admin_pin).

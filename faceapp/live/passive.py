@@ -15,9 +15,9 @@ from faceapp.config import ANTISPOOF, AntiSpoofConfig
 
 
 class LivenessMode(StrEnum):
+    BOTH = "both"  # a blink and a live-looking face: the door's default
     BLINK = "blink"  # a blink is required (attendance-only installs; misses replayed videos)
     PASSIVE = "passive"  # the anti-spoofing score alone (no wait for a blink)
-    BOTH = "both"  # a blink and a live-looking face: the door's default
     NONE = "none"  # every face counts as live
 
     @property
