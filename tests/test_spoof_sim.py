@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from faceapp.config import ANTISPOOF
-from spoof_sim import ATTACKS, SHARED, clip_frames, presentations, report
+from spoof_sim import ATTACKS, CLIPS, SHARED, clip_frames, pipeline_on_clip, presentations, report
 
 
 def test_simulations_keep_the_frame_shape_and_differ_from_it(shared):
@@ -25,3 +25,10 @@ def test_replay_and_print_apcer_and_no_live_face_refused(shared):
     print({k: (r[k]["apcer"], r[k]["auc"]) for k in ATTACKS})
     assert r["live_faces"] >= 60 and r["print"]["bpcer"] == 0.0
     assert r["phone"]["apcer"] <= 0.15 and r["print"]["apcer"] <= 0.06 and r["tablet"]["apcer"] <= 0.85
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("clip", CLIPS)
+def test_live_pipeline_refuses_no_live_person_as_a_spoof(engine, shared, clip):
+    r = pipeline_on_clip(SHARED / clip, engine)
+    assert r["person_tracks"] >= 1 and r["refused_as_spoof"] == 0, r
