@@ -202,7 +202,8 @@ def cmd_eval_spoof(args) -> int:
     def table(r):
         nf = r["no_face"]
         print(f"{r['folder']}: {r['live']} live, {r['attacks']} attack images scored "
-              f"(no face: {nf['live']} live, {nf['spoof']} attack); {r['ms_per_face']} ms per face")
+              f"(no face: {nf['live']} live, {nf['spoof']} attack); {r['ms_per_face']} ms per face "
+              f"({r['cpu_ms_per_face']} ms CPU)")
         print(f"  at threshold {r['threshold']:g}: APCER {r['apcer']:.4f}  BPCER {r['bpcer']:.4f}  ACER {r['acer']:.4f}")
         print(f"  AUC {r['auc']:.4f}; threshold for BPCER {TARGET_BPCER:.0%}: {r.get('threshold_at_bpcer_1%')} "
               f"(APCER there {r.get('apcer_at_bpcer_1%')})")
