@@ -86,12 +86,41 @@ class MaskAdapterConfig:
 
 MASK_ADAPTER = MaskAdapterConfig()
 
+
+@dataclass(frozen=True, slots=True)
+class AntiSpoofConfig:
+    """Passive anti-spoofing (faceapp.vision.antispoof, MiniFASNet V2 + V1SE)."""
+
+    # Our face box is scaled by this about its centre before the models' 2.7x / 4.0x context crops.
+    # The models were trained on another detector's boxes; ours (MTCNN, and BlazeFace's refined by
+    # ONet) are taller (height/width 1.27 on NUAA) at 2.15 eye distances wide. Measured over
+    # 0.8-1.3 (`faceapp eval spoof DIR --boxes`, docs/benchmarks.md): NUAA gives AUC 1.000 and no
+    # error at any scale on either path; on the simulated replays (tests/spoof_sim.py) 0.8 lets
+    # more prints through (APCER 8.3% vs 2.8%) and 1.2 refuses a live face (lowest live score 0.49
+    # vs 0.68). No scale is better on both sides, so our boxes are used as they are.
+    box_scale: float = 1.0
+    # Mean class-1 ("real") probability at or above this counts as a live face: the models' own
+    # decision point. With our boxes NUAA's attacks score at most 0.11 and its live faces at least
+    # 0.60; live faces of the shared clips at least 0.68. The door can raise it in Settings where
+    # replays matter more than the odd second look (BPCER 1% on NUAA falls at 0.77).
+    threshold: float = 0.5
+    # A track is scored on this many frames at least interval_s apart, then its score (their mean)
+    # is settled: a few looks smooth out one bad frame (motion blur, a half-turned head), and
+    # spacing them lets the face move; ~0.5 s in all, well within the wait for a blink.
+    frames: int = 3
+    interval_s: float = 0.2
+
+
+ANTISPOOF = AntiSpoofConfig()
+
 # Threads per onnxruntime session. The small MTCNN convolutions lose to threading overhead (PNet:
 # 15 ms on 1 thread vs 22-25 ms on 2, ../shared/MODELS.md), so detection runs single-threaded.
 # The mask classifier is ~2.4M multiply-adds per face: 0.13 ms on 1 thread, no faster on 2.
+# The two anti-spoofing models on an 80x80 crop: median 19 ms for both on 1 thread vs 75 ms on 2,
+# measured side by side on the loaded 2-core machine (their layers are as small as PNet's).
 ORT_THREADS = {
     "pnet": 1, "rnet": 1, "onet": 1, "mobilefacenet": 2, "face_mesh": 1, "iris": 1, "blazeface": 1,
-    "mask_classifier": 1,
+    "mask_classifier": 1, "antispoof": 1,
 }
 
 
@@ -317,8 +346,12 @@ SETTING_DEFAULTS: dict[str, object] = {
     # Output on grant: {"kind": "none"} | {"kind": "command", "argv": [...]} | {"kind": "http", "url": ...}
     "access.action": {"kind": "none"},
     "access.action_timeout_s": ACCESS.action_timeout_s,
-    # The blink check is on: without it a printed photo opens the door.
-    "liveness.enabled": True,
+    # Liveness: "both" (a blink and the passive photo/screen check; faceapp.live.passive): a blink
+    # alone lets a phone replaying a video through, the passive check alone misses replays that
+    # fill the view (docs/benchmarks.md). Attendance-only installs may keep "blink".
+    "liveness.mode": "both",
+    # Passive check threshold (AntiSpoofConfig.threshold says why 0.5).
+    "liveness.spoof_threshold": ANTISPOOF.threshold,
     # Camera 0, the one a laptop or a kiosk has built in; an index or a video/stream address.
     "camera.source": 0,
     # No admin PIN until one is set: a fresh install must be usable (hash of the PIN, faceapp.access.admin_pin).

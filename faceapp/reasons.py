@@ -21,6 +21,7 @@ TEMPLATES: dict[str, str] = {
     # door decisions (faceapp.access.policy.DenyReason, and "granted")
     "granted": N_("Welcome, {name}."),
     "not_live": N_("No blink seen: this may be a photo or a screen."),
+    "spoof_suspected": N_("Photo or screen suspected."),
     "unknown": N_("Face not recognised."),
     "ambiguous": N_("Too close to more than one enrolled person; please look at the camera again."),
     "inactive": N_("Access for {name} is switched off."),
@@ -57,6 +58,7 @@ TEMPLATES: dict[str, str] = {
     "out_of_range": N_("{label} must be between {low:g} and {high:g}."),
     "not_a_number": N_("{label} must be a number."),
     "not_yes_no": N_("{label} must be on or off."),
+    "not_a_choice": N_("{label} must be one of: {options}."),
     "bad_camera": N_("The camera must be a camera number or a stream address."),
     "camera_out_of_range": N_("There is no camera number {detail}: camera numbers go from 0 to {high}."),
     "bad_weekday": N_("Unknown weekday “{day}” in the opening hours."),

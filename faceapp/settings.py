@@ -21,11 +21,13 @@ from datetime import time as clock
 from typing import Any
 
 from faceapp import config
+from faceapp.live.passive import LivenessMode
 from faceapp.reasons import N_, ReasonError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"))
 ACTION_KINDS = ("none", "command", "http")
+LIVENESS_MODES = tuple(LivenessMode)
 
 
 # --- checks: each takes a stored (or typed) value and returns it normalised, or raises ReasonError ---
@@ -139,6 +141,17 @@ def _camera(value: Any, label: str) -> int | str:
     return text if index is None else index
 
 
+def _choice(options: tuple[str, ...]) -> Callable[[Any, str], str]:
+    def check(value: Any, label: str) -> str:
+        text = str(value).strip().lower()
+        if text not in options:
+            raise ReasonError("not_a_choice", label=label, options=", ".join(options))
+        return text
+
+    check.options = options  # the Settings page fills its combo box from it
+    return check
+
+
 def _text_or_none(value: Any, label: str) -> str | None:
     return None if value is None else str(value)
 
@@ -161,7 +174,8 @@ class Settings:
     threshold_masked: float = _setting("match.threshold_masked", N_("Match threshold, with mask"), _number(0.10, 0.95))
     margin: float = _setting("match.margin", N_("Match margin"), _number(0.0, 0.5))
     cooldown_s: float = _setting("attendance.cooldown_s", N_("Attendance cooldown"), _number(0.0, 24 * 3600.0))
-    liveness: bool = _setting("liveness.enabled", N_("Liveness check"), _flag)
+    liveness_mode: str = _setting("liveness.mode", N_("Liveness check"), _choice(LIVENESS_MODES))
+    spoof_threshold: float = _setting("liveness.spoof_threshold", N_("Photo/screen threshold"), _number(0.05, 0.95))
     mask_required: bool = _setting("access.mask_required", N_("Mask rule"), _flag)
     schedule: dict | None = _setting("access.schedule", N_("Opening hours"), _schedule)
     action: dict = _setting("access.action", N_("Output action"), _action)

@@ -92,8 +92,9 @@ class Decision:
     """Door decision for one track: granted or denied, and why."""
 
     granted: bool
-    reason: str  # machine key, e.g. "granted", "unknown", "not_live", "inactive", "schedule", "mask_required"
+    reason: str  # machine key, e.g. "granted", "unknown", "not_live", "spoof_suspected", "inactive", "schedule", "mask_required"
     message: str  # human text
+    passive_score: float | None = None  # the photo/screen check's score, where it ran
 
 
 @dataclass(slots=True)
@@ -104,11 +105,13 @@ class TrackView:
     box: np.ndarray
     landmarks: np.ndarray
     match: Match | None
-    live: bool  # blink seen for this track
+    live: bool  # passed the liveness mode's checks (blink, passive photo/screen check, both)
     liveness_pending: bool  # still waiting for a blink ("please blink")
     masked: bool | None
     eyes: EyeState | None
     decision: Decision | None = None
+    spoof_suspected: bool = False  # the passive check settled on "photo or screen"
+    passive_score: float | None = None  # its mean score so far (probability of a real face)
 
 
 @dataclass(slots=True)

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from faceapp.config import LiveConfig
+from faceapp.config import ANTISPOOF, LiveConfig
 from faceapp.storage.gallery import Gallery, Sample
 from faceapp.live.pipeline import LivePipeline
 from faceapp.types import Detection, EyeState, Face
@@ -20,7 +20,8 @@ def unit(k):
 
 
 class ScriptedEngine:
-    """Faces per frame come from `script(frame_no) -> [(box, embedding, (left, right) openness)]`."""
+    """Faces per frame come from `script(frame_no) -> [(box, embedding, (left, right) openness)]`;
+    the passive photo/screen check scores every face `real` (a live face by default)."""
 
     def __init__(self, tmp_path):
         model = tmp_path / "mobilefacenet.onnx"
@@ -28,7 +29,13 @@ class ScriptedEngine:
         self.embedder = SimpleNamespace(path=model, embed=lambda x: np.zeros((len(x), DIM), np.float32))
         self.script = lambda n: []
         self.frame = 0
-        self.calls = {"eyes": 0, "embed": 0}
+        self.calls = {"eyes": 0, "embed": 0, "antispoof": 0}
+        self.real = 0.95
+        self.antispoof = SimpleNamespace(score=self._passive)
+
+    def _passive(self, image, boxes):
+        self.calls["antispoof"] += len(boxes)
+        return np.full(len(boxes), self.real, np.float32)
 
     def detect(self, image):
         self.current = self.script(int(image[0, 0, 0]) + 256 * int(image[0, 0, 1]))
@@ -189,3 +196,40 @@ def test_a_model_switched_in_the_engine_is_followed_from_the_next_frame(world, t
     run(pipe, engine, lambda n: [], 2, start=50)
     back = run(pipe, engine, lambda n: [(box, unit(0), blinking(n / FPS, (4.4,)))], 1.6, start=100)
     assert [e["kind"] for e in events(back)] == ["recognised"] and events(back)[0]["person_name"] == "Ann"
+
+
+def test_replay_that_blinks_is_refused_as_a_spoof_and_blink_mode_lets_it_through(world, tmp_path):
+    from faceapp import settings
+
+    engine, gallery, pipe, ann = world
+    engine.real = 0.1  # a phone replaying Ann's video: it blinks, but looks like a screen
+    box = (200, 100, 340, 260)
+    results = run(pipe, engine, lambda n: [(box, unit(0), blinking(n / FPS))], 3)
+    got = events(results)
+    assert [e["kind"] for e in got] == ["not_live"] and got[0]["person_id"] is None
+    assert got[0]["details"] == {"access": "spoof_suspected", "passive_score": 0.1}
+    assert got[0]["timestamp"] < 1.2  # refused at once, without waiting for the blink
+    view = results[-1].tracks[0]
+    assert view.spoof_suspected and not view.live and not view.liveness_pending
+    assert view.decision.reason == "spoof_suspected" and view.decision.passive_score == pytest.approx(0.1)
+    # a few looks per track, not every frame; no eye reads once the verdict is in
+    assert engine.calls["antispoof"] == ANTISPOOF.frames
+    assert engine.calls["eyes"] <= (ANTISPOOF.frames - 1) * ANTISPOOF.interval_s * FPS + 2
+    assert pipe.attendance.records() == []
+
+    settings.save(gallery, {"liveness.mode": "blink"})  # an attendance-only install
+    pipe.reload_settings()
+    pipe.reset()
+    again = events(run(pipe, engine, lambda n: [(box, unit(0), blinking(n / FPS, (6.4,)))], 2, start=125))
+    assert [e["kind"] for e in again] == ["recognised"]
+
+
+def test_passive_mode_needs_no_blink(world):
+    from faceapp import settings
+
+    engine, gallery, pipe, ann = world
+    settings.save(gallery, {"liveness.mode": "passive"})
+    pipe.reload_settings()
+    got = events(run(pipe, engine, lambda n: [((200, 100, 340, 260), unit(0), (0.3, 0.3))], 2))
+    assert [e["kind"] for e in got] == ["recognised"] and got[0]["details"]["passive_score"] == pytest.approx(0.95)
+    assert engine.calls["eyes"] == 0

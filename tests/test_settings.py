@@ -24,7 +24,7 @@ def test_every_key_has_a_default_and_a_check():
     assert set(settings.SPECS) == set(config.SETTING_DEFAULTS)
     s = Settings()
     assert s.threshold_unmasked == config.THRESHOLDS.match_unmasked and s.cooldown_s == config.ATTENDANCE.cooldown_s
-    assert s.liveness is True and s.camera == 0 and s.pin_hash is None and s.action == {"kind": "none"}
+    assert s.liveness_mode == "both" and s.spoof_threshold == config.ANTISPOOF.threshold and s.camera == 0 and s.pin_hash is None and s.action == {"kind": "none"}
     assert validate(s.values()) == s.values()  # the defaults pass their own checks
 
 
@@ -33,7 +33,9 @@ def test_every_key_has_a_default_and_a_check():
     ("match.threshold_masked", "0.33", 0.33),  # as typed on a command line
     ("match.margin", 0, 0.0),
     ("attendance.cooldown_s", 600, 600.0),
-    ("liveness.enabled", "off", False),
+    ("liveness.mode", " Blink", "blink"),
+    ("liveness.spoof_threshold", "0.7", 0.7),
+    ("access.mask_required", "off", False),
     ("access.mask_required", True, True),
     ("access.schedule", None, None),
     ("access.schedule", {"mon": [["08:00", "18:00"]], "sat": [], "sun": [["22:00", "24:00"]]},
@@ -58,7 +60,9 @@ def test_good_values_are_normalised(key, value, normalised):
     ("match.threshold_unmasked", "high", "not_a_number"),
     ("match.threshold_unmasked", True, "not_a_number"),
     ("attendance.cooldown_s", -1, "out_of_range"),
-    ("liveness.enabled", "maybe", "not_yes_no"),
+    ("access.mask_required", "maybe", "not_yes_no"),
+    ("liveness.mode", "wink", "not_a_choice"),
+    ("liveness.spoof_threshold", 1.0, "out_of_range"),
     ("access.schedule", {"monday": [["08:00", "18:00"]]}, "bad_weekday"),
     ("access.schedule", {"mon": [["8 am", "18:00"]]}, "bad_time"),
     ("access.schedule", {"fri": [["22:00", "06:00"]]}, "closes_before_opening"),

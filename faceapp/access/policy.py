@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from faceapp import config
+from faceapp.live.passive import LivenessMode
 from faceapp.reasons import Reason
 from faceapp.settings import Settings, parse_schedule, validate
 from faceapp.storage.gallery import Event, EventKind, Gallery, Person, now
@@ -30,6 +31,7 @@ class DenyReason(StrEnum):
     """Why a door stays shut: the reason codes of faceapp.reasons, which words them."""
 
     NOT_LIVE = "not_live"
+    SPOOF_SUSPECTED = "spoof_suspected"
     UNKNOWN = "unknown"
     AMBIGUOUS = "ambiguous"
     INACTIVE = "inactive"
@@ -63,6 +65,8 @@ class AccessPolicy:
     min_margin: float = config.THRESHOLDS.match_margin
     mask_required: bool = False
     schedule: WeeklySchedule | None = None
+    liveness_mode: LivenessMode = LivenessMode.BOTH
+    spoof_threshold: float = config.ANTISPOOF.threshold
 
     @classmethod
     def from_settings(cls, gallery: Gallery) -> AccessPolicy:
@@ -73,6 +77,8 @@ class AccessPolicy:
             min_margin=s.margin,
             mask_required=s.mask_required,
             schedule=WeeklySchedule.from_json(s.schedule) if s.schedule is not None else None,
+            liveness_mode=LivenessMode(s.liveness_mode),
+            spoof_threshold=s.spoof_threshold,
         )
 
 
@@ -85,6 +91,8 @@ class Sighting:
     margin: float  # best minus runner-up person
     live: bool
     masked: bool | None  # None: the mask check could not tell
+    spoof_suspected: bool = False  # the passive check settled below its threshold
+    passive_score: float | None = None  # its score (probability of a real face), when it ran
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +116,7 @@ class AccessDecision:
         kind = {
             None: EventKind.RECOGNISED,
             DenyReason.NOT_LIVE: EventKind.NOT_LIVE,
+            DenyReason.SPOOF_SUSPECTED: EventKind.NOT_LIVE,
             DenyReason.UNKNOWN: EventKind.UNKNOWN,
         }.get(self.reason, EventKind.DENIED)
         return Event(
@@ -120,7 +129,8 @@ class AccessDecision:
             masked=sighting.masked,
             live=sighting.live,
             reason=None if self.granted else self.message,
-            details={"access": "granted" if self.granted else str(self.reason)},
+            details={"access": "granted" if self.granted else str(self.reason),
+                     **({} if sighting.passive_score is None else {"passive_score": round(sighting.passive_score, 4)})},
         )
 
 
@@ -132,8 +142,10 @@ def decide(sighting: Sighting, policy: AccessPolicy, when: datetime | None = Non
     def deny(reason: DenyReason, person: Person | None = None) -> AccessDecision:
         return AccessDecision(False, reason, person)
 
+    if sighting.spoof_suspected:
+        return deny(DenyReason.SPOOF_SUSPECTED)  # before naming anyone: a photo must learn nothing
     if not sighting.live:
-        return deny(DenyReason.NOT_LIVE)  # before naming anyone: a photo must learn nothing
+        return deny(DenyReason.NOT_LIVE)
     threshold = policy.threshold_masked if sighting.masked else policy.threshold_unmasked
     person = sighting.person
     if person is None or sighting.score < threshold:

@@ -25,7 +25,7 @@ def cmd_bench(args) -> int:
         engine = output.engine()
         result["pipeline"] = bench.bench_pipeline(engine, frames)
         result["pipeline"]["source"] = str(source)
-        result["live"] = bench.bench_live(engine, source)
+        result["live"] = bench.bench_live(engine, source, liveness=args.liveness)
         if not args.no_reference:
             result["reference_mtcnn_torch"] = bench.bench_reference_mtcnn(frames)
 
@@ -33,9 +33,10 @@ def cmd_bench(args) -> int:
         lv = r.get("live")
         if lv:
             print(f"live pipeline on the whole of {lv['source']} ({lv['frames']} frames {lv['size']}, read and "
-                  f"decoded from the file; tracking, ROI detection, embedding until settled):")
+                  f"decoded from the file; tracking, ROI detection, embedding until settled; liveness "
+                  f"{lv['liveness']}):")
             print(f"  {lv['throughput_fps']} FPS throughput (frames / wall seconds), "
-                  f"{lv['median_ms']} ms median, {lv['p90_ms']} ms p90 per frame")
+                  f"{lv['median_ms']} ms median, {lv['p90_ms']} ms p90 per frame, {lv['cpu_ms_per_frame']} ms CPU per frame")
         p = r.get("pipeline")
         if p:
             print(f"every stage on every frame, {p['source']} ({p['frames']} frames {p['size']}, "
@@ -63,5 +64,7 @@ def add_commands(sub) -> None:
     p.add_argument("--gallery", type=int, metavar="N", help="time 1:N search over N synthetic identities")
     p.add_argument("--startup", action="store_true", help="time until the main window shows")
     p.add_argument("--no-reference", action="store_true", help="skip timing facenet-pytorch's torch MTCNN")
+    p.add_argument("--liveness", choices=["both", "blink", "passive", "none"],
+                   help="liveness mode of the live figure (default: the settings' default, both)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_bench)

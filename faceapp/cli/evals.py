@@ -11,6 +11,7 @@ from faceapp.vision.imageio import load_image
 
 
 def cmd_eval_blink(args) -> int:
+    from faceapp.config import ANTISPOOF
     from faceapp.eval.blink import analyze_blinks, still_photo_clip, video_frames
 
     engine = output.engine()
@@ -25,10 +26,18 @@ def cmd_eval_blink(args) -> int:
         "blink_times_s": [round(t, 3) for t in report.times],
         "blink_frames": [report.frame_of(t) for t in report.times],
         "durations_ms": [round(1000 * b.duration) for b in report.blinks],
+        "passive_settled": None if report.passive_settled is None else round(report.passive_settled, 4),
+        "passive_min": round(min(report.passive), 4) if report.passive else None,
+        "passive_below_threshold": sum(s < ANTISPOOF.threshold for s in report.passive),
+        "passive_checks": len(report.passive),
     }
 
     def table(r):
         print(f"{r['video']}: {r['blinks']} blink(s) in {r['frames']} frames ({r['frames_with_face']} with a face)")
+        if r["passive_checks"]:
+            print(f"  anti-spoofing: settled score {r['passive_settled']} (threshold {ANTISPOOF.threshold:g}); "
+                  f"{r['passive_below_threshold']} of {r['passive_checks']} checks through the clip below it, "
+                  f"lowest {r['passive_min']}")
         for t, f, d in zip(r["blink_times_s"], r["blink_frames"], r["durations_ms"]):
             print(f"  blink at {t:7.3f} s  (frame {f}, {d} ms)")
 
@@ -170,6 +179,47 @@ def far_at(parser) -> None:
                         help="also report FAR and TAR at this similarity threshold (repeatable)")
 
 
+def cmd_eval_spoof(args) -> int:
+    from faceapp.eval.spoof import TARGET_BPCER, eval_box_convention, eval_spoof
+
+    if args.boxes:
+        result = eval_box_convention(args.folder, threshold=args.threshold, limit=args.limit)
+
+        def table(r):
+            print(f"{r['folder']}: crop convention, our boxes rescaled about their centre (threshold {r['threshold']:g})")
+            for name, p in r["paths"].items():
+                g = p["geometry"]
+                print(f"  {name}: {g.get('faces', 0)} faces, box height/width {g.get('height_over_width')}, "
+                      f"width/eye distance {g.get('width_over_eye_distance')}")
+                for scale, m in p["by_scale"].items():
+                    print(f"    x{scale:4s} APCER {m['apcer']:.4f}  BPCER {m['bpcer']:.4f}  AUC {m['auc']:.4f}  "
+                          f"lowest live score {m['live_score_min']}  highest attack score {m['spoof_score_max']}")
+
+        show(result, args.json, table)
+        return 0
+    result = eval_spoof(args.folder, threshold=args.threshold, limit=args.limit, sheet=args.sheet)
+
+    def table(r):
+        nf = r["no_face"]
+        print(f"{r['folder']}: {r['live']} live, {r['attacks']} attack images scored "
+              f"(no face: {nf['live']} live, {nf['spoof']} attack); {r['ms_per_face']} ms per face "
+              f"({r['cpu_ms_per_face']} ms CPU)")
+        print(f"  at threshold {r['threshold']:g}: APCER {r['apcer']:.4f}  BPCER {r['bpcer']:.4f}  ACER {r['acer']:.4f}")
+        print(f"  AUC {r['auc']:.4f}; threshold for BPCER {TARGET_BPCER:.0%}: {r.get('threshold_at_bpcer_1%')} "
+              f"(APCER there {r.get('apcer_at_bpcer_1%')})")
+        print(f"  lowest live score {r['live_score_min']}, highest attack score {r['spoof_score_max']}")
+        if len(r["scores"]) <= 20:  # a handful of stills: every score is worth seeing
+            for name, score in r["scores"].items():
+                print(f"  {name}: {score if score is not None else 'no face'}")
+        for e in r["errors"]:
+            print(f"  error: {e['file']} ({e['label']}) scored {e['score']}")
+        if "sheet" in r:
+            print(f"  contact sheet of the errors: {r['sheet']}")
+
+    show(result, args.json, table)
+    return 0
+
+
 def add_commands(sub) -> None:
     ev = sub.add_parser("eval", help="accuracy evaluations").add_subparsers(dest="evaluation", metavar="EVALUATION", required=True)
     p = ev.add_parser("blink", help="blink times of the main face in a video")
@@ -219,3 +269,13 @@ def add_commands(sub) -> None:
     p.add_argument("--no-mirror", action="store_true", help="BlazeFace on the plain view only")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval_detection)
+
+    p = ev.add_parser("spoof", help="presentation attacks: APCER, BPCER, ACER, AUC of the passive anti-spoofing check")
+    p.add_argument("folder", metavar="DIR", help="images and a labels.csv (file,label with label live or spoof)")
+    p.add_argument("--threshold", type=float, help="score for 'live' (default: the shipped one)")
+    p.add_argument("--limit", type=int, help="at most this many images, evenly spread (a quick look)")
+    p.add_argument("--sheet", metavar="PNG", help="draw the errors (accepted attacks, refused live faces) on a contact sheet")
+    p.add_argument("--boxes", action="store_true",
+                   help="measure the crop convention: our detectors' boxes (MTCNN, BlazeFace+ONet) at several scales")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval_spoof)

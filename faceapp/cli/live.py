@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 from faceapp.cli import output
 from faceapp.cli.output import emit
+from faceapp.live.passive import LivenessMode
 from faceapp.storage.gallery import Gallery
 
 
@@ -39,7 +40,7 @@ def cmd_run(args) -> int:
     actions = {"done": 0, "failed": 0}
     with Gallery.open() as gallery:
         def make_pipeline(runner):
-            return LivePipeline(engine, gallery, require_liveness=not args.no_liveness,
+            return LivePipeline(engine, gallery, liveness="none" if args.no_liveness else args.liveness,
                                 log_events=not args.dry_run, actions=runner)
 
         session = LiveSession(make_pipeline, source=args.source, door=not args.dry_run,
@@ -69,7 +70,10 @@ def add_commands(sub) -> None:
     p = sub.add_parser("run", help="run the live pipeline and the door output without the GUI; one JSON object per line")
     p.add_argument("--source", required=True, help="camera index, video file or stream URL")
     p.add_argument("--max-frames", type=int)
-    p.add_argument("--no-liveness", action="store_true", help="do not wait for a blink")
+    p.add_argument("--no-liveness", action="store_true", help="treat every face as live (same as --liveness none)")
+    p.add_argument("--liveness", choices=[m.value for m in LivenessMode],
+                   help="liveness check for this run: a blink, the passive photo/screen check, both, or none "
+                        "(default: the one in Settings)")
     p.add_argument("--dry-run", action="store_true", help="log no events or attendance and run no door output")
     p.add_argument("--realtime", action="store_true",
                    help="play a video file at its frame rate (as the camera it stands in for), not as fast as it decodes")

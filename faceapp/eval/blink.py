@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
-from faceapp.config import BLINK, BlinkConfig
+from faceapp.config import ANTISPOOF, BLINK, BlinkConfig
 from faceapp.live.liveness import Blink, BlinkDetector
 from faceapp.live.sources import SourceStatus, VideoFileSource
 from faceapp.types import EyeState
@@ -27,6 +27,14 @@ class BlinkReport:
     fps: float  # frames per media second (for turning blink times into frame numbers)
     timestamps: list[float]
     eyes: list[EyeState | None]
+    # Anti-spoofing scores of the main face every AntiSpoofConfig.interval_s through the clip; the
+    # live pipeline settles a track on the mean of its first AntiSpoofConfig.frames of them.
+    passive: list[float] = field(default_factory=list)
+
+    @property
+    def passive_settled(self) -> float | None:
+        first = self.passive[:ANTISPOOF.frames]
+        return sum(first) / len(first) if len(first) == ANTISPOOF.frames else None
 
     @property
     def times(self) -> list[float]:
@@ -45,21 +53,28 @@ def video_frames(path: str | os.PathLike) -> Iterator[tuple[np.ndarray, float]]:
 
 
 def analyze_blinks(frames: Iterable[tuple[np.ndarray, float]], engine, config: BlinkConfig = BLINK) -> BlinkReport:
-    """Eye openness of the largest face in every frame, fed to one BlinkDetector."""
+    """Eye openness of the largest face in every frame, fed to one BlinkDetector; and its
+    anti-spoofing score every AntiSpoofConfig.interval_s."""
     detector = BlinkDetector(config)
     eyes_series: list[EyeState | None] = []
     stamps: list[float] = []
+    passive: list[float] = []
+    last_passive = -np.inf
     with_face = 0
     for image, t in frames:
         faces = engine.analyze(image, mask=False, embed=False)
-        eyes = max(faces, key=lambda f: f.detection.size).eyes if faces else None
+        main = max(faces, key=lambda f: f.detection.size) if faces else None
+        eyes = main.eyes if main else None
+        if main is not None and t - last_passive >= ANTISPOOF.interval_s:
+            passive.append(float(engine.antispoof.score(image, main.box[None])[0]))
+            last_passive = t
         with_face += eyes is not None
         detector.update(t, eyes)
         eyes_series.append(eyes)
         stamps.append(t)
     span = stamps[-1] - stamps[0] if len(stamps) > 1 else 0.0
     fps = (len(stamps) - 1) / span if span > 0 else 0.0
-    return BlinkReport(detector.blinks, len(stamps), with_face, fps, stamps, eyes_series)
+    return BlinkReport(detector.blinks, len(stamps), with_face, fps, stamps, eyes_series, passive)
 
 
 def eval_blink(video_path: str | os.PathLike, engine, config: BlinkConfig = BLINK) -> list[float]:

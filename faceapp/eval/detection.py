@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from faceapp.config import DetectorConfig
+from faceapp.eval.sheet import contact_sheet as draw_sheet
 from faceapp.eval.verification import main_face, sample_photos
 from faceapp.jobs import Job
 from faceapp.vision.boxes import side
@@ -138,29 +139,10 @@ def new_extras(extras: list[Extra], baseline: list[Extra]) -> list[Extra]:
             if not any(b.path == e.path and covers(b.detection.box, e.detection.box) for b in baseline)]
 
 
-def contact_sheet(extras: list[Extra], out: Path, tile: int = 160, columns: int = 8) -> Path:
+def contact_sheet(extras: list[Extra], out: Path) -> Path:
     """Each extra detection drawn on its photo (red box), for judging by eye whether it is a face."""
-    import cv2
-
-    tiles = []
-    for e in extras:
-        image = load_image(e.path)
-        x1, y1, x2, y2 = (int(round(v)) for v in e.detection.box)
-        cv2.rectangle(image, (x1, y1), (x2, y2), (0, 0, 255), max(1, max(image.shape[:2]) // 200))
-        scale = tile / max(image.shape[:2])
-        small = cv2.resize(image, (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale))))
-        cell = np.zeros((tile + 14, tile, 3), np.uint8)
-        cell[: small.shape[0], : small.shape[1]] = small
-        label = f"{e.detection.source[0]} {e.detection.score:.2f} {e.path.stem[:14]}"
-        cv2.putText(cell, label, (2, tile + 11), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (0, 255, 255), 1)
-        tiles.append(cell)
-    if not tiles:
-        tiles.append(np.zeros((tile + 14, tile, 3), np.uint8))
-    while len(tiles) % columns:
-        tiles.append(np.zeros_like(tiles[0]))
-    rows = [np.hstack(tiles[i : i + columns]) for i in range(0, len(tiles), columns)]
-    cv2.imwrite(str(out), np.vstack(rows))
-    return Path(out)
+    return draw_sheet([(load_image(e.path), e.detection.box,
+                        f"{e.detection.source[0]} {e.detection.score:.2f} {e.path.stem[:14]}") for e in extras], out)
 
 
 def eval_detection(

@@ -76,7 +76,7 @@ def run_self_test(data_dir=None, *, as_json: bool = False) -> int:
         from faceapp.vision.engine import Engine
 
         state["engine"] = Engine()
-        return "detector, embedder, eyes, mask classifier loaded"
+        return "detector, embedder, eyes, mask classifier, anti-spoofing loaded"
 
     def pipeline():
         engine = state["engine"]
@@ -96,8 +96,11 @@ def run_self_test(data_dir=None, *, as_json: bool = False) -> int:
         adapter = for_weights(engine.embedder.path)
         expect(adapter is not None, "the mask adapter is missing or was fitted for other embedder weights")
         expect(abs(float(np.linalg.norm(adapter.apply(face.embedding))) - 1.0) < 1e-3, "the mask adapter output is not normalised")
+        (real,) = engine.antispoof.score(frame, detection.box[None])
+        expect(0.0 <= real <= 1.0, "the anti-spoofing score is not a probability")
         return {"detections_on_generated_frame": len(found), "embedding_dim": int(face.embedding.shape[0]),
-                "eyes": [round(face.eyes.left, 3), round(face.eyes.right, 3)], "mask_score": round(face.mask_score, 3)}
+                "eyes": [round(face.eyes.left, 3), round(face.eyes.right, 3)], "mask_score": round(face.mask_score, 3),
+                "passive_score": round(float(real), 3)}
 
     def database():
         from faceapp.storage.gallery import Gallery

@@ -1,9 +1,12 @@
 """The live pipeline, Qt-free: one camera frame in, tracked faces with their decisions out.
 
-detect -> track -> (per track, only what it still needs) eyes for liveness, mask check and embedding
--> identity vote -> access decision -> events, attendance and the door action.
+detect -> track -> (per track, only what it still needs) eyes for the blink, the passive
+photo/screen check, mask check and embedding -> identity vote -> access decision -> events,
+attendance and the door action. The policy's liveness mode (faceapp.live.passive) says which of
+the blink and the passive check a face needs.
 
 Stages are skipped when their answer is already known: eyes only while a track waits for its blink,
+the passive check on a few frames spaced apart until its score settles,
 embedding every frame only until the identity vote settles (then once per LIVE.reembed_s, enough to
 notice a swap), and between whole-frame detections (every LIVE.full_detect_s) faces are looked for
 only around their last box. A settled, live face costs one small detection per frame.
@@ -12,6 +15,7 @@ only around their last box. A settled, live face costs one small detection per f
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +28,7 @@ from faceapp.config import LIVE, TRACKER, LiveConfig
 from faceapp.vision.engine import StageTimer
 from faceapp.storage.gallery import Gallery, GalleryError, now
 from faceapp.recognition.recognizer import Recognizer, embedder_version
+from faceapp.live.passive import LivenessMode, Verdict, verdict
 from faceapp.live.tracker import Track, Tracker, iou
 from faceapp.types import Decision, Detection, Face, FrameResult, TrackView
 
@@ -32,7 +37,7 @@ class LivePipeline:
     """Owns the tracker and the per-track state. One thread calls `process`; the GUI reads the results.
 
     log_events=False keeps the gallery untouched (a dry run); actions=None runs no door output.
-    require_liveness=False treats every face as live (for setups without a blink check)."""
+    liveness overrides the settings' liveness mode (e.g. "none" treats every face as live)."""
 
     def __init__(
         self,
@@ -40,14 +45,14 @@ class LivePipeline:
         gallery: Gallery,
         *,
         config: LiveConfig = LIVE,
-        require_liveness: bool = True,
+        liveness: LivenessMode | str | None = None,
         log_events: bool = True,
         actions: ActionRunner | None = None,
     ):
         self.engine = engine
         self.gallery = gallery
         self.config = config
-        self.require_liveness = require_liveness
+        self.liveness_override = None if liveness is None else LivenessMode(liveness)
         self.log_events = log_events
         self.actions = actions
         # The weights the recognizer's model version belongs to: every frame embeds with them, even if
@@ -65,6 +70,8 @@ class LivePipeline:
     def reload_settings(self) -> None:
         """Re-read thresholds, door policy and output action after Settings changed."""
         self.policy = AccessPolicy.from_settings(self.gallery)
+        if self.liveness_override is not None:
+            self.policy = replace(self.policy, liveness_mode=self.liveness_override)
         self.recognizer.policy = self.policy
         self.action = OutputAction.from_settings(self.gallery)
 
@@ -134,6 +141,7 @@ class LivePipeline:
             eyes = self._needs_eyes(tr, t)
             embed = tr.identity is None or tr.embedded_at is None or t - tr.embedded_at >= self.config.reembed_s
             groups.setdefault((eyes, embed), []).append(tr)
+        self._check_passive(frame, tracks, t, timer)
         embedded = []
         for (eyes, embed), group in groups.items():
             faces = self.engine.analyze(frame, [tr.detection for tr in group], eyes=eyes, mask=embed, embed=embed,
@@ -149,6 +157,18 @@ class LivePipeline:
                     embedded.append(tr)
         return embedded
 
+    def _check_passive(self, frame: np.ndarray, tracks: list[Track], t: float, timer: StageTimer) -> None:
+        """The photo/screen check on the tracks that still need a score from this frame."""
+        if not self.policy.liveness_mode.needs_passive:
+            return
+        due = [tr for tr in tracks if tr.passive.wants(t) and not self._dormant(tr, t)]
+        if not due:
+            return
+        start = time.perf_counter()
+        for tr, score in zip(due, self.engine.antispoof.score(frame, np.stack([tr.box for tr in due]))):
+            tr.passive.add(t, float(score))
+        timer.add("antispoof", start)
+
     def _identify(self, tracks: list[Track], t: float, timer: StageTimer) -> None:
         if not tracks:
             return
@@ -161,38 +181,47 @@ class LivePipeline:
 
     # --- decisions and events ---------------------------------------------------------------------
 
+    def _verdict(self, tr: Track) -> Verdict:
+        return verdict(self.policy.liveness_mode, tr.liveness.live, tr.passive, self.policy.spoof_threshold)
+
     def _live(self, tr: Track) -> bool:
-        return tr.liveness.live or not self.require_liveness
+        return self._verdict(tr).live
 
     def _timed_out(self, tr: Track, t: float) -> bool:
         return t - tr.first_seen >= self.config.liveness_timeout_s
 
     def _dormant(self, tr: Track, t: float) -> bool:
-        """An unknown face that did not blink within the wait: denied whether it blinks or not (and
-        maybe not a face at all), so it gets no eye reads and is only looked for in whole frames."""
+        """An unknown face that did not pass liveness within the wait: denied whether it blinks or
+        not (and maybe not a face at all), so it gets no eye reads and is only looked for in whole
+        frames."""
         return (not self._live(tr) and tr.identity is not None and not tr.identity.known
                 and self._timed_out(tr, t))
 
     def _needs_eyes(self, tr: Track, t: float) -> bool:
-        return not self._live(tr) and not self._dormant(tr, t)
+        return (self.policy.liveness_mode.needs_blink and not tr.liveness.live
+                and not self._verdict(tr).spoof_suspected and not self._dormant(tr, t))
 
     def _decide(self, tr: Track, t: float, when: datetime) -> dict[str, Any] | None:
-        """The access decision for a track once its identity is settled (and it blinked, or the
-        blink wait ran out); one per identity per track."""
+        """The access decision for a track once its identity is settled and its liveness too (live,
+        a photo or screen suspected, or the wait for a blink ran out); one per identity per track."""
         ident = tr.identity
         if ident is None:
             return None  # still voting
-        live = self._live(tr)
-        key = (ident.person_id, live)
+        lv = self._verdict(tr)
+        key = (ident.person_id, lv.live, lv.spoof_suspected)
         if tr.state.get("decided") == key:
             return None
-        if not live and (not ident.known or not self._timed_out(tr, t)):
-            return None  # "please blink"; an unknown face that never blinks is not worth a log line
+        if not lv.live and (not ident.known or not (lv.spoof_suspected or self._timed_out(tr, t))):
+            # waiting for a blink or the passive score; an unknown face that is not live is not
+            # worth a log line (a detector's false face would fill the log)
+            return None
         person = self.recognizer.person(ident.person_id) if ident.known else None
-        sighting = Sighting(person=person, score=ident.score, margin=ident.margin, live=live, masked=tr.masked)
+        sighting = Sighting(person=person, score=ident.score, margin=ident.margin, live=lv.live, masked=tr.masked,
+                            spoof_suspected=lv.spoof_suspected, passive_score=tr.passive.score)
         result = decide(sighting, self.policy, when)
         tr.state["decided"] = key
-        tr.state["decision"] = Decision(result.granted, str(result.reason or "granted"), result.message)
+        tr.state["decision"] = Decision(result.granted, str(result.reason or "granted"), result.message,
+                                        tr.passive.score)
         event = result.event(sighting, when)
         who = ident.person_id if ident.known else ("track", tr.id)
         repeat = t - self._logged.get((who, event.kind), -np.inf) < self.config.event_repeat_s
@@ -215,6 +244,22 @@ class LivePipeline:
             **({"log_error": error} if error else {}),
         }
 
+    def _view(self, tr: Track) -> TrackView:
+        v = self._verdict(tr)
+        return TrackView(
+            track_id=tr.id,
+            box=tr.box,
+            landmarks=tr.detection.landmarks,
+            match=tr.identity,
+            live=v.live,
+            liveness_pending=v.waiting_for == "blink",
+            masked=tr.masked,
+            eyes=tr.face.eyes,
+            decision=tr.state.get("decision"),
+            spoof_suspected=v.spoof_suspected,
+            passive_score=tr.passive.score,
+        )
+
     # --- one frame --------------------------------------------------------------------------------
 
     def process(self, frame: np.ndarray, timestamp: float, when: datetime | None = None) -> FrameResult:
@@ -232,20 +277,7 @@ class LivePipeline:
         tracks = [tr for tr in self.tracker.tracks if tr.seen_now or self._dormant(tr, timestamp)]
         when = when or now()
         events = [e for e in (self._decide(tr, timestamp, when) for tr in tracks) if e is not None]
-        views = [
-            TrackView(
-                track_id=tr.id,
-                box=tr.box,
-                landmarks=tr.detection.landmarks,
-                match=tr.identity,
-                live=tr.liveness.live,
-                liveness_pending=self.require_liveness and not tr.liveness.live,
-                masked=tr.masked,
-                eyes=tr.face.eyes,
-                decision=tr.state.get("decision"),
-            )
-            for tr in tracks
-        ]
+        views = [self._view(tr) for tr in tracks]
         timer.ms["total"] = (time.perf_counter() - start) * 1000.0
         result = FrameResult(self.frame_index, timestamp, views, events, dict(timer.ms))
         self.frame_index += 1

@@ -16,6 +16,7 @@ import numpy as np
 
 from faceapp.config import TRACKER, TrackerConfig
 from faceapp.live.liveness import BlinkDetector
+from faceapp.live.passive import PassiveCheck
 from faceapp.types import Detection, Face, Match
 from faceapp.vision.boxes import iou
 
@@ -51,6 +52,7 @@ class Track:
     embedding: np.ndarray | None = None  # latest embedding of this face
     embedded_at: float | None = None
     liveness: BlinkDetector = field(default_factory=BlinkDetector)
+    passive: PassiveCheck = field(default_factory=PassiveCheck)  # anti-spoofing scores, until settled
     mask_scores: deque[float] = field(default_factory=lambda: deque(maxlen=TRACKER.mask_history))
     state: dict = field(default_factory=dict)
 

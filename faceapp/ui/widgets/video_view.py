@@ -18,6 +18,8 @@ BLUE = QColor("#1f6feb")
 def track_colour(track: TrackView) -> QColor:
     if track.decision is not None:
         return GREEN if track.decision.granted else RED
+    if track.spoof_suspected:
+        return RED
     if track.liveness_pending:
         return AMBER
     if track.match is not None and track.match.known:
@@ -39,6 +41,8 @@ def track_states(track: TrackView) -> list[str]:
         states.append(tr("mask") if track.masked else tr("no mask"))
     if track.live:
         states.append(tr("live"))
+    elif track.spoof_suspected:
+        states.append(tr("photo or screen?"))
     elif track.liveness_pending:
         states.append(tr("blink pending"))
     return states
@@ -89,9 +93,13 @@ class VideoView(QWidget):
                 scale = target.width() / self.image.width()
                 for track in self.result.tracks:
                     self._paint_track(p, track, target.topLeft(), scale)
+                # a suspected photo or screen first: no blink helps it, and the person holding it
+                # should know why nothing happens
+                if any(t.spoof_suspected for t in self.result.tracks):
+                    self._paint_prompt(p, target, tr("Photo or screen suspected"), RED)
                 # only faces a blink can help: not those already found unknown (a poster, a stranger)
-                if any(t.liveness_pending and (t.match is None or t.match.known) for t in self.result.tracks):
-                    self._paint_prompt(p, target, tr("Please blink"))
+                elif any(t.liveness_pending and (t.match is None or t.match.known) for t in self.result.tracks):
+                    self._paint_prompt(p, target, tr("Please blink"), AMBER)
             self.paint_guides(p, target)
         if self.message:
             # over a picture the message sits at the top, so the face stays visible
@@ -129,7 +137,7 @@ class VideoView(QWidget):
         for i, text in enumerate(lines):
             p.drawText(QRectF(label.left() + 6, label.top() + 3 + i * line_h, width, line_h), Qt.AlignmentFlag.AlignLeft, text)
 
-    def _paint_prompt(self, p: QPainter, target: QRectF, text: str) -> None:
+    def _paint_prompt(self, p: QPainter, target: QRectF, text: str, colour: QColor) -> None:
         font = QFont(self.font())
         font.setPointSize(22)
         font.setBold(True)
@@ -139,7 +147,7 @@ class VideoView(QWidget):
         rect = QRectF(target.center().x() - w / 2, target.bottom() - h - 24, w, h)
         path = QPainterPath()
         path.addRoundedRect(rect, h / 2, h / 2)
-        p.fillPath(path, QColor(210, 153, 34, 230))
+        p.fillPath(path, QColor(colour.red(), colour.green(), colour.blue(), 230))
         p.setPen(QColor("white"))
         p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
