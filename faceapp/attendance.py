@@ -95,7 +95,7 @@ class Attendance:
         cooldown = self.cooldown_s
         g = self.gallery
         with g.transaction():
-            recent = g.db.execute(
+            recent = g.execute(
                 "SELECT 1 FROM attendance WHERE person_id = ? AND ts > ? AND ts < ? LIMIT 1",
                 (person_id, ts - cooldown, ts + cooldown),
             ).fetchone()
@@ -114,7 +114,7 @@ class Attendance:
                 "masked": None if masked is None else int(masked),
                 "event_id": event_id,
             }
-            row_id = g.db["attendance"].insert(row).last_pk
+            row_id = g.insert("attendance", row)
         return self._record({**row, "id": row_id})
 
     def log(self, event: Event) -> AttendanceRecord | None:

@@ -308,6 +308,9 @@ class StorageConfig:
     # a CLI enrolment may share the file; their transactions last milliseconds, so 5 s only expires
     # when something is really stuck, and is still short enough for a user to get an answer.
     busy_timeout_s: float = 5.0
+    # How long a door waits for the PostgreSQL server to answer a new connection before it counts
+    # as offline: a LAN answers in milliseconds, so 3 s means "down", and a door must not freeze long.
+    connect_timeout_s: float = 3.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,8 @@ import platformdirs
 from faceapp.files import PathError, PathProblem, os_problem
 
 ENV_DATA_DIR = "FACEAPP_DATA_DIR"
+# A PostgreSQL URL (or sqlite:///path) that overrides the data folder's own database file (--database).
+ENV_DATABASE = "FACEAPP_DATABASE"
 DATABASE_NAME = "faceapp.db"
 
 

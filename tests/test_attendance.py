@@ -14,8 +14,8 @@ def at(day, hh, mm, ss=0):
 
 
 @pytest.fixture
-def gallery(tmp_path):
-    with Gallery(tmp_path / "g.db") as g:
+def gallery(database):
+    with Gallery(database) as g:
         yield g
 
 

@@ -38,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="faceapp", description="Face recognition for attendance and door access.")
     parser.add_argument("--data-dir", help="folder for the database and logs (default: the user data folder; env FACEAPP_DATA_DIR)")
+    parser.add_argument(
+        "--database",
+        help="gallery database: sqlite:///path or postgresql://user@host/db?sslmode=verify-full for several doors "
+        "sharing one server (default: the data folder's faceapp.db, or the server set in it; env FACEAPP_DATABASE)",
+    )
     parser.add_argument("--self-test", action="store_true", help="load every model, run the pipeline and check the database, then exit")
     parser.add_argument("--version", action="version", version=f"faceapp {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
@@ -62,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
             if not args.data_dir:
                 raise PathError(PathProblem.EMPTY_NAME, "", "--data-dir is empty")
             os.environ["FACEAPP_DATA_DIR"] = args.data_dir
+        if args.database:
+            os.environ["FACEAPP_DATABASE"] = args.database
         if args.self_test:
             from faceapp.eval.selftest import run_self_test
 

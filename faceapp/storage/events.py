@@ -20,7 +20,8 @@ class Events(Database):
         with self.transaction():
             if event.person_id is not None and event.person_name is None:
                 event.person_name = self.get_person(event.person_id).name
-            event.id = self.db["events"].insert(
+            event.id = self.insert(
+                "events",
                 {
                     "ts": ts,
                     "time": iso,
@@ -34,8 +35,8 @@ class Events(Database):
                     "live": None if event.live is None else int(event.live),
                     "reason": event.reason,
                     "details": json.dumps(event.details, ensure_ascii=False),
-                }
-            ).last_pk
+                },
+            )
         return event.id
 
     def events(self, day_from: str | None = None, day_to: str | None = None, limit: int | None = None) -> list[Event]:

@@ -28,13 +28,14 @@ class ModelVersions(Database):
             if known:
                 return _model(known[0])
         with self.transaction():
-            row = self.db.execute("SELECT id FROM model_versions WHERE sha256 = ?", (sha256,)).fetchone()
+            row = self.execute("SELECT id FROM model_versions WHERE sha256 = ?", (sha256,)).fetchone()
             if row:
                 mv_id = row[0]
                 if metrics is not None:
-                    self.db["model_versions"].update(mv_id, {"metrics": json.dumps(metrics)})
+                    self.update("model_versions", mv_id, {"metrics": json.dumps(metrics)})
             else:
-                mv_id = self.db["model_versions"].insert(
+                mv_id = self.insert(
+                    "model_versions",
                     {
                         "name": name,
                         "file": file,
@@ -43,8 +44,8 @@ class ModelVersions(Database):
                         "created": now().isoformat(timespec="seconds"),
                         "active": 0,
                         "metrics": json.dumps(metrics or {}),
-                    }
-                ).last_pk
+                    },
+                )
             return self.model_version(mv_id)
 
     def model_version(self, model_version_id: int) -> ModelVersion:
@@ -59,8 +60,8 @@ class ModelVersions(Database):
     def activate_model(self, model_version: int | ModelVersion) -> None:
         with self.transaction():
             mv_id = self.model_version(model_id(model_version)).id
-            self.db.execute("UPDATE model_versions SET active = 0 WHERE active = 1 AND id != ?", (mv_id,))
-            self.db.execute("UPDATE model_versions SET active = 1 WHERE id = ? AND active = 0", (mv_id,))
+            self.execute("UPDATE model_versions SET active = 0 WHERE active = 1 AND id != ?", (mv_id,))
+            self.execute("UPDATE model_versions SET active = 1 WHERE id = ? AND active = 0", (mv_id,))
 
     def active_model(self) -> ModelVersion | None:
         rows = self.query("SELECT * FROM model_versions WHERE active = 1")
