@@ -108,3 +108,22 @@ def test_removed_person_keeps_attendance_under_their_name(gallery):
     gallery.remove_person(ann.id)
     (day,) = book.summary()
     assert (day.person_id, day.person_name, day.employee_no) == (None, "Ann Lee", "1")
+
+
+def test_doors_on_events_and_attendance(database, tmp_path):
+    with Gallery(database, door="Front") as front, Gallery(database, door="Back") as back:
+        ann = front.add_person("Ann")
+        Attendance(front).log(Event(EventKind.RECOGNISED, at(3, 8, 55), person_id=ann.id))
+        Attendance(back).log(Event(EventKind.RECOGNISED, at(3, 18, 0), person_id=ann.id))
+        back.log_event(Event(EventKind.UNKNOWN, at(3, 18, 1), door="Side"))  # an explicit door wins
+        book = Attendance(back)
+        assert [r.door for r in book.records()] == ["Front", "Back"] and book.doors() == ["Back", "Front"]
+        assert [e.door for e in back.events()] == ["Side", "Back", "Front"]
+        assert [e.door for e in back.events(door="Front")] == ["Front"]
+        (day,) = book.summary()  # first in at one door, last out at the other
+        assert (day.first_in, day.last_out, day.records) == (at(3, 8, 55), at(3, 18, 0), 2)
+        assert [r.time for r in book.records(door="Back")] == [at(3, 18, 0)]
+        out = tmp_path / "back.csv"
+        assert book.export_csv(out, door="Front") == 1
+        with open(out, encoding="utf-8-sig", newline="") as f:
+            assert [row[4] for row in csv.reader(f)][1:] == [at(3, 8, 55).isoformat()]

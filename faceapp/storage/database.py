@@ -13,6 +13,7 @@ and faceapp.storage.postgres.PostgresConnection.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import threading
@@ -45,6 +46,22 @@ def sqlite_file(target: str | os.PathLike) -> Path:
     """The file of a `sqlite:///path` URL or a plain path."""
     text = os.fspath(target)
     return Path(text[len("sqlite:///"):] if text.startswith("sqlite:///") else text)
+
+
+def local_setting(local: Path, key: str) -> Any:
+    """A setting of a door's own SQLite file (its door name, its server), read without opening it as
+    the gallery; None when unset or unreadable (opening it properly then gives the real error)."""
+    if not local.exists():
+        return None
+    try:
+        conn = sqlite3.connect(f"{local.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    return json.loads(row[0]) if row else None
 
 
 def user_message(err: sqlite3.Error, path: Path) -> str:
@@ -172,8 +189,11 @@ class Database:
     are serialised on one connection. The table groups (people, samples, ...) add their queries to
     this in faceapp.storage.gallery.Gallery."""
 
-    def __init__(self, path: str | os.PathLike, *, read_only: bool = False, busy_timeout_s: float | None = None):
+    def __init__(self, path: str | os.PathLike, *, read_only: bool = False, busy_timeout_s: float | None = None,
+                 door: str = ""):
         self._lock = threading.RLock()
+        # This installation's door: events and attendance records written here carry it.
+        self.door = " ".join(door.split())
         timeout = config.STORAGE.busy_timeout_s if busy_timeout_s is None else busy_timeout_s
         self.conn: Connection
         if is_server_url(path):
@@ -194,33 +214,19 @@ class Database:
             raise
 
     @classmethod
-    def open(cls, data_dir: str | os.PathLike | None = None, *, database: str | None = None, **kwargs: Any) -> Self:
+    def open(cls, data_dir: str | os.PathLike | None = None, *, database: str | None = None, door: str | None = None,
+             **kwargs: Any) -> Self:
         """The gallery this installation uses: `database` (--database) if given, else
         $FACEAPP_DATABASE, else the server named in the data folder's own file (setting
-        "storage.database"), else that file (--data-dir, $FACEAPP_DATA_DIR or the user data folder)."""
+        "storage.database"), else that file (--data-dir, $FACEAPP_DATA_DIR or the user data folder).
+        The door name likewise: `door` (--door), $FACEAPP_DOOR, the file's "door.name", else ''."""
+        local = paths.database_path(data_dir)
         target = database or os.environ.get(paths.ENV_DATABASE) or None
         if target is None:
-            local = paths.database_path(data_dir)
-            target = cls.configured_server(local) or local
-        return cls(target, **kwargs)
-
-    @staticmethod
-    def configured_server(local: Path) -> str | None:
-        """The server URL stored in a door's own SQLite file, or None (this file is the gallery)."""
-        if not local.exists():
-            return None
-        try:
-            conn = sqlite3.connect(f"{local.resolve().as_uri()}?mode=ro", uri=True)
-            try:
-                row = conn.execute("SELECT value FROM settings WHERE key = 'storage.database'").fetchone()
-            finally:
-                conn.close()
-        except sqlite3.Error:
-            return None  # not readable here: opening it properly gives the real error
-        import json
-
-        url = json.loads(row[0]) if row else None
-        return url if is_server_url(url) else None
+            url = local_setting(local, "storage.database")
+            target = url if is_server_url(url) else local
+        door = door or os.environ.get(paths.ENV_DOOR) or local_setting(local, "door.name") or ""
+        return cls(target, door=door, **kwargs)
 
     @property
     def dialect(self) -> str:

@@ -20,6 +20,8 @@ class Events(Database):
         with self.transaction():
             if event.person_id is not None and event.person_name is None:
                 event.person_name = self.get_person(event.person_id).name
+            if event.door is None:
+                event.door = self.door
             event.id = self.insert(
                 "events",
                 {
@@ -35,14 +37,21 @@ class Events(Database):
                     "live": None if event.live is None else int(event.live),
                     "reason": event.reason,
                     "details": json.dumps(event.details, ensure_ascii=False),
+                    "door": event.door,
                 },
             )
         return event.id
 
-    def events(self, day_from: str | None = None, day_to: str | None = None, limit: int | None = None) -> list[Event]:
-        """Logged events between two local dates (YYYY-MM-DD, inclusive), newest first."""
-        sql = "SELECT * FROM events WHERE day >= ? AND day <= ? ORDER BY ts DESC, id DESC"
+    def events(
+        self, day_from: str | None = None, day_to: str | None = None, limit: int | None = None, door: str | None = None
+    ) -> list[Event]:
+        """Logged events between two local dates (YYYY-MM-DD, inclusive), at one door or all, newest first."""
+        sql = "SELECT * FROM events WHERE day >= ? AND day <= ?"
         params: list[Any] = [day_from or "0000-00-00", day_to or "9999-99-99"]
+        if door is not None:
+            sql += " AND door = ?"
+            params.append(door)
+        sql += " ORDER BY ts DESC, id DESC"
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)

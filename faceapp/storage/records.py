@@ -82,6 +82,7 @@ class Event:
     live: bool | None = None
     reason: str | None = None  # why denied / not live, in words
     details: dict[str, Any] = field(default_factory=dict)
+    door: str | None = None  # where it happened: the gallery's door when logged without one
     id: int | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -98,6 +99,7 @@ class Event:
             "live": self.live,
             "reason": self.reason,
             "details": self.details,
+            "door": self.door,
         }
 
 

@@ -203,6 +203,16 @@ CREATE TRIGGER model_versions_upd AFTER UPDATE OF active ON model_versions
 """
 
 
+# Door identity: several doors share one server, and every event and attendance record says where
+# it happened ('' for rows written before doors had names).
+_DOORS_V2 = """
+ALTER TABLE events ADD COLUMN door TEXT NOT NULL DEFAULT '';
+ALTER TABLE attendance ADD COLUMN door TEXT NOT NULL DEFAULT '';
+CREATE INDEX events_door ON events(door, day);
+CREATE INDEX attendance_door ON attendance(door, day);
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     """One schema step, as a script for each engine (keyed by Connection.dialect)."""
@@ -212,6 +222,6 @@ class Migration:
 
 
 # Migration i takes the schema from version i to i + 1. Append, never edit.
-MIGRATIONS: list[Migration] = [Migration(_SCHEMA_V1, _POSTGRES_V1)]
+MIGRATIONS: list[Migration] = [Migration(_SCHEMA_V1, _POSTGRES_V1), Migration(_DOORS_V2, _DOORS_V2)]
 SCHEMA_VERSION = len(MIGRATIONS)
 
