@@ -11,6 +11,7 @@ from datetime import date, datetime
 from faceapp import settings
 from faceapp.files import sqlite_companions, write_atomic
 from faceapp.jobs import Job
+from faceapp.storage.database import person_lock
 from faceapp.storage.gallery import Event, EventKind, Gallery, stamp
 
 
@@ -98,6 +99,9 @@ class Attendance:
         cooldown = self.cooldown_s
         g = self.gallery
         with g.transaction():
+            # Doors sharing a server check and insert under one lock per person, so two doors seeing
+            # the same person at once still write one record (SQLite: the file's write lock does it).
+            g.lock(person_lock(person_id))
             recent = g.execute(
                 "SELECT 1 FROM attendance WHERE person_id = ? AND ts > ? AND ts < ? LIMIT 1",
                 (person_id, ts - cooldown, ts + cooldown),

@@ -127,3 +127,35 @@ def test_doors_on_events_and_attendance(database, tmp_path):
         assert book.export_csv(out, door="Front") == 1
         with open(out, encoding="utf-8-sig", newline="") as f:
             assert [row[4] for row in csv.reader(f)][1:] == [at(3, 8, 55).isoformat()]
+
+
+def test_cooldown_holds_across_doors(database):
+    """Two doors (two connections) see the same people at the same moments: the database, not each
+    door's memory, keeps one record per person per cooldown."""
+    import threading
+
+    with Gallery(database, door="Front") as front, Gallery(database, door="Back") as back:
+        people = [front.add_person(f"P{i}").id for i in range(8)]
+        start = threading.Barrier(2)
+        made: dict[str, list] = {"Front": [], "Back": []}
+
+        def door(gallery):
+            book = Attendance(gallery)
+            start.wait()
+            for second in range(3):  # three sightings within one cooldown, at both doors at once
+                for pid in people:
+                    if book.record(pid, at(3, 9, 0, second)) is not None:
+                        made[gallery.door].append(pid)
+
+        threads = [threading.Thread(target=door, args=(g,)) for g in (front, back)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(made["Front"] + made["Back"]) == people  # each person once, whichever door was first
+        assert len(Attendance(front).records()) == len(people)
+        # the next cooldown at the other door is a new record; first in / last out span the doors
+        last = Attendance(back).record(people[0], at(3, 17, 0), door="Back")
+        first = Attendance(front).records(person_id=people[0])[0]
+        (day,) = Attendance(front).summary(person_id=people[0])
+        assert last is not None and (day.first_in, day.last_out) == (first.time, at(3, 17, 0))

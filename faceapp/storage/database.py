@@ -362,5 +362,9 @@ class Database:
             return self.conn.integrity_errors()
 
 
-# Database.lock keys: one for migrations, and 1 << 32 + person id for a person's attendance.
+# Database.lock keys: one for migrations, and one per person for their attendance.
 MIGRATION_LOCK = 1
+
+
+def person_lock(person_id: int) -> int:
+    return (1 << 32) + int(person_id)
