@@ -311,6 +311,12 @@ class StorageConfig:
     # How long a door waits for the PostgreSQL server to answer a new connection before it counts
     # as offline: a LAN answers in milliseconds, so 3 s means "down", and a door must not freeze long.
     connect_timeout_s: float = 3.0
+    # A door's change listener wakes this often to notice it should stop; notifications themselves
+    # arrive at once, so this is not the propagation time.
+    listen_poll_s: float = 0.5
+    # After the server is lost, a door tries again this often: a restarted server is noticed within
+    # a second, and a dead one costs one connection attempt per second.
+    reconnect_s: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)

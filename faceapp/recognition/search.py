@@ -15,7 +15,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from faceapp.storage.gallery import Gallery, ModelVersion
+from faceapp.storage.gallery import Gallery, ModelVersion, Person
 from faceapp.vision.mask_adapter import MaskAdapter, for_embedder
 
 
@@ -166,8 +166,9 @@ class EmbeddingIndex:
 
 
 class GallerySearch:
-    """Search over a gallery's embeddings for one model version (default: whichever is active),
-    reloaded when the gallery's revision changes, whoever changed it."""
+    """Search over a gallery's embeddings for one model version (default: whichever is active), with
+    the people they belong to, reloaded when the gallery's revision changes, whoever changed it (on
+    a shared server: any door, told by its change notifications; faceapp.storage.postgres)."""
 
     def __init__(self, gallery: Gallery, model_version: int | ModelVersion | None = None):
         self.gallery = gallery
@@ -175,6 +176,7 @@ class GallerySearch:
         self._lock = threading.Lock()
         self._revision: int | None = None
         self._index: EmbeddingIndex | None = None
+        self._people: dict[int, Person] = {}
 
     def refresh(self, force: bool = False) -> EmbeddingIndex | None:
         """The current index, reloaded first if the gallery changed; None without a model version."""
@@ -188,8 +190,15 @@ class GallerySearch:
                     if not isinstance(mv, ModelVersion):
                         mv = self.gallery.model_version(mv)
                     self._index = EmbeddingIndex(*self.gallery.embedding_matrix(mv), adapter=for_embedder(mv.sha256))
+                self._people = {p.id: p for p in self.gallery.list_people()}
                 self._revision = revision
             return self._index
+
+    def person(self, person_id: int) -> Person | None:
+        """An enrolled person as of the current revision (a rename, deactivation or removal at any
+        door shows at once), from memory; None if removed."""
+        self.refresh()
+        return self._people.get(person_id)
 
     def search(self, embedding: np.ndarray, k: int = 5, templates: Templates = Templates.ALL,
                masked_probe: bool = False) -> SearchResult:

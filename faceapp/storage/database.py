@@ -192,6 +192,7 @@ class Database:
     def __init__(self, path: str | os.PathLike, *, read_only: bool = False, busy_timeout_s: float | None = None,
                  door: str = ""):
         self._lock = threading.RLock()
+        self._wrote = False
         # This installation's door: events and attendance records written here carry it.
         self.door = " ".join(door.split())
         timeout = config.STORAGE.busy_timeout_s if busy_timeout_s is None else busy_timeout_s
@@ -310,6 +311,7 @@ class Database:
             try:
                 yield
                 conn.execute("COMMIT")
+                self._wrote = True  # our own change: the next revision() asks, not the listener
             except BaseException:
                 if conn.in_transaction:  # a failed COMMIT (disk full) leaves it open
                     try:
@@ -353,8 +355,18 @@ class Database:
             return self.conn.user_version()
 
     def revision(self) -> int:
-        """A number that changes whenever the embeddings a search uses change (any connection)."""
-        return self.execute("SELECT revision FROM gallery_state").fetchone()[0]
+        """A number that changes whenever the embeddings or people a search uses change (any
+        connection, any door). On a server, read from the change listener (no network per frame)
+        unless this connection changed something itself since it last asked."""
+        changes = getattr(self.conn, "changes", None)
+        listener = changes() if changes is not None else None
+        if listener is not None and listener.revision is not None and not self._wrote:
+            return listener.revision
+        self._wrote = False
+        revision = self.execute("SELECT revision FROM gallery_state").fetchone()[0]
+        if listener is not None:
+            listener.seen(revision)
+        return revision
 
     def integrity_errors(self) -> list[str]:
         """Problems found by the engine's integrity and foreign-key checks; empty when all is well."""

@@ -8,6 +8,7 @@ event ever carries the URL's password (redact).
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -51,6 +52,53 @@ def _translate(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
 
 
+class ChangeListener:
+    """A door's ear on the server: a second connection that LISTENs for gallery changes (NOTIFY from
+    the revision triggers), so a search learns the revision without asking the server per frame.
+    When the connection drops it keeps retrying; on each (re)connect it reads the revision afresh,
+    so whatever changed while it was away shows as a new revision and the search reloads in full."""
+
+    CHANNEL = "faceapp_gallery"
+
+    def __init__(self, url: str):
+        self.url = url
+        self.revision: int | None = None  # None while not listening: ask the server instead
+        self.listening = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="faceapp-listen", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.url, autocommit=True, connect_timeout=_connect_timeout(),
+                                     application_name="faceapp-listen") as conn:
+                    conn.execute(f"LISTEN {self.CHANNEL}")  # before the read: nothing falls in between
+                    self.revision = conn.execute("SELECT revision FROM gallery_state").fetchone()[0]
+                    self.listening.set()
+                    while not self._stop.is_set():
+                        for note in conn.notifies(timeout=config.STORAGE.listen_poll_s):
+                            self.revision = max(self.revision or 0, int(note.payload))
+            except (psycopg.Error, OSError, ValueError):
+                pass  # the server went away (or a foreign NOTIFY): retry below
+            self.revision = None
+            self.listening.clear()
+            self._stop.wait(config.STORAGE.reconnect_s)
+
+    def seen(self, revision: int) -> None:
+        """A revision this door read itself (its own writes): never go back behind it."""
+        if self.revision is not None:
+            self.revision = max(self.revision, revision)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2 * config.STORAGE.listen_poll_s + 1)
+
+
+def _connect_timeout() -> int:
+    return max(1, round(config.STORAGE.connect_timeout_s))
+
+
 class PostgresConnection:
     dialect = "postgresql"
     errors = (psycopg.Error,)
@@ -62,6 +110,7 @@ class PostgresConnection:
         self.busy_timeout_s = busy_timeout_s
         self._secrets = _secrets(url)
         self._conn: psycopg.Connection | None = None
+        self._listener: ChangeListener | None = None
         try:
             self._connect()
         except psycopg.Error as err:
@@ -69,7 +118,7 @@ class PostgresConnection:
 
     def _connect(self) -> psycopg.Connection:
         # TLS and everything else in the URL (sslmode, sslrootcert, ...) pass through to libpq.
-        conn = psycopg.connect(self.url, autocommit=True, connect_timeout=max(1, round(config.STORAGE.connect_timeout_s)))
+        conn = psycopg.connect(self.url, autocommit=True, connect_timeout=_connect_timeout())
         # A lock another door holds is waited for as long as a SQLite file's busy timeout.
         conn.execute(f"SET lock_timeout = '{int(self.busy_timeout_s * 1000)}ms'")
         if self.read_only:
@@ -156,7 +205,15 @@ class PostgresConnection:
         self._live().execute("SELECT 1")
         return []
 
+    def changes(self) -> ChangeListener:
+        """The listener for other doors' changes, started on first use."""
+        if self._listener is None:
+            self._listener = ChangeListener(self.url)
+        return self._listener
+
     def close(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
         if self._conn is not None:
             self._conn.close()
 

@@ -213,6 +213,27 @@ CREATE INDEX attendance_door ON attendance(door, day);
 """
 
 
+# Shared people, live: a search keeps the people it matches in memory with the embeddings, so a
+# rename, deactivation or edit changes the revision too; on PostgreSQL every change is also
+# announced (NOTIFY faceapp_gallery, payload: the new revision) to the other doors' listeners.
+_SQLITE_PEOPLE_V3 = """
+CREATE TRIGGER people_upd AFTER UPDATE ON people
+    BEGIN UPDATE gallery_state SET revision = revision + 1; END;
+"""
+_POSTGRES_PEOPLE_V3 = """
+CREATE OR REPLACE FUNCTION faceapp_bump_revision() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    now_at BIGINT;
+BEGIN
+    UPDATE gallery_state SET revision = revision + 1 RETURNING revision INTO now_at;
+    PERFORM pg_notify('faceapp_gallery', now_at::text);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER people_upd AFTER UPDATE ON people
+    FOR EACH STATEMENT EXECUTE FUNCTION faceapp_bump_revision();
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     """One schema step, as a script for each engine (keyed by Connection.dialect)."""
@@ -222,6 +243,10 @@ class Migration:
 
 
 # Migration i takes the schema from version i to i + 1. Append, never edit.
-MIGRATIONS: list[Migration] = [Migration(_SCHEMA_V1, _POSTGRES_V1), Migration(_DOORS_V2, _DOORS_V2)]
+MIGRATIONS: list[Migration] = [
+    Migration(_SCHEMA_V1, _POSTGRES_V1),
+    Migration(_DOORS_V2, _DOORS_V2),
+    Migration(_SQLITE_PEOPLE_V3, _POSTGRES_PEOPLE_V3),
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
