@@ -12,7 +12,7 @@ from faceapp import settings
 from faceapp.files import sqlite_companions, write_atomic
 from faceapp.jobs import Job
 from faceapp.storage.database import person_lock
-from faceapp.storage.gallery import Event, EventKind, Gallery, stamp
+from faceapp.storage.gallery import Event, EventKind, Gallery, GalleryError, stamp
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,10 +127,23 @@ class Attendance:
 
     def log(self, event: Event) -> AttendanceRecord | None:
         """Store an event; a recognised person also gets an attendance record (cooldown
-        permitting). Both in one transaction."""
+        permitting). Both in one transaction; an event stored before (the same uid: sent again by a
+        door's offline queue) changes nothing. A door that cannot reach its server keeps the event
+        for later (faceapp.storage.door) and returns None."""
+        g = self.gallery
+        if g.keep_for_later(event):
+            return None
+        try:
+            return self._log(event)
+        except GalleryError as err:
+            if g.keep_for_later(event, err):
+                return None
+            raise
+
+    def _log(self, event: Event) -> AttendanceRecord | None:
         with self.gallery.transaction():
-            event_id = self.gallery.log_event(event)
-            if event.kind != EventKind.RECOGNISED or event.person_id is None:
+            event_id = self.gallery.log_event_once(event)
+            if event_id is None or event.kind != EventKind.RECOGNISED or event.person_id is None:
                 return None
             return self.record(event.person_id, event.time, score=event.score, masked=event.masked, event_id=event_id,
                                door=event.door)

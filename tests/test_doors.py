@@ -80,3 +80,80 @@ def _last_statement_at(gallery):
     pid = gallery.conn._conn.info.backend_pid
     with psycopg.connect(gallery.conn.url, autocommit=True) as other:
         return other.execute("SELECT state_change FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()[0]
+
+
+@pytest.fixture
+def own_server():
+    """A PostgreSQL server of this test's own, which it may stop and start again (same address)."""
+    import shutil
+    import tempfile
+
+    import pgserver
+    from pgserver._commands import pg_ctl
+
+    folder = tempfile.mkdtemp(prefix="faceapp-pg-own-")
+    server = pgserver.get_server(folder, cleanup_mode="stop")
+
+    class Control:
+        url = server.get_uri()
+
+        @staticmethod
+        def stop():
+            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
+
+        @staticmethod
+        def start():
+            server.ensure_postgres_running()
+
+    yield Control
+    server.cleanup()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_store_and_forward_server_stopped_and_restarted(own_server, tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    from faceapp.attendance import Attendance
+    from faceapp.storage import Event, EventKind, GalleryError
+    from faceapp.storage.door import DoorGallery
+
+    rng = np.random.default_rng(2)
+    vec = unit(rng)
+    start = datetime(2025, 3, 3, 8, 0, tzinfo=timezone(timedelta(hours=8)))
+    door = DoorGallery(own_server.url, tmp_path / "door-cache.db", door="Front")
+    mv = door.register_model("m", "m.onnx", "a" * 64, DIM)
+    door.activate_model(mv)
+    ann = door.add_person("Ann", samples=[Sample(CROP)], embeddings=vec, model_version=mv)
+    search, book = GallerySearch(door), Attendance(door)
+    assert search.search(vec[0]).best.person_id == ann.id
+    sent = []
+
+    def seen(i):  # Ann seen every 10 minutes (past the cooldown): each sighting is one attendance record
+        event = Event(EventKind.RECOGNISED, start + timedelta(minutes=10 * i), person_id=ann.id, score=0.9)
+        sent.append(event.uid)
+        book.log(event)
+
+    for i in range(5):
+        seen(i)
+    assert door.door_status().online and door.door_status().waiting == 0
+    own_server.stop()
+    for i in range(5, 15):  # the server is gone: the door recognises from its copy and queues
+        assert search.search(vec[0]).best.person_id == ann.id and search.person(ann.id).name == "Ann"
+        seen(i)
+    status = door.door_status()
+    assert not status.online and status.waiting == 10
+    assert status.reason.text() == f"Offline since {status.offline_since:%H:%M}, 10 events waiting"
+    with pytest.raises(GalleryError, match="cannot reach the server"):
+        door.add_person("Bob")
+    with pytest.raises(GalleryError, match="cannot reach the server"):
+        door.set_setting("attendance.cooldown_s", 60)
+    own_server.start()
+    wait_for(lambda: door.door_status().online, 10.0)  # the listener hears the server again; the queue goes out
+    assert door.door_status().waiting == 0
+    book.log(Event(EventKind.RECOGNISED, start, person_id=ann.id, uid=sent[7]))  # a resend after a lost ack
+    with Gallery(own_server.url) as server:
+        uids = [row["uid"] for row in server.query("SELECT uid FROM events ORDER BY ts")]
+        assert uids == sent  # every event once, in order
+        assert len(Attendance(server).records()) == 15 and {r.door for r in Attendance(server).records()} == {"Front"}
+    door.add_person("Bob")  # enrolment works again
+    door.close()

@@ -27,6 +27,9 @@ def cmd_door(args) -> int:
         server = own.setting("storage.database", default=None)
     print(f"door: {name or '(unnamed)'}")
     print(f"database: {redact(server) if server else local}")
+    if server:
+        with Gallery.open() as gallery:  # a door on the server: its link, and what waits to be sent
+            print(f"status: {gallery.door_status().reason.text()}")
     return 0
 
 

@@ -36,6 +36,8 @@ class GalleryError(RuntimeError):
 UNSET: Any = object()
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+# In a door's data folder: its copy of the shared server's people and its queue of unsent events.
+DOOR_CACHE_NAME = "door-cache.db"
 
 
 def is_server_url(target: object) -> bool:
@@ -190,7 +192,7 @@ class Database:
     this in faceapp.storage.gallery.Gallery."""
 
     def __init__(self, path: str | os.PathLike, *, read_only: bool = False, busy_timeout_s: float | None = None,
-                 door: str = ""):
+                 door: str = "", connect: bool = True):
         self._lock = threading.RLock()
         self._wrote = False
         # This installation's door: events and attendance records written here carry it.
@@ -202,7 +204,10 @@ class Database:
 
             self.path = None
             self.read_only = read_only
-            self.conn = PostgresConnection(str(path), read_only=read_only, busy_timeout_s=timeout)
+            # connect=False: a door starting while its server is down (faceapp.storage.door)
+            self.conn = PostgresConnection(str(path), read_only=read_only, busy_timeout_s=timeout, connect=connect)
+            if not connect:
+                return
         else:
             self.path = sqlite_file(path)
             # A file without write permission opens for viewing; writes then fail with a clear error.
@@ -227,6 +232,11 @@ class Database:
             url = local_setting(local, "storage.database")
             target = url if is_server_url(url) else local
         door = door or os.environ.get(paths.ENV_DOOR) or local_setting(local, "door.name") or ""
+        if is_server_url(target):
+            from faceapp.storage.door import DoorGallery
+
+            # a door on a shared server keeps its last synced copy and its offline queue here
+            return DoorGallery(target, local.with_name(DOOR_CACHE_NAME), door=door, **kwargs)  # type: ignore[return-value]
         return cls(target, door=door, **kwargs)
 
     @property
@@ -269,11 +279,14 @@ class Database:
         with self._guard():
             return self.conn.execute(sql, params)
 
-    def insert(self, table: str, row: Mapping[str, Any]) -> int:
-        """Insert a row; its new id."""
+    def insert(self, table: str, row: Mapping[str, Any], *, unique: str | None = None) -> int | None:
+        """Insert a row; its new id. With `unique` (a column with a unique index): None, and nothing
+        written, when a row with that value exists."""
         columns = ", ".join(row)
         marks = ", ".join("?" * len(row))
-        return self.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING id", list(row.values())).fetchone()[0]
+        skip = f" ON CONFLICT ({unique}) DO NOTHING" if unique else ""
+        new = self.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks}){skip} RETURNING id", list(row.values())).fetchone()
+        return None if new is None else new[0]
 
     def update(self, table: str, row_id: int, changes: Mapping[str, Any]) -> None:
         assignments = ", ".join(f"{column} = ?" for column in changes)
@@ -319,6 +332,15 @@ class Database:
                     except conn.errors:
                         pass  # the original error says more; the engine rolls back on close anyway
                 raise
+
+    def keep_for_later(self, event: Any, failure: GalleryError | None = None) -> bool:
+        """Whether the event was queued instead of stored (a door that cannot reach its server:
+        faceapp.storage.door.DoorGallery); a gallery of its own never queues."""
+        return False
+
+    def door_status(self) -> Any:
+        """A door's link to its server (faceapp.storage.door.DoorStatus); None for a gallery of its own."""
+        return None
 
     def lock(self, key: int) -> None:
         """Inside a transaction: wait until no other connection (door) holds `key`, then hold it

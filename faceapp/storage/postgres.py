@@ -103,7 +103,7 @@ class PostgresConnection:
     dialect = "postgresql"
     errors = (psycopg.Error,)
 
-    def __init__(self, url: str, *, read_only: bool, busy_timeout_s: float):
+    def __init__(self, url: str, *, read_only: bool, busy_timeout_s: float, connect: bool = True):
         self.url = url
         self.where = redact(url)
         self.read_only = read_only
@@ -111,12 +111,16 @@ class PostgresConnection:
         self._secrets = _secrets(url)
         self._conn: psycopg.Connection | None = None
         self._listener: ChangeListener | None = None
-        try:
-            self._connect()
-        except psycopg.Error as err:
-            raise GalleryError(self.message(err)) from err
+        if connect:
+            try:
+                self.connect()
+            except psycopg.Error as err:
+                raise GalleryError(self.message(err)) from err
 
-    def _connect(self) -> psycopg.Connection:
+    def connect(self) -> psycopg.Connection:
+        """A new connection to the server (the old one, if any, closed)."""
+        if self._conn is not None and not self._conn.closed:
+            self._conn.close()
         # TLS and everything else in the URL (sslmode, sslrootcert, ...) pass through to libpq.
         conn = psycopg.connect(self.url, autocommit=True, connect_timeout=_connect_timeout())
         # A lock another door holds is waited for as long as a SQLite file's busy timeout.
@@ -132,7 +136,7 @@ class PostgresConnection:
         if conn is None or conn.closed or conn.broken:
             if conn is not None and not conn.closed:
                 conn.close()
-            conn = self._connect()
+            conn = self.connect()
         return conn
 
     def scrub(self, text: str) -> str:

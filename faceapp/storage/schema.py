@@ -234,6 +234,14 @@ CREATE TRIGGER people_upd AFTER UPDATE ON people
 """
 
 
+# Store-and-forward: every event carries an idempotency key made where it happened, so an event a
+# door queued while offline and sends again after a lost acknowledgement is stored once.
+_EVENT_UID_V4 = """
+ALTER TABLE events ADD COLUMN uid TEXT;
+CREATE UNIQUE INDEX events_uid ON events(uid);
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     """One schema step, as a script for each engine (keyed by Connection.dialect)."""
@@ -247,6 +255,7 @@ MIGRATIONS: list[Migration] = [
     Migration(_SCHEMA_V1, _POSTGRES_V1),
     Migration(_DOORS_V2, _DOORS_V2),
     Migration(_SQLITE_PEOPLE_V3, _POSTGRES_PEOPLE_V3),
+    Migration(_EVENT_UID_V4, _EVENT_UID_V4),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
