@@ -157,3 +157,21 @@ def test_store_and_forward_server_stopped_and_restarted(own_server, tmp_path):
         assert len(Attendance(server).records()) == 15 and {r.door for r in Attendance(server).records()} == {"Front"}
     door.add_person("Bob")  # enrolment works again
     door.close()
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_server_nearest_through_hnsw_and_duplicate_check_sees_other_doors(doors):
+    a, b, mv = doors
+    rng = np.random.default_rng(3)
+    vecs = unit(rng, 50)
+    ids = [a.add_person(f"P{i}", samples=[Sample(CROP)], embeddings=vecs[i:i + 1], model_version=mv).id for i in range(50)]
+    indexes = [r["indexdef"] for r in a.query("SELECT indexdef FROM pg_indexes WHERE indexname = ?", (f"embeddings_hnsw_{mv.id}",))]
+    assert len(indexes) == 1 and "hnsw" in indexes[0]  # activate_model built it
+    person, _, score = a.nearest(mv, vecs[7])[0]
+    assert person == ids[7] and score == pytest.approx(1.0, abs=1e-5)
+    # door B's duplicate check asks the server: it sees an enrolment A made this instant
+    search_b = GallerySearch(b)
+    search_b.refresh()
+    new = unit(rng)
+    dup = a.add_person("New", samples=[Sample(CROP)], embeddings=new, model_version=mv)
+    assert search_b.search_latest(new[0], k=2, unmasked_only=True).best.person_id == dup.id

@@ -205,6 +205,20 @@ class GallerySearch:
         index = self.refresh()
         return index.search(embedding, k, templates, masked_probe) if index is not None else SearchResult(())
 
+    def search_latest(self, embedding: np.ndarray, k: int = 5, unmasked_only: bool = False) -> SearchResult:
+        """Like search, but against the server's embeddings as they are this moment (every door's
+        latest enrolment, through its HNSW index) where the gallery has one; in memory otherwise.
+        For checks that must not miss an enrolment made a moment ago elsewhere (duplicates)."""
+        mv = self.model_version if self.model_version is not None else self.gallery.active_model()
+        found = self.gallery.nearest(mv, embedding, k=max(k, 2) * 4, unmasked_only=unmasked_only) if mv is not None else None
+        if found is None:
+            return self.search(embedding, k, Templates.UNMASKED if unmasked_only else Templates.ALL)
+        best: dict[int, Candidate] = {}
+        for person_id, sample_id, score in found:  # best first: a person's first row is their best
+            best.setdefault(person_id, Candidate(person_id, score, sample_id))
+        ranked = list(best.values())
+        return SearchResult(tuple(ranked[:k]), ranked[1].score if len(ranked) > 1 else NO_SCORE)
+
     def search_batch(self, embeddings: np.ndarray, k: int = 5, templates: Templates = Templates.ALL,
                      masked_probe: bool = False) -> list[SearchResult]:
         index = self.refresh()

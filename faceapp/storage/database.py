@@ -131,6 +131,9 @@ class SqliteConnection:
                 conn = sqlite3.connect(path, timeout=busy_timeout_s, check_same_thread=False)
         except sqlite3.Error as err:
             raise GalleryError(user_message(err, path)) from err
+        # Autocommit outside transaction(): a lone statement is its own transaction, never an
+        # implicit one left open (which would swallow the next transaction() as a savepoint).
+        conn.isolation_level = None
         self.db = sqlite_utils.Database(conn, execute_plugins=False)
         try:
             conn.execute("PRAGMA foreign_keys = ON")
@@ -156,7 +159,16 @@ class SqliteConnection:
         return self.db.conn.executemany(sql, rows).rowcount
 
     def executescript(self, sql: str) -> None:
-        self.db.executescript(sql)
+        # Statement by statement: sqlite3's executescript would COMMIT the migration's transaction
+        # first, and a step that fails half-way would stay half-applied.
+        statement = ""
+        for line in sql.splitlines(keepends=True):
+            statement += line
+            if sqlite3.complete_statement(statement):
+                self.db.conn.execute(statement)
+                statement = ""
+        if statement.strip():
+            self.db.conn.execute(statement)
 
     @property
     def in_transaction(self) -> bool:

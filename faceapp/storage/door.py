@@ -19,6 +19,7 @@ from typing import Any
 
 import psycopg
 
+from faceapp import config
 from faceapp.reasons import Reason
 from faceapp.storage.database import GalleryError
 from faceapp.storage.gallery import Gallery
@@ -30,7 +31,7 @@ _MIRROR = {
     "people": "SELECT * FROM people",
     "model_versions": "SELECT * FROM model_versions",
     "samples": "SELECT id, person_id, ? AS crop, source, quality, mask_kind, parent_id, created FROM samples",
-    "embeddings": "SELECT e.* FROM embeddings e JOIN model_versions m ON m.id = e.model_version_id WHERE m.active = 1",
+    "embeddings": "SELECT e.sample_id, e.model_version_id, e.vector FROM embeddings e JOIN model_versions m ON m.id = e.model_version_id WHERE m.active = 1",
     "settings": "SELECT * FROM settings",
 }
 # Gallery methods the live view and the pages read: from the cache while offline.
@@ -77,7 +78,7 @@ class DoorGallery(Gallery):
             super().__init__(url, door=door, connect=False, **kwargs)
             self.offline_since = now()
         else:
-            self._back_online()
+            self.resume()
 
     # --- state -------------------------------------------------------------------------------
 
@@ -90,7 +91,7 @@ class DoorGallery(Gallery):
         if self.conn.changes().listening.is_set():
             try:
                 with self._guard():
-                    self._back_online()
+                    self.resume()
             except GalleryError as err:
                 if not unreachable(err):
                     raise
@@ -104,7 +105,8 @@ class DoorGallery(Gallery):
             return True
         return False
 
-    def _back_online(self) -> None:
+    def resume(self) -> None:
+        """Take the server back: send the queue, refresh the copy (raises while it is still away)."""
         self.conn.connect()  # a fresh connection: the old one may have died with the server
         self._migrate()
         self.offline_since = None
@@ -146,14 +148,17 @@ class DoorGallery(Gallery):
         from faceapp.attendance import Attendance
 
         book, waiting = Attendance(self), list(reversed(self.cache.events()))
-        for event in waiting:
-            event.id = None
+        batch = config.STORAGE.send_batch
+        for start in range(0, len(waiting), batch):
+            events = waiting[start:start + batch]
             with self.transaction():
-                if event.person_id is not None and not self.execute("SELECT 1 FROM people WHERE id = ?", (event.person_id,)).fetchone():
-                    event.person_id = None  # removed meanwhile: the event keeps the name it was seen under
-                book._log(event)
-            # only once the server has it: a crash in between sends it again, and the uid makes that a no-op
-            self.cache.execute("DELETE FROM events WHERE uid = ?", (event.uid,))
+                for event in events:
+                    event.id = None
+                    if event.person_id is not None and not self.execute("SELECT 1 FROM people WHERE id = ?", (event.person_id,)).fetchone():
+                        event.person_id = None  # removed meanwhile: the event keeps the name it was seen under
+                    book._log(event)
+            # only once the server has them: a crash in between sends them again, and the uid makes that a no-op
+            self.cache.conn.executemany("DELETE FROM events WHERE uid = ?", [(e.uid,) for e in events])
         return len(waiting)
 
     def _sync(self, revision: int) -> None:

@@ -62,6 +62,7 @@ class ModelVersions(Database):
             mv_id = self.model_version(model_id(model_version)).id
             self.execute("UPDATE model_versions SET active = 0 WHERE active = 1 AND id != ?", (mv_id,))
             self.execute("UPDATE model_versions SET active = 1 WHERE id = ? AND active = 0", (mv_id,))
+        self.ensure_vector_index(mv_id)  # on a server: its HNSW index (faceapp.storage.vectors)
 
     def active_model(self) -> ModelVersion | None:
         rows = self.query("SELECT * FROM model_versions WHERE active = 1")

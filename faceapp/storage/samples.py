@@ -120,12 +120,15 @@ class Samples(Database):
         with self.transaction():
             mv_id, vectors = self._vectors(vectors, len(sample_ids), model_version)
             # A sample removed while its crop was being re-embedded is skipped, not an error.
-            return self.conn.executemany(
+            stored = self.conn.executemany(
                 "INSERT INTO embeddings (sample_id, model_version_id, vector) "
                 "SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM samples WHERE id = ?) "
                 "ON CONFLICT (sample_id, model_version_id) DO UPDATE SET vector = excluded.vector",
                 ((int(sid), mv_id, vec.tobytes(), int(sid)) for sid, vec in zip(sample_ids, vectors)),
             )
+            if self.has_vector_index:  # the same values as a pgvector, for the server's 1:N (faceapp.storage.vectors)
+                self._vec_rows(mv_id, zip(sample_ids, vectors))
+            return stored
 
     def replace_embeddings(self, model_version: int | ModelVersion, sample_ids: Sequence[int], vectors: np.ndarray) -> int:
         """Replace all embeddings of a model version at once (after re-embedding every crop)."""

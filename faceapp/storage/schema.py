@@ -242,6 +242,14 @@ CREATE UNIQUE INDEX events_uid ON events(uid);
 """
 
 
+# 1:N on the server: the embeddings as pgvector values too (faceapp.storage.vectors); SQLite searches
+# in memory and needs nothing.
+_POSTGRES_VECTORS_V5 = """
+CREATE EXTENSION IF NOT EXISTS vector;
+ALTER TABLE embeddings ADD COLUMN vec vector;
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     """One schema step, as a script for each engine (keyed by Connection.dialect)."""
@@ -256,6 +264,7 @@ MIGRATIONS: list[Migration] = [
     Migration(_DOORS_V2, _DOORS_V2),
     Migration(_SQLITE_PEOPLE_V3, _POSTGRES_PEOPLE_V3),
     Migration(_EVENT_UID_V4, _EVENT_UID_V4),
+    Migration("", _POSTGRES_VECTORS_V5),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
