@@ -175,3 +175,24 @@ def test_server_nearest_through_hnsw_and_duplicate_check_sees_other_doors(doors)
     new = unit(rng)
     dup = a.add_person("New", samples=[Sample(CROP)], embeddings=new, model_version=mv)
     assert search_b.search_latest(new[0], k=2, unmasked_only=True).best.person_id == dup.id
+
+
+def test_model_file_travels_through_the_server(pg_database, tmp_path):
+    """A fine-tuned model registered at one door's PC is fetched by another door (sha256 checked)."""
+    from faceapp.recognition.model_versions import model_file, register_finetuned
+    from faceapp.resources import model_path
+    from faceapp.storage import GalleryError
+    from faceapp.storage.door import DoorGallery
+
+    first, second = tmp_path / "door1", tmp_path / "door2"
+    (first / "models").mkdir(parents=True)
+    onnx = first / "models" / "ft.onnx"
+    onnx.write_bytes(model_path("mobilefacenet.onnx").read_bytes())
+    with DoorGallery(pg_database, first / "door-cache.db", door="1") as one:
+        mv = register_finetuned(one, onnx, {"note": "test"})
+        with pytest.raises(GalleryError, match="sha256"):
+            one.store_model_file(mv, b"not the model")
+    second.mkdir()
+    with DoorGallery(pg_database, second / "door-cache.db", door="2") as two:
+        fetched = model_file(two, two.model_version(mv.id))
+        assert fetched == second / "models" / "ft.onnx" and fetched.read_bytes() == onnx.read_bytes()

@@ -252,6 +252,12 @@ class Database:
         return cls(target, door=door, **kwargs)
 
     @property
+    def local_folder(self) -> Path | None:
+        """The folder of this installation's own files (fine-tuned models): a SQLite gallery's
+        folder; none for a bare server connection (a door's DoorGallery has its data folder)."""
+        return self.path.resolve().parent if self.path is not None else None
+
+    @property
     def dialect(self) -> str:
         return self.conn.dialect
 

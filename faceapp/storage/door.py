@@ -37,9 +37,11 @@ _MIRROR = {
 # Gallery methods the live view and the pages read: from the cache while offline.
 _READS = ("embedding_matrix", "list_people", "get_person", "find_person", "active_model", "model_version",
           "model_versions", "setting")
-# Gallery methods that change what every door shares: refused while offline.
-_WRITES = ("add_person", "update_person", "set_active", "remove_person", "add_samples", "add_embeddings",
-           "replace_embeddings", "set_setting", "register_model", "activate_model", "samples_for", "iter_crops")
+# Gallery methods that change what every door shares, or read what the copy lacks (crops, model
+# files): refused while offline.
+_SERVER_ONLY = ("add_person", "update_person", "set_active", "remove_person", "add_samples", "add_embeddings",
+                "replace_embeddings", "set_setting", "register_model", "activate_model", "samples_for", "iter_crops",
+                "store_model_file", "model_file_bytes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +114,10 @@ class DoorGallery(Gallery):
         self.offline_since = None
         self.send_waiting()
         self._sync(Gallery.revision(self))
+
+    @property
+    def local_folder(self) -> Path:
+        return self.cache.path.resolve().parent  # the door's data folder
 
     def door_status(self) -> DoorStatus:
         online = self.online
@@ -202,7 +208,7 @@ def _read(name: str):
     return method
 
 
-def _write(name: str):
+def _server_only(name: str):
     def method(self: DoorGallery, *args: Any, **kwargs: Any) -> Any:
         if not self.online:
             raise self._refuse()
@@ -220,5 +226,5 @@ def _write(name: str):
 
 for _name in _READS:
     setattr(DoorGallery, _name, _read(_name))
-for _name in _WRITES:
-    setattr(DoorGallery, _name, _write(_name))
+for _name in _SERVER_ONLY:
+    setattr(DoorGallery, _name, _server_only(_name))

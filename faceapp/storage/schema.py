@@ -250,6 +250,16 @@ ALTER TABLE embeddings ADD COLUMN vec vector;
 """
 
 
+# Model versions travel with the gallery: a fine-tuned model activated at one PC is stored with its
+# bytes, so another door can load it (checked against the sha256) without copying files around.
+_MODEL_FILES_V6 = """
+CREATE TABLE model_files (
+    model_version_id INTEGER PRIMARY KEY REFERENCES model_versions(id) ON DELETE CASCADE,
+    data {blob} NOT NULL
+);
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     """One schema step, as a script for each engine (keyed by Connection.dialect)."""
@@ -265,6 +275,7 @@ MIGRATIONS: list[Migration] = [
     Migration(_SQLITE_PEOPLE_V3, _POSTGRES_PEOPLE_V3),
     Migration(_EVENT_UID_V4, _EVENT_UID_V4),
     Migration("", _POSTGRES_VECTORS_V5),
+    Migration(_MODEL_FILES_V6.format(blob="BLOB"), _MODEL_FILES_V6.format(blob="BYTEA")),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
