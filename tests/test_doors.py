@@ -196,3 +196,32 @@ def test_model_file_travels_through_the_server(pg_database, tmp_path):
     with DoorGallery(pg_database, second / "door-cache.db", door="2") as two:
         fetched = model_file(two, two.model_version(mv.id))
         assert fetched == second / "models" / "ft.onnx" and fetched.read_bytes() == onnx.read_bytes()
+
+
+def test_least_privilege_door_role_from_the_docs(pg_database):
+    """packaging/server/door_role.sql: a door recognises and logs, and is refused enrolment."""
+    from pathlib import Path
+    from urllib.parse import urlsplit, urlunsplit
+
+    from faceapp.attendance import Attendance
+    from faceapp.storage import Event, EventKind, GalleryError
+
+    rng = np.random.default_rng(5)
+    with Gallery(pg_database) as admin:  # the admin's first start creates the tables
+        mv = admin.register_model("m", "m.onnx", "a" * 64, DIM)
+        admin.activate_model(mv)
+        ann = admin.add_person("Ann", samples=[Sample(CROP)], embeddings=unit(rng), model_version=mv)
+        admin.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'faceapp_door') "
+                      "THEN CREATE ROLE faceapp_door LOGIN; END IF; END $$")
+        admin.conn.executescript((Path(__file__).parent.parent / "packaging/server/door_role.sql").read_text())
+    parts = urlsplit(pg_database)
+    door_url = urlunsplit((parts.scheme, "faceapp_door@", parts.path, parts.query, ""))
+    with Gallery(door_url, door="Front") as door:
+        assert GallerySearch(door).search(door.embedding_matrix(mv)[0][0]).best.person_id == ann.id
+        assert Attendance(door).log(Event(EventKind.RECOGNISED, person_id=ann.id, score=0.9)) is not None
+        with pytest.raises(GalleryError, match="may not make that change"):
+            door.add_person("Mallory")
+        with pytest.raises(GalleryError, match="may not make that change"):
+            door.set_setting("attendance.cooldown_s", 1)
+        with pytest.raises(GalleryError, match="may not make that change"):
+            door.query("SELECT crop FROM samples")
