@@ -361,7 +361,7 @@ def test_migrations_on_both_backends(database):
 
 
 def test_unreachable_server_says_so_without_the_password():
-    from faceapp.storage.postgres import redact, redact_text
+    from faceapp.storage.database import redact, redact_text
 
     url = "postgresql://door:s3cret@127.0.0.1:1/faceapp?sslmode=disable&password=other"
     with pytest.raises(GalleryError, match="cannot be reached") as caught:
@@ -369,6 +369,20 @@ def test_unreachable_server_says_so_without_the_password():
     assert "s3cret" not in str(caught.value) and "other" not in str(caught.value)
     assert redact(url) == "postgresql://door:***@127.0.0.1:1/faceapp?sslmode=disable&password=***"
     assert redact_text(f"opening {url} failed") == f"opening {redact(url)} failed"
+
+
+def test_log_lines_never_carry_a_database_password(tmp_path):
+    import logging
+
+    from faceapp.logfile import remove_logging, setup_logging
+
+    handler = setup_logging(tmp_path)
+    try:
+        logging.getLogger("faceapp.test").error("cannot open postgresql://door:s3cret@db/faceapp?sslmode=require")
+    finally:
+        remove_logging(handler)
+    text = Path(handler.baseFilename).read_text()
+    assert "postgresql://door:***@db/faceapp?sslmode=require" in text and "s3cret" not in text
 
 
 def test_the_data_folder_can_name_the_server(tmp_path, pg_database, monkeypatch):

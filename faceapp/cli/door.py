@@ -4,9 +4,8 @@ the data folder's own SQLite file (not on the server: every door has its own).""
 from __future__ import annotations
 
 from faceapp import paths
-from faceapp.storage.database import is_server_url
+from faceapp.storage.database import is_server_url, redact
 from faceapp.storage.gallery import Gallery, GalleryError
-from faceapp.storage.postgres import redact
 
 
 def cmd_door(args) -> int:

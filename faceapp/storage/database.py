@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol, Self
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import sqlite_utils
 
@@ -48,6 +50,41 @@ def sqlite_file(target: str | os.PathLike) -> Path:
     """The file of a `sqlite:///path` URL or a plain path."""
     text = os.fspath(target)
     return Path(text[len("sqlite:///"):] if text.startswith("sqlite:///") else text)
+
+
+_SECRET_PARAMS = {"password", "sslpassword"}
+
+
+def redact(url: str) -> str:
+    """The URL with its password (in the user part or as ?password=) replaced by ***."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<database URL>"
+    netloc = parts.netloc
+    if "@" in netloc:
+        user, host = netloc.rsplit("@", 1)
+        if ":" in user and user.split(":", 1)[1]:
+            user = user.split(":", 1)[0] + ":***"
+        netloc = f"{user}@{host}"
+    query = urlencode([(k, "***" if k in _SECRET_PARAMS else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)], safe="/*")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def secrets_of(url: str) -> list[str]:
+    """The password(s) a URL carries, to scrub from error texts."""
+    parts = urlsplit(url)
+    found = [parts.password] if parts.password else []
+    found += [v for k, v in parse_qsl(parts.query) if k in _SECRET_PARAMS and v]
+    return found
+
+
+_URL_RE = re.compile(r"postgres(?:ql)?://\S+")
+
+
+def redact_text(text: str) -> str:
+    """Any PostgreSQL URL inside a text (a log line, an argument list) with its password removed."""
+    return _URL_RE.sub(lambda m: redact(m.group(0)), text)
 
 
 def local_setting(local: Path, key: str) -> Any:

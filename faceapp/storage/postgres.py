@@ -7,11 +7,9 @@ event ever carries the URL's password (redact).
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import errors as pg_errors
@@ -19,33 +17,7 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 
 from faceapp import config
-from faceapp.storage.database import GalleryError
-
-_SECRET_PARAMS = {"password", "sslpassword"}
-
-
-def redact(url: str) -> str:
-    """The URL with its password (in the user part or as ?password=) replaced by ***."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<database URL>"
-    netloc = parts.netloc
-    if "@" in netloc:
-        user, host = netloc.rsplit("@", 1)
-        if ":" in user and user.split(":", 1)[1]:
-            user = user.split(":", 1)[0] + ":***"
-        netloc = f"{user}@{host}"
-    query = urlencode([(k, "***" if k in _SECRET_PARAMS else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)], safe="/*")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-
-
-def _secrets(url: str) -> list[str]:
-    parts = urlsplit(url)
-    found = [parts.password] if parts.password else []
-    found += [v for k, v in parse_qsl(parts.query) if k in _SECRET_PARAMS and v]
-    return found
-
+from faceapp.storage.database import GalleryError, redact, secrets_of
 
 def _translate(sql: str) -> str:
     """`?` placeholders as psycopg's %s (and a literal % doubled)."""
@@ -108,7 +80,7 @@ class PostgresConnection:
         self.where = redact(url)
         self.read_only = read_only
         self.busy_timeout_s = busy_timeout_s
-        self._secrets = _secrets(url)
+        self._secrets = secrets_of(url)
         self._conn: psycopg.Connection | None = None
         self._listener: ChangeListener | None = None
         if connect:
@@ -227,10 +199,3 @@ class PostgresConnection:
         if self._conn is not None:
             self._conn.close()
 
-
-_URL_RE = re.compile(r"postgres(?:ql)?://\S+")
-
-
-def redact_text(text: str) -> str:
-    """Any PostgreSQL URL inside a text (a log line, an argument list) with its password removed."""
-    return _URL_RE.sub(lambda m: redact(m.group(0)), text)
