@@ -318,15 +318,16 @@ CRASH_CHILD = textwrap.dedent(
 )
 
 
-def test_killed_during_enrolment_leaves_consistent_database(tmp_path):
-    path = tmp_path / "g.db"
+def test_killed_during_enrolment_leaves_consistent_database(database, tmp_path):
+    path = database
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     child = subprocess.Popen([sys.executable, "-c", CRASH_CHILD, str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         line = child.stdout.readline()
         assert line.strip() == "midway", child.stderr.read()
-        # the uncommitted pages really reached the disk (spilled to the WAL) before the kill
-        assert (tmp_path / "g.db-wal").stat().st_size > 1_000_000
+        if not database.startswith("postgresql"):  # the server rolls back a client that vanished
+            # the uncommitted pages really reached the disk (spilled to the WAL) before the kill
+            assert (tmp_path / "g.db-wal").stat().st_size > 1_000_000
     finally:
         child.kill()  # SIGKILL: no cleanup, no rollback by the process
         child.wait()
