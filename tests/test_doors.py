@@ -225,3 +225,31 @@ def test_least_privilege_door_role_from_the_docs(pg_database):
             door.set_setting("attendance.cooldown_s", 1)
         with pytest.raises(GalleryError, match="may not make that change"):
             door.query("SELECT crop FROM samples")
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_two_live_pipelines_as_two_doors(engine, shared, database):
+    """Enrolled at door A from one part of a clip; door B, then door A, see her on another part: B
+    records the attendance, A (within the cooldown, across doors) logs the event without a second record."""
+    from test_live_video import ENROLL_AT, RUN_UNTIL, frames_at
+
+    from faceapp.live.pipeline import LivePipeline
+    from faceapp.live.sources import open_source
+    from faceapp.recognition.enroll import Enroller
+
+    video = shared / "videos" / "fi_protagonist.mp4"
+    with Gallery(database, door="A") as a, Gallery(database, door="B") as b:
+        report = Enroller(engine, a).enroll("Protagonist", frames_at(video, ENROLL_AT), allow_largest=True)
+        assert report.saved, report.to_json()
+
+        def run(gallery):
+            pipe, results = LivePipeline(engine, gallery), []
+            with open_source(video) as src:
+                for frame in src.frames(stop=lambda: bool(results) and results[-1].timestamp >= RUN_UNTIL):
+                    results.append(pipe.process(frame.image, frame.timestamp))
+            return [e for r in results for e in r.events if e["kind"] == "recognised"]
+
+        at_b, at_a = run(b), run(a)
+        assert [e["person_name"] for e in at_b + at_a] == ["Protagonist", "Protagonist"]
+        assert at_b[0]["attendance"] and not at_a[0]["attendance"]  # one record per cooldown across doors
+        assert [(e.door, e.person_name) for e in b.events()] == [("A", "Protagonist"), ("B", "Protagonist")]
