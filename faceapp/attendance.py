@@ -11,7 +11,8 @@ from datetime import date, datetime
 from faceapp import settings
 from faceapp.files import sqlite_companions, write_atomic
 from faceapp.jobs import Job
-from faceapp.storage.gallery import Event, EventKind, Gallery, stamp
+from faceapp.storage.database import person_lock
+from faceapp.storage.gallery import Event, EventKind, Gallery, GalleryError, stamp
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,7 @@ class AttendanceRecord:
     time: datetime
     score: float | None
     masked: bool | None
+    door: str = ""  # where the person was seen
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,14 +90,19 @@ class Attendance:
         score: float | None = None,
         masked: bool | None = None,
         event_id: int | None = None,
+        door: str | None = None,
     ) -> AttendanceRecord | None:
-        """Record that a person was seen, unless they already have a record within the cooldown
-        (either side of `when`, so out-of-order times count too). Returns the new record or None."""
+        """Record that a person was seen at a door (default: the gallery's), unless they already
+        have a record within the cooldown (either side of `when`, so out-of-order times count too).
+        Returns the new record or None."""
         ts, iso, day = stamp(when)
         cooldown = self.cooldown_s
         g = self.gallery
         with g.transaction():
-            recent = g.db.execute(
+            # Doors sharing a server check and insert under one lock per person, so two doors seeing
+            # the same person at once still write one record (SQLite: the file's write lock does it).
+            g.lock(person_lock(person_id))
+            recent = g.execute(
                 "SELECT 1 FROM attendance WHERE person_id = ? AND ts > ? AND ts < ? LIMIT 1",
                 (person_id, ts - cooldown, ts + cooldown),
             ).fetchone()
@@ -113,18 +120,33 @@ class Attendance:
                 "score": score,
                 "masked": None if masked is None else int(masked),
                 "event_id": event_id,
+                "door": g.door if door is None else door,
             }
-            row_id = g.db["attendance"].insert(row).last_pk
+            row_id = g.insert("attendance", row)
         return self._record({**row, "id": row_id})
 
     def log(self, event: Event) -> AttendanceRecord | None:
         """Store an event; a recognised person also gets an attendance record (cooldown
-        permitting). Both in one transaction."""
-        with self.gallery.transaction():
-            event_id = self.gallery.log_event(event)
-            if event.kind != EventKind.RECOGNISED or event.person_id is None:
+        permitting). Both in one transaction; an event stored before (the same uid: sent again by a
+        door's offline queue) changes nothing. A door that cannot reach its server keeps the event
+        for later (faceapp.storage.door) and returns None."""
+        g = self.gallery
+        if g.keep_for_later(event):
+            return None
+        try:
+            return self._log(event)
+        except GalleryError as err:
+            if g.keep_for_later(event, err):
                 return None
-            return self.record(event.person_id, event.time, score=event.score, masked=event.masked, event_id=event_id)
+            raise
+
+    def _log(self, event: Event) -> AttendanceRecord | None:
+        with self.gallery.transaction():
+            event_id = self.gallery.log_event_once(event)
+            if event_id is None or event.kind != EventKind.RECOGNISED or event.person_id is None:
+                return None
+            return self.record(event.person_id, event.time, score=event.score, masked=event.masked, event_id=event_id,
+                               door=event.door)
 
     @staticmethod
     def _record(row: dict) -> AttendanceRecord:
@@ -137,31 +159,44 @@ class Attendance:
             time=datetime.fromisoformat(row["time"]),
             score=row["score"],
             masked=None if row["masked"] is None else bool(row["masked"]),
+            door=row["door"],
         )
 
     def records(
-        self, date_from: date | str | None = None, date_to: date | str | None = None, person_id: int | None = None
+        self, date_from: date | str | None = None, date_to: date | str | None = None, person_id: int | None = None,
+        door: str | None = None,
     ) -> list[AttendanceRecord]:
-        """Records between two local dates (inclusive), of one person or everyone, oldest first;
-        current names for people still enrolled, the recorded name for removed ones."""
+        """Records between two local dates (inclusive), of one person or everyone, at one door or
+        all, oldest first; current names for people still enrolled, the recorded name for removed ones."""
+        # filters added only when given: PostgreSQL cannot type a bare "? IS NULL"
+        where, params = "a.day >= ? AND a.day <= ?", [_day(date_from, "0000-01-01"), _day(date_to, "9999-12-31")]
+        if person_id is not None:
+            where, params = where + " AND a.person_id = ?", [*params, person_id]
+        if door is not None:
+            where, params = where + " AND a.door = ?", [*params, door]
         rows = self.gallery.query(
-            """SELECT a.id, a.person_id, a.time, a.score, a.masked,
+            f"""SELECT a.id, a.person_id, a.time, a.score, a.masked, a.door,
                       coalesce(p.name, a.person_name) AS person_name,
                       CASE WHEN p.id IS NULL THEN a.employee_no ELSE p.employee_no END AS employee_no,
                       coalesce(p.department, a.department) AS department
                FROM attendance a LEFT JOIN people p ON p.id = a.person_id
-               WHERE a.day >= ? AND a.day <= ? AND (? IS NULL OR a.person_id = ?) ORDER BY a.ts, a.id""",
-            (_day(date_from, "0000-01-01"), _day(date_to, "9999-12-31"), person_id, person_id),
+               WHERE {where} ORDER BY a.ts, a.id""",
+            params,
         )
         return [self._record(row) for row in rows]
 
+    def doors(self) -> list[str]:
+        """The doors that have attendance records, by name."""
+        return [row["door"] for row in self.gallery.query("SELECT DISTINCT door FROM attendance ORDER BY door")]
+
     def summary(
-        self, date_from: date | str | None = None, date_to: date | str | None = None, person_id: int | None = None
+        self, date_from: date | str | None = None, date_to: date | str | None = None, person_id: int | None = None,
+        door: str | None = None,
     ) -> list[DaySummary]:
-        """Per day and person (or of one person): first in, last out and number of records; by day,
-        then name."""
+        """Per day and person (or of one person): first in, last out and number of records, over
+        every door (or one); by day, then name."""
         groups: dict[tuple[str, object], list[AttendanceRecord]] = {}
-        for rec in self.records(date_from, date_to, person_id):
+        for rec in self.records(date_from, date_to, person_id, door):
             # a removed person has no id any more: their recorded name keeps their days apart
             who = rec.person_id if rec.person_id is not None else ("removed", rec.person_name)
             groups.setdefault((rec.time.date().isoformat(), who), []).append(rec)
@@ -181,13 +216,13 @@ class Attendance:
         return sorted(days, key=lambda d: (d.day, d.person_name.casefold()))
 
     def export_csv(self, path: str | os.PathLike, date_from: date | str | None = None, date_to: date | str | None = None,
-                   job: Job | None = None, *, force: bool = False) -> int:
+                   job: Job | None = None, *, force: bool = False, door: str | None = None) -> int:
         """Write the daily summary as CSV (UTF-8 with BOM, ISO 8601 times, a header row); the file
         appears complete or not at all (files.write_atomic; a cancelled `job` raises
         faceapp.jobs.Cancelled and leaves none). Never over the database or a special file, and over
         an existing file only with `force`. Returns the number of data rows."""
         job = job or Job()
-        days = self.summary(date_from, date_to)
+        days = self.summary(date_from, date_to, door=door)
 
         def write(f) -> None:
             f.write(csv_line(CSV_HEADER))

@@ -308,6 +308,25 @@ class StorageConfig:
     # a CLI enrolment may share the file; their transactions last milliseconds, so 5 s only expires
     # when something is really stuck, and is still short enough for a user to get an answer.
     busy_timeout_s: float = 5.0
+    # How long a door waits for the PostgreSQL server to answer a new connection before it counts
+    # as offline: a LAN answers in milliseconds, so 3 s means "down", and a door must not freeze long.
+    connect_timeout_s: float = 3.0
+    # A door's change listener wakes this often to notice it should stop; notifications themselves
+    # arrive at once, so this is not the propagation time.
+    listen_poll_s: float = 0.5
+    # After the server is lost, a door tries again this often: a restarted server is noticed within
+    # a second, and a dead one costs one connection attempt per second.
+    reconnect_s: float = 1.0
+    # Nearest samples the server's HNSW scan returns before they are joined to their people and
+    # filtered (unmasked only): enough that a person's 3-8 variants cannot crowd out the runner-up.
+    hnsw_candidates: int = 40
+    # pgvector's search breadth (its default: 40). On 100k random 192-d vectors recall@1 was 0.62 at
+    # 40, 0.87 at 100, 0.97 at 200, 0.99 at 400 (docs/benchmarks.md); 200 keeps a duplicate check
+    # from missing one enrolment in 30 for about 1.6x the time of 40.
+    hnsw_ef_search: int = 200
+    # Queued events a door sends per server transaction when it is back: one round trip of
+    # commit per 200 instead of per event (1,000 events: ~10 s one by one on a LAN-less test box).
+    send_batch: int = 200
 
 
 @dataclass(frozen=True, slots=True)

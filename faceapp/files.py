@@ -140,8 +140,10 @@ def read_capped(path: str | os.PathLike | bytes, limit: int, *, what: str = "fil
     return data
 
 
-def sqlite_companions(database: str | os.PathLike) -> list[Path]:
-    """The database file and the files SQLite keeps beside it."""
+def sqlite_companions(database: str | os.PathLike | None) -> list[Path]:
+    """The database file and the files SQLite keeps beside it (none for a gallery on a server)."""
+    if database is None:
+        return []
     base = Path(database)
     return [base] + [base.with_name(base.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
 

@@ -15,7 +15,13 @@ _FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
 
 
 class AppLogHandler(logging.handlers.RotatingFileHandler):
-    """The app's own log file handler, told apart from any other file handler on the root logger."""
+    """The app's own log file handler, told apart from any other file handler on the root logger.
+    A database URL in a line (an error, a traceback) is written with its password as ***."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from faceapp.storage.database import redact_text
+
+        return redact_text(super().format(record))
 
 
 def setup_logging(data_dir: Path, level: int = logging.INFO) -> AppLogHandler:

@@ -10,6 +10,10 @@ import platformdirs
 from faceapp.files import PathError, PathProblem, os_problem
 
 ENV_DATA_DIR = "FACEAPP_DATA_DIR"
+# A PostgreSQL URL (or sqlite:///path) that overrides the data folder's own database file (--database).
+ENV_DATABASE = "FACEAPP_DATABASE"
+# This installation's door name (--door): events and attendance records carry it.
+ENV_DOOR = "FACEAPP_DOOR"
 DATABASE_NAME = "faceapp.db"
 
 

@@ -69,6 +69,11 @@ TEMPLATES: dict[str, str] = {
     "bad_command": N_("The command cannot be read: {detail}."),
     "bad_url": N_("Enter a web address starting with http:// or https://."),
     "unknown_setting": N_("There is no setting called “{key}”."),
+    # a door on a shared server (faceapp.storage.door)
+    "door_online": N_("Online, {waiting} events waiting"),
+    "door_offline": N_("Offline since {since}, {waiting} events waiting"),
+    "door_offline_refused": N_("This door cannot reach the server (offline since {since}): enrollment and settings "
+                               "need it. Recognition goes on from the last synced copy."),
 }
 
 

@@ -1,3 +1,4 @@
+import itertools
 import json
 import os
 import threading
@@ -93,3 +94,45 @@ def http_server():
     server.gate.set()
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL 16 with pgvector in a temporary folder (the pgserver wheel), for the session.
+    Not under pytest's tmp_path: a concurrent pytest run prunes old numbered tmp folders, and the
+    server dies with its data folder."""
+    import shutil
+    import tempfile
+
+    import pgserver
+
+    folder = tempfile.mkdtemp(prefix="faceapp-pg-")
+    server = pgserver.get_server(folder, cleanup_mode="stop")
+    yield server
+    server.cleanup()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+_databases = itertools.count()
+
+
+@pytest.fixture
+def pg_database(pg_server):
+    """The URL of a fresh, empty PostgreSQL database on the session's server; dropped afterwards."""
+    import psycopg
+
+    name = f"faceapp_test_{os.getpid()}_{next(_databases)}"
+    with psycopg.connect(pg_server.get_uri(), autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    yield pg_server.get_uri(name)
+    with psycopg.connect(pg_server.get_uri(), autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    """Where a test's gallery lives, once per storage backend: a fresh SQLite file, then a fresh
+    PostgreSQL database. Gallery(database) opens either."""
+    if request.param == "sqlite":
+        return str(tmp_path / "g.db")
+    return request.getfixturevalue("pg_database")

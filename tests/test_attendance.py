@@ -14,8 +14,8 @@ def at(day, hh, mm, ss=0):
 
 
 @pytest.fixture
-def gallery(tmp_path):
-    with Gallery(tmp_path / "g.db") as g:
+def gallery(database):
+    with Gallery(database) as g:
         yield g
 
 
@@ -108,3 +108,54 @@ def test_removed_person_keeps_attendance_under_their_name(gallery):
     gallery.remove_person(ann.id)
     (day,) = book.summary()
     assert (day.person_id, day.person_name, day.employee_no) == (None, "Ann Lee", "1")
+
+
+def test_doors_on_events_and_attendance(database, tmp_path):
+    with Gallery(database, door="Front") as front, Gallery(database, door="Back") as back:
+        ann = front.add_person("Ann")
+        Attendance(front).log(Event(EventKind.RECOGNISED, at(3, 8, 55), person_id=ann.id))
+        Attendance(back).log(Event(EventKind.RECOGNISED, at(3, 18, 0), person_id=ann.id))
+        back.log_event(Event(EventKind.UNKNOWN, at(3, 18, 1), door="Side"))  # an explicit door wins
+        book = Attendance(back)
+        assert [r.door for r in book.records()] == ["Front", "Back"] and book.doors() == ["Back", "Front"]
+        assert [e.door for e in back.events()] == ["Side", "Back", "Front"]
+        assert [e.door for e in back.events(door="Front")] == ["Front"]
+        (day,) = book.summary()  # first in at one door, last out at the other
+        assert (day.first_in, day.last_out, day.records) == (at(3, 8, 55), at(3, 18, 0), 2)
+        assert [r.time for r in book.records(door="Back")] == [at(3, 18, 0)]
+        out = tmp_path / "back.csv"
+        assert book.export_csv(out, door="Front") == 1
+        with open(out, encoding="utf-8-sig", newline="") as f:
+            assert [row[4] for row in csv.reader(f)][1:] == [at(3, 8, 55).isoformat()]
+
+
+def test_cooldown_holds_across_doors(database):
+    """Two doors (two connections) see the same people at the same moments: the database, not each
+    door's memory, keeps one record per person per cooldown."""
+    import threading
+
+    with Gallery(database, door="Front") as front, Gallery(database, door="Back") as back:
+        people = [front.add_person(f"P{i}").id for i in range(8)]
+        start = threading.Barrier(2)
+        made: dict[str, list] = {"Front": [], "Back": []}
+
+        def door(gallery):
+            book = Attendance(gallery)
+            start.wait()
+            for second in range(3):  # three sightings within one cooldown, at both doors at once
+                for pid in people:
+                    if book.record(pid, at(3, 9, 0, second)) is not None:
+                        made[gallery.door].append(pid)
+
+        threads = [threading.Thread(target=door, args=(g,)) for g in (front, back)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(made["Front"] + made["Back"]) == people  # each person once, whichever door was first
+        assert len(Attendance(front).records()) == len(people)
+        # the next cooldown at the other door is a new record; first in / last out span the doors
+        last = Attendance(back).record(people[0], at(3, 17, 0), door="Back")
+        first = Attendance(front).records(person_id=people[0])[0]
+        (day,) = Attendance(front).summary(person_id=people[0])
+        assert last is not None and (day.first_in, day.last_out) == (first.time, at(3, 17, 0))

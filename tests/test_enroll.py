@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def gallery(tmp_path):
-    with Gallery(tmp_path / "g.db") as g:
+def gallery(database):
+    with Gallery(database) as g:
         yield g
 
 

@@ -3,23 +3,41 @@
 from __future__ import annotations
 
 import json
+import os
 
 from faceapp.cli import output
+from faceapp import paths
 from faceapp.cli.output import show
+from faceapp.storage.database import is_server_url
 
 
 def cmd_bench(args) -> int:
     from faceapp.eval import bench
     result: dict = {}
-    if args.gallery:
+    server = args.bench_database or os.environ.get(paths.ENV_DATABASE)
+    if server and not is_server_url(server):
+        raise ValueError("bench --database takes a postgresql:// URL (a scratch database is made there and dropped)")
+    if args.gallery and server:
+        from faceapp.eval import server_bench
+
+        result["gallery_server"] = server_bench.gallery(server, args.gallery)
+    elif args.gallery:
         from faceapp.recognition.search import bench_gallery
 
         result["gallery"] = bench_gallery(args.gallery)
+    if args.doors:
+        from faceapp.eval import server_bench
+
+        if not server:
+            raise ValueError("bench --doors needs --database postgresql://...")
+        result["doors"] = {"propagation": server_bench.propagation(server),
+                           "events_10_doors": server_bench.doors_events(server),
+                           "resync_after_10_min_offline": server_bench.resync(server)}
     if args.startup:
         from faceapp.ui.startup_bench import bench_startup
 
         result["startup"] = bench_startup()
-    if not (args.gallery or args.startup) or args.source:
+    if not (args.gallery or args.startup or args.doors) or args.source:
         source = args.source or bench.DEFAULT_VIDEO
         frames = bench.read_frames(source, args.frames)
         engine = output.engine()
@@ -48,7 +66,7 @@ def cmd_bench(args) -> int:
         ref = r.get("reference_mtcnn_torch")
         if ref:
             print(f"facenet-pytorch MTCNN (torch): {ref}")
-        for key in ("gallery", "startup"):
+        for key in ("gallery", "gallery_server", "doors", "startup"):
             if key in r:
                 print(f"{key}: {json.dumps(r[key])}")
 
@@ -63,6 +81,11 @@ def add_commands(sub) -> None:
                    help="frames for the every-stage table (the live figure runs over the whole clip)")
     p.add_argument("--gallery", type=int, metavar="N", help="time 1:N search over N synthetic identities")
     p.add_argument("--startup", action="store_true", help="time until the main window shows")
+    p.add_argument("--database", dest="bench_database", metavar="URL",
+                   help="with --gallery: the server's HNSW 1:N against the in-memory search on the same data; "
+                   "needs a role that may CREATE DATABASE (a scratch one, dropped after)")
+    p.add_argument("--doors", action="store_true", help="with --database: propagation to another door, events/s "
+                   "from 10 doors, resync after 10 minutes offline with 1,000 queued events")
     p.add_argument("--no-reference", action="store_true", help="skip timing facenet-pytorch's torch MTCNN")
     p.add_argument("--liveness", choices=["both", "blink", "passive", "none"],
                    help="liveness mode of the live figure (default: the settings' default, both)")

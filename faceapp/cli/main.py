@@ -31,20 +31,27 @@ class CommandParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from faceapp.cli import bench, evals, export, live, people, recognize, settings
+    from faceapp.cli import bench, door, evals, export, live, people, recognize, settings
     from trainer.finetune import (
         cli as train_cli,  # imports no torch: `train` explains how to get it
     )
 
     parser = argparse.ArgumentParser(prog="faceapp", description="Face recognition for attendance and door access.")
     parser.add_argument("--data-dir", help="folder for the database and logs (default: the user data folder; env FACEAPP_DATA_DIR)")
+    parser.add_argument(
+        "--database",
+        help="gallery database: sqlite:///path or postgresql://user@host/db?sslmode=verify-full for several doors "
+        "sharing one server (default: the data folder's faceapp.db, or the server set in it; env FACEAPP_DATABASE)",
+    )
+    parser.add_argument("--door", help="this installation's door name, carried by its events and attendance "
+                        "(default: the one set with `faceapp door`; env FACEAPP_DOOR)")
     parser.add_argument("--self-test", action="store_true", help="load every model, run the pipeline and check the database, then exit")
     parser.add_argument("--version", action="version", version=f"faceapp {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     gui = sub.add_parser("gui", help="start the desktop app (the default)")
     gui.add_argument("--source", help="camera index, video file or stream URL for the live view (default: the one in Settings)")
     gui.add_argument("--fullscreen", action="store_true", help="start in full-screen kiosk mode")
-    for group in (people, recognize, live, export, bench, settings):
+    for group in (people, recognize, live, export, bench, settings, door):
         group.add_commands(sub)
     p = sub.add_parser("train", help=train_cli.HELP)
     train_cli.add_arguments(p)
@@ -62,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
             if not args.data_dir:
                 raise PathError(PathProblem.EMPTY_NAME, "", "--data-dir is empty")
             os.environ["FACEAPP_DATA_DIR"] = args.data_dir
+        if args.database:
+            os.environ["FACEAPP_DATABASE"] = args.database
+        if args.door:
+            os.environ["FACEAPP_DOOR"] = args.door
         if args.self_test:
             from faceapp.eval.selftest import run_self_test
 

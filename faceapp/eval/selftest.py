@@ -108,7 +108,7 @@ def run_self_test(data_dir=None, *, as_json: bool = False) -> int:
         with Gallery.open(data_dir) as gallery:
             errors = gallery.integrity_errors()
             expect(not errors, f"integrity check failed: {errors}")
-            return {"path": str(gallery.path), "schema_version": gallery.schema_version(),
+            return {"path": gallery.where, "schema_version": gallery.schema_version(),
                     "people": len(gallery.list_people())}
 
     check("models", load_models)

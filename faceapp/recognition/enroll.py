@@ -25,7 +25,6 @@ from faceapp.files import shown
 from faceapp.recognition.names import InvalidName, clean_name, clean_optional
 from faceapp.vision.imageio import ImageError, load_image
 from faceapp.recognition.recognizer import Recognizer, embedder_version
-from faceapp.recognition.search import Templates
 from faceapp.types import Face, Match
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
@@ -281,7 +280,8 @@ class Enroller:
 
     def _duplicates(self, cands: list[Checked], person_id: int | None, report: EnrollReport) -> None:
         for c in cands:
-            result = self.recognizer.search.search(c.face.embedding, k=2, templates=Templates.UNMASKED)
+            # on a shared server: against every door's enrolments as of now, not this door's copy
+            result = self.recognizer.search.search_latest(c.face.embedding, k=2, unmasked_only=True)
             for cand in result.candidates:
                 if cand.person_id != person_id and cand.score >= self.recognizer.policy.threshold_unmasked:
                     other = self.recognizer.person(cand.person_id)

@@ -35,7 +35,11 @@ def file_sha256(path: str | Path) -> str:
 
 
 def data_folder(gallery: Gallery) -> Path:
-    return gallery.path.resolve().parent
+    folder = gallery.local_folder
+    if folder is None:
+        raise GalleryError("This gallery is on a server and was opened without a data folder for model files; "
+                           "open it through the data folder (--data-dir with --database).")
+    return folder
 
 
 def finetuned_dir(gallery: Gallery) -> Path:
@@ -46,6 +50,13 @@ def model_file(gallery: Gallery, mv: ModelVersion) -> Path:
     """The ONNX file of a model version: in the data folder if it is there, else a shipped model."""
     local = data_folder(gallery) / mv.file
     if local.is_file():
+        return local
+    data = gallery.model_file_bytes(mv)
+    if data is not None:  # activated at another door: fetched from the shared server, sha256 checked
+        local.parent.mkdir(parents=True, exist_ok=True)
+        tmp = local.with_name(local.name + ".part")
+        tmp.write_bytes(data)
+        tmp.replace(local)
         return local
     try:
         return model_path(Path(mv.file).name)
@@ -73,7 +84,11 @@ def register_finetuned(gallery: Gallery, path: str | Path, metrics: dict[str, An
         rel = path.relative_to(data_folder(gallery))
     except ValueError:
         raise ValueError(f"{path} is not inside the data folder {data_folder(gallery)}") from None
-    return gallery.register_model(path.stem, rel.as_posix(), file_sha256(path), _embed_dim(path), metrics)
+    mv = gallery.register_model(path.stem, rel.as_posix(), file_sha256(path), _embed_dim(path), metrics)
+    if gallery.dialect == "postgresql":  # the other doors fetch it from there (model_file)
+        gallery.store_model_file(mv, path.read_bytes())
+    return mv
+
 
 
 def active_model_file(gallery: Gallery) -> Path:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from faceapp.access.policy import AccessPolicy
-from faceapp.storage.gallery import Gallery, GalleryError, ModelVersion, Person
+from faceapp.storage.gallery import Gallery, ModelVersion, Person
 from faceapp.recognition.model_versions import file_sha256
 from faceapp.recognition.search import GallerySearch, SearchResult, Templates
 from faceapp.types import Face, Match
@@ -42,10 +42,7 @@ class Recognizer:
 
     def person(self, person_id: int) -> Person | None:
         """The enrolled person now (a rename or removal shows at once); None if removed."""
-        try:
-            return self.gallery.get_person(person_id)
-        except GalleryError:
-            return None
+        return self.search.person(person_id)
 
     def reload_settings(self) -> None:
         """Pick up thresholds changed in Settings."""

@@ -15,7 +15,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from faceapp.storage.gallery import Gallery, ModelVersion
+from faceapp.storage.gallery import Gallery, ModelVersion, Person
 from faceapp.vision.mask_adapter import MaskAdapter, for_embedder
 
 
@@ -166,8 +166,9 @@ class EmbeddingIndex:
 
 
 class GallerySearch:
-    """Search over a gallery's embeddings for one model version (default: whichever is active),
-    reloaded when the gallery's revision changes, whoever changed it."""
+    """Search over a gallery's embeddings for one model version (default: whichever is active), with
+    the people they belong to, reloaded when the gallery's revision changes, whoever changed it (on
+    a shared server: any door, told by its change notifications; faceapp.storage.postgres)."""
 
     def __init__(self, gallery: Gallery, model_version: int | ModelVersion | None = None):
         self.gallery = gallery
@@ -175,6 +176,7 @@ class GallerySearch:
         self._lock = threading.Lock()
         self._revision: int | None = None
         self._index: EmbeddingIndex | None = None
+        self._people: dict[int, Person] = {}
 
     def refresh(self, force: bool = False) -> EmbeddingIndex | None:
         """The current index, reloaded first if the gallery changed; None without a model version."""
@@ -188,13 +190,34 @@ class GallerySearch:
                     if not isinstance(mv, ModelVersion):
                         mv = self.gallery.model_version(mv)
                     self._index = EmbeddingIndex(*self.gallery.embedding_matrix(mv), adapter=for_embedder(mv.sha256))
+                self._people = {p.id: p for p in self.gallery.list_people()}
                 self._revision = revision
             return self._index
+
+    def person(self, person_id: int) -> Person | None:
+        """An enrolled person as of the current revision (a rename, deactivation or removal at any
+        door shows at once), from memory; None if removed."""
+        self.refresh()
+        return self._people.get(person_id)
 
     def search(self, embedding: np.ndarray, k: int = 5, templates: Templates = Templates.ALL,
                masked_probe: bool = False) -> SearchResult:
         index = self.refresh()
         return index.search(embedding, k, templates, masked_probe) if index is not None else SearchResult(())
+
+    def search_latest(self, embedding: np.ndarray, k: int = 5, unmasked_only: bool = False) -> SearchResult:
+        """Like search, but against the server's embeddings as they are this moment (every door's
+        latest enrolment, through its HNSW index) where the gallery has one; in memory otherwise.
+        For checks that must not miss an enrolment made a moment ago elsewhere (duplicates)."""
+        mv = self.model_version if self.model_version is not None else self.gallery.active_model()
+        found = self.gallery.nearest(mv, embedding, k=max(k, 2) * 4, unmasked_only=unmasked_only) if mv is not None else None
+        if found is None:
+            return self.search(embedding, k, Templates.UNMASKED if unmasked_only else Templates.ALL)
+        best: dict[int, Candidate] = {}
+        for person_id, sample_id, score in found:  # best first: a person's first row is their best
+            best.setdefault(person_id, Candidate(person_id, score, sample_id))
+        ranked = list(best.values())
+        return SearchResult(tuple(ranked[:k]), ranked[1].score if len(ranked) > 1 else NO_SCORE)
 
     def search_batch(self, embeddings: np.ndarray, k: int = 5, templates: Templates = Templates.ALL,
                      masked_probe: bool = False) -> list[SearchResult]:

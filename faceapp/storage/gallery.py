@@ -13,7 +13,8 @@ from faceapp.storage.records import Event, EventKind, ModelVersion, Person, Samp
 from faceapp.storage.samples import Samples
 from faceapp.storage.schema import SCHEMA_VERSION  # noqa: F401
 from faceapp.storage.settings import Settings
+from faceapp.storage.vectors import Vectors
 
 
-class Gallery(People, Samples, ModelVersions, Events, Settings):
+class Gallery(People, Samples, ModelVersions, Events, Settings, Vectors):
     """One open gallery database. Thread-safe: calls are serialised on one connection."""

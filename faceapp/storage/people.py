@@ -21,14 +21,16 @@ class People(Database):
     """Gallery's queries on people (add_person stores samples through Samples.add_samples)."""
 
     def _check_unique(self, name: str, employee_no: str | None, exclude: int | None = None) -> None:
-        clash = self.db.execute(
-            "SELECT name FROM people WHERE name = ? COLLATE NOCASE AND id IS NOT ?", (name, exclude)
+        # lower() folds case as SQLite's NOCASE and PostgreSQL's unique index on lower(name) do;
+        # coalesce: ids start at 1, so "no exclusion" excludes nobody
+        clash = self.execute(
+            "SELECT name FROM people WHERE lower(name) = lower(?) AND id <> coalesce(?, 0)", (name, exclude)
         ).fetchone()
         if clash:
             raise GalleryError(f"A person named {clash[0]!r} is already enrolled; names must be unique.")
         if employee_no is not None:
-            clash = self.db.execute(
-                "SELECT name FROM people WHERE employee_no = ? AND id IS NOT ?", (employee_no, exclude)
+            clash = self.execute(
+                "SELECT name FROM people WHERE employee_no = ? AND id <> coalesce(?, 0)", (employee_no, exclude)
             ).fetchone()
             if clash:
                 raise GalleryError(f"Employee number {employee_no!r} already belongs to {clash[0]}.")
@@ -66,15 +68,16 @@ class People(Database):
         name, employee_no = self._clean(name, employee_no)
         with self.transaction():
             self._check_unique(name, employee_no)
-            person_id = self.db["people"].insert(
+            person_id = self.insert(
+                "people",
                 {
                     "name": name,
                     "employee_no": employee_no,
                     "department": self._clean_department(department),
                     "active": int(active),
                     "created": now().isoformat(timespec="seconds"),
-                }
-            ).last_pk
+                },
+            )
             if samples:
                 self.add_samples(person_id, samples, embeddings, model_version)
             return self.get_person(person_id)
@@ -92,26 +95,26 @@ class People(Database):
             changes = {"name": new_name, "employee_no": new_no}
             if department is not None:
                 changes["department"] = self._clean_department(department)
-            self.db["people"].update(person_id, changes)
+            self.update("people", person_id, changes)
             return self.get_person(person_id)
 
     def set_active(self, person_id: int, active: bool) -> None:
         with self.transaction():
             self.get_person(person_id)
-            self.db["people"].update(person_id, {"active": int(active)})
+            self.update("people", person_id, {"active": int(active)})
 
     def remove_person(self, person_id: int) -> None:
         """Erase a person with every crop and embedding (cascade); their attendance records and
         events stay, under the name they had last."""
         with self.transaction():
             person = self.get_person(person_id)
-            self.db.execute(
+            self.execute(
                 "UPDATE attendance SET person_name = ?, employee_no = ?, department = ? WHERE person_id = ?",
                 (person.name, person.employee_no, person.department, person_id),
             )
-            self.db.execute("UPDATE events SET person_name = ? WHERE person_id = ?", (person.name, person_id))
-            self.db["people"].delete(person_id)
-        if not self.db.conn.in_transaction:  # the erasure is committed: drop its old pages from the log too
+            self.execute("UPDATE events SET person_name = ? WHERE person_id = ?", (person.name, person_id))
+            self.execute("DELETE FROM people WHERE id = ?", (person_id,))
+        if not self.conn.in_transaction:  # the erasure is committed: drop its old pages from the log too
             self.purge_journal()
 
     _PERSON_SQL = """
@@ -127,7 +130,7 @@ class People(Database):
 
     def find_person(self, name: str) -> Person | None:
         """The person with this name (case and extra spaces ignored), or None."""
-        rows = self.query(self._PERSON_SQL + " WHERE p.name = ? COLLATE NOCASE", (" ".join(name.split()),))
+        rows = self.query(self._PERSON_SQL + " WHERE lower(p.name) = lower(?)", (" ".join(name.split()),))
         return _person(rows[0]) if rows else None
 
     def list_people(self, *, active_only: bool = False) -> list[Person]:

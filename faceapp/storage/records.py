@@ -9,6 +9,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
+import uuid
+
 import numpy as np
 
 R = TypeVar("R")
@@ -82,6 +84,9 @@ class Event:
     live: bool | None = None
     reason: str | None = None  # why denied / not live, in words
     details: dict[str, Any] = field(default_factory=dict)
+    door: str | None = None  # where it happened: the gallery's door when logged without one
+    # idempotency key, made with the event: a door that sends it twice (offline queue) stores it once
+    uid: str = field(default_factory=lambda: uuid.uuid4().hex)
     id: int | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -98,6 +103,7 @@ class Event:
             "live": self.live,
             "reason": self.reason,
             "details": self.details,
+            "door": self.door,
         }
 
 

@@ -66,7 +66,8 @@ class Samples(Database):
                     if id(parent) not in new_ids:
                         raise ValueError("a synthetic variant's parent must come before it in the same batch")
                     parent = new_ids[id(parent)]
-                row_id = self.db["samples"].insert(
+                row_id = self.insert(
+                    "samples",
                     {
                         "person_id": person_id,
                         "crop": encode_png(sample.crop),
@@ -75,8 +76,8 @@ class Samples(Database):
                         "mask_kind": sample.mask_kind,
                         "parent_id": parent,
                         "created": created,
-                    }
-                ).last_pk
+                    },
+                )
                 new_ids[id(sample)] = row_id
                 ids.append(row_id)
             if embeddings is not None:
@@ -103,7 +104,7 @@ class Samples(Database):
         last = 0
         while True:
             with self._guard():
-                rows = self.db.execute(
+                rows = self.conn.execute(
                     f"SELECT s.id, s.crop FROM samples s WHERE s.id > ? {where} ORDER BY s.id LIMIT ?",
                     [last, *params, page],
                 ).fetchall()
@@ -119,17 +120,20 @@ class Samples(Database):
         with self.transaction():
             mv_id, vectors = self._vectors(vectors, len(sample_ids), model_version)
             # A sample removed while its crop was being re-embedded is skipped, not an error.
-            cursor = self.db.conn.executemany(
-                "INSERT OR REPLACE INTO embeddings (sample_id, model_version_id, vector) "
-                "SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM samples WHERE id = ?1)",
-                ((int(sid), mv_id, vec.tobytes()) for sid, vec in zip(sample_ids, vectors)),
+            stored = self.conn.executemany(
+                "INSERT INTO embeddings (sample_id, model_version_id, vector) "
+                "SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM samples WHERE id = ?) "
+                "ON CONFLICT (sample_id, model_version_id) DO UPDATE SET vector = excluded.vector",
+                ((int(sid), mv_id, vec.tobytes(), int(sid)) for sid, vec in zip(sample_ids, vectors)),
             )
-            return cursor.rowcount
+            if self.has_vector_index:  # the same values as a pgvector, for the server's 1:N (faceapp.storage.vectors)
+                self._vec_rows(mv_id, zip(sample_ids, vectors))
+            return stored
 
     def replace_embeddings(self, model_version: int | ModelVersion, sample_ids: Sequence[int], vectors: np.ndarray) -> int:
         """Replace all embeddings of a model version at once (after re-embedding every crop)."""
         with self.transaction():
-            self.db.execute("DELETE FROM embeddings WHERE model_version_id = ?", (model_id(model_version),))
+            self.execute("DELETE FROM embeddings WHERE model_version_id = ?", (model_id(model_version),))
             return self.add_embeddings(model_version, sample_ids, vectors)
 
     def embedding_matrix(self, model_version: int | ModelVersion) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -137,7 +141,7 @@ class Samples(Database):
         ordered by person."""
         mv = self.model_version(model_id(model_version))
         with self._guard():
-            rows = self.db.execute(
+            rows = self.conn.execute(
                 """SELECT s.person_id, s.id, s.mask_kind != 'none', e.vector
                    FROM embeddings e JOIN samples s ON s.id = e.sample_id
                    WHERE e.model_version_id = ? ORDER BY s.person_id, s.id""",

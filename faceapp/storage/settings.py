@@ -14,8 +14,7 @@ class Settings(Database):
 
     def setting(self, key: str, default: Any = UNSET) -> Any:
         """A stored setting, else `default`, else its default from config.SETTING_DEFAULTS."""
-        with self._guard():
-            row = self.db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        row = self.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
         if row is not None:
             return json.loads(row[0])
         if default is not UNSET:
@@ -27,4 +26,7 @@ class Settings(Database):
     def set_setting(self, key: str, value: Any) -> None:
         text = json.dumps(value, ensure_ascii=False)
         with self.transaction():
-            self.db["settings"].insert({"key": key, "value": text}, replace=True)
+            self.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, text),
+            )

@@ -36,14 +36,13 @@ class AppContext(QObject):
         """engine: an Engine already loaded (tests share one); by default it loads on first use."""
         from faceapp.attendance import Attendance
         from faceapp.storage.gallery import Gallery
-        from faceapp.paths import database_path
 
         super().__init__(parent)
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._log_handler = setup_logging(self.data_dir)
         self.log_path = Path(self._log_handler.baseFilename)
-        self.gallery = Gallery(database_path(self.data_dir))
+        self.gallery = Gallery.open(self.data_dir)  # or the server given by --database / the data folder
         self.attendance = Attendance(self.gallery)
         # Window size, last tab and language: per data folder, so a test run never touches the user's.
         self.ui_settings = QSettings(str(self.data_dir / "ui.ini"), QSettings.Format.IniFormat)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton, QTabWidget
 
@@ -17,6 +17,8 @@ from faceapp.ui.pages.trainer import TrainerPage
 
 LIVE, PEOPLE, ATTENDANCE, TRAINER, SETTINGS = range(5)
 TAB_TITLES = (N_("Live"), N_("People"), N_("Attendance"), N_("Trainer"), N_("Settings"))
+# A door on a shared server: how often the status bar says whether it is online and what waits.
+DOOR_STATUS_MS = 2000
 
 
 class MainWindow(QMainWindow):
@@ -48,6 +50,16 @@ class MainWindow(QMainWindow):
         self.data_label = QLabel()
         self.statusBar().addWidget(self.data_label, 1)
         self.statusBar().addPermanentWidget(self.lock_button)
+        # "Offline since HH:MM, N events waiting" on a door of a shared server (faceapp.storage.door)
+        self.door_label = QLabel()
+        self.door_label.setObjectName("doorStatus")
+        self.statusBar().addPermanentWidget(self.door_label)
+        self.door_label.setVisible(context.gallery.door_status() is not None)
+        self.door_timer = QTimer(self)
+        self.door_timer.setInterval(DOOR_STATUS_MS)
+        self.door_timer.timeout.connect(self._update_door_status)
+        if self.door_label.isVisible():
+            self.door_timer.start()
 
         for n in range(5):
             QShortcut(QKeySequence(f"Ctrl+{n + 1}"), self, activated=lambda n=n: self.tabs.setCurrentIndex(n))
@@ -110,10 +122,16 @@ class MainWindow(QMainWindow):
             self.tabs.setTabText(index, tr(title))
         self.data_label.setText(tr("Data folder: {path}").format(path=self.context.data_dir))
         self._update_lock_button()
+        self._update_door_status()
         self.live.retranslate()
         self.attendance.retranslate()
         for gate in self.gates.values():
             gate.retranslate()
+
+    def _update_door_status(self) -> None:
+        status = self.context.gallery.door_status()
+        if status is not None:
+            self.door_label.setText(status.reason.text(tr))
 
     def _restore(self) -> None:
         geometry = self.context.ui_settings.value("window/geometry")

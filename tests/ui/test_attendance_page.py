@@ -67,3 +67,18 @@ def test_new_events_refresh_the_table(window, context, qtbot):
     context.attendance.record(person.id)
     context.events_added.emit([{"kind": "recognised", "person_id": person.id}])
     qtbot.waitUntil(lambda: page.records.rowCount() == 1, timeout=3000)
+
+
+def test_door_filter(window, context):
+    g = context.gallery
+    ann = g.add_person("Ann")
+    now = datetime.now().astimezone().replace(microsecond=0)
+    context.attendance.record(ann.id, now - timedelta(hours=2), door="Front")
+    context.attendance.record(ann.id, now - timedelta(hours=1), door="Back")
+    page = window.attendance
+    window.tabs.setCurrentIndex(ATTENDANCE)
+    page.refresh()
+    assert [page.door.itemData(i) for i in range(page.door.count())] == [None, "Back", "Front"]
+    assert page.records.rowCount() == 2 and page.summary.item(0, 6).text() == "2"  # the day spans both doors
+    page.door.setCurrentIndex(page.door.findData("Back"))
+    assert page.records.rowCount() == 1 and page.summary.item(0, 6).text() == "1"

@@ -1,4 +1,4 @@
-"""Attendance tab: records and the daily summary (first in, last out) for a date range and person,
+"""Attendance tab: records and the daily summary (first in, last out) for a date range, person and door,
 updated live as people are recognised, and exported to CSV."""
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class AttendancePage(RefreshWhenShown, QWidget):
         super().__init__(parent)
         self.context = context
         today = QDate.currentDate()
-        self.from_label, self.to_label, self.person_label = QLabel(), QLabel(), QLabel()
+        self.from_label, self.to_label, self.person_label, self.door_label = QLabel(), QLabel(), QLabel(), QLabel()
         self.date_from = QDateEdit(today.addDays(-6))
         self.date_from.setObjectName("dateFrom")
         self.date_to = QDateEdit(today)
@@ -73,11 +73,18 @@ class AttendancePage(RefreshWhenShown, QWidget):
         self.person.setObjectName("personFilter")
         self.person.setMinimumWidth(180)
         self.person.currentIndexChanged.connect(self._changed)
+        # Doors sharing one server: the records of one of them, or of all (first in / last out span doors).
+        self.door = QComboBox()
+        self.door.setObjectName("doorFilter")
+        self.door.setMinimumWidth(120)
+        self.door.addItem("", None)
+        self.door.currentIndexChanged.connect(self._changed)
         self.export_button = QPushButton()
         self.export_button.setObjectName("exportButton")
         self.export_button.clicked.connect(self.export_csv)
         bar = QHBoxLayout()
-        for w in (self.from_label, self.date_from, self.to_label, self.date_to, self.person_label, self.person):
+        for w in (self.from_label, self.date_from, self.to_label, self.date_to, self.person_label, self.person,
+                  self.door_label, self.door):
             bar.addWidget(w)
         bar.addStretch(1)
         bar.addWidget(self.export_button)
@@ -107,6 +114,8 @@ class AttendancePage(RefreshWhenShown, QWidget):
         self.to_label.setText(tr("To:"))
         self.person_label.setText(tr("Person:"))
         self.person.setItemText(0, tr("Everyone"))
+        self.door_label.setText(tr("Door:"))
+        self.door.setItemText(0, tr("All doors"))
         self.export_button.setText(tr("Export CSV…"))
         self.views.setTabText(0, tr("Daily summary"))
         self.views.setTabText(1, tr("All records"))
@@ -124,6 +133,16 @@ class AttendancePage(RefreshWhenShown, QWidget):
         self.person.setCurrentIndex(max(self.person.findData(current), 0))
         self.person.blockSignals(False)
 
+    def _fill_doors(self) -> None:
+        current = self.door.currentData()
+        self.door.blockSignals(True)
+        while self.door.count() > 1:
+            self.door.removeItem(1)
+        for name in self.context.attendance.doors():
+            self.door.addItem(name or tr("(unnamed)"), name)
+        self.door.setCurrentIndex(max(self.door.findData(current), 0))
+        self.door.blockSignals(False)
+
     def _on_events(self, events: list) -> None:
         # an attendance record can only come from a recognition; today must be in the range shown
         if self.date_to.date() >= QDate.currentDate():
@@ -134,14 +153,16 @@ class AttendancePage(RefreshWhenShown, QWidget):
             "day_from": self.date_from.date().toString("yyyy-MM-dd"),
             "day_to": self.date_to.date().toString("yyyy-MM-dd"),
             "person_id": self.person.currentData(),
+            "door": self.door.currentData(),
         }
 
     def refresh(self) -> None:
         self._stale = False
         f = self.filters()
         # filtered in SQL (faceapp.attendance)
-        records = self.context.attendance.records(f["day_from"], f["day_to"], f["person_id"])
-        summary = self.context.attendance.summary(f["day_from"], f["day_to"], f["person_id"])
+        self._fill_doors()
+        records = self.context.attendance.records(f["day_from"], f["day_to"], f["person_id"], f["door"])
+        summary = self.context.attendance.summary(f["day_from"], f["day_to"], f["person_id"], f["door"])
         _fill(self.records, [[r.time.strftime("%Y-%m-%d %H:%M:%S"), r.person_name, r.employee_no or "", r.department,
                               "" if r.score is None else f"{r.score:.2f}",
                               "" if r.masked is None else (tr("yes") if r.masked else tr("no"))] for r in reversed(records)])
@@ -168,7 +189,7 @@ class AttendancePage(RefreshWhenShown, QWidget):
                 force = True
 
         outcome = run_with_progress(self, tr("Exporting attendance…"), lambda job: self.context.attendance.export_csv(
-            path, f["day_from"], f["day_to"], job, force=force))
+            path, f["day_from"], f["day_to"], job, force=force, door=f["door"]))
         if outcome.error is not None:
             show_error(self, tr("The attendance could not be exported.") + f"\n{outcome.error}", outcome.error)
         elif outcome.result is not None:  # None: cancelled, and no file was left
