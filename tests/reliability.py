@@ -82,7 +82,10 @@ def corpus_run(out_dir: Path) -> dict:
         out, err = io.StringIO(), io.StringIO()
         try:
             with redirect_stdout(out), redirect_stderr(err):
-                code = main(["--data-dir", str(data), *argv])
+                try:
+                    code = main(["--data-dir", str(data), *argv])
+                except SystemExit as exc:  # argparse's own exit ("-rf" or "--help" as a name): no traceback
+                    code = exc.code
         except BaseException as exc:  # noqa: BLE001 - escaping main is exactly what is counted
             s["tracebacks"] += 1
             s.setdefault("traceback_examples", []).append(f"{argv[:3]}: {type(exc).__name__}: {exc}"[:300])
