@@ -97,6 +97,16 @@ def active_model_file(gallery: Gallery) -> Path:
     return model_file(gallery, mv) if mv is not None else model_path(BASE_MODEL_FILE)
 
 
+def ready_version(gallery: Gallery, current: ModelVersion) -> ModelVersion | None:
+    """The active version, if it is not `current` and every stored crop has its embedding: what a
+    door switches to when another door activated a version (with crops still missing it, its search
+    would miss those people, so the door keeps `current` until they are there)."""
+    mv = gallery.active_model()
+    if mv is None or mv.id == current.id or _count_to_embed(gallery, mv, False):
+        return None
+    return mv
+
+
 def _count_to_embed(gallery: Gallery, mv: ModelVersion, reembed_all: bool) -> int:
     sql, params = "SELECT COUNT(*) AS n FROM samples s", ()
     if not reembed_all:
