@@ -70,6 +70,10 @@ class LivePipeline:
         self._logged: dict[tuple, float] = {}  # (who, kind) -> timestamp of its last logged event
         self._last_full: float | None = None  # timestamp of the last whole-frame detection
         self._revision: int | None = None  # the gallery revision _follow_active_version last looked at
+        # The active version this pipeline has followed (at start: whatever was active; the engine was
+        # given its weights): only a newer activation moves it, not an engine switched by hand.
+        active = gallery.active_model()
+        self._followed = active.id if active is not None else None
         self.reload_settings()
 
     def reload_settings(self) -> None:
@@ -102,12 +106,13 @@ class LivePipeline:
 
         try:
             mv = ready_version(self.gallery, self.model_version)
-            if mv is None:
+            if mv is None or mv.id == self._followed:
                 return
             self.engine.embedder = Embedder(model_file(self.gallery, mv))
         except GalleryError as exc:
             log.error("staying with model version %s: %s", self.model_version.id, exc)
             return
+        self._followed = mv.id
         log.info("recognising with model version %s (%s)", mv.id, mv.name)
 
     def reset(self) -> None:

@@ -47,9 +47,10 @@ def finetuned_dir(gallery: Gallery) -> Path:
 
 
 def model_file(gallery: Gallery, mv: ModelVersion) -> Path:
-    """The ONNX file of a model version: in the data folder if it is there, else a shipped model."""
+    """The ONNX file of a model version: in the data folder if it is there (and is that version's
+    file: same sha256), else fetched from the gallery, else a shipped model."""
     local = data_folder(gallery) / mv.file
-    if local.is_file():
+    if local.is_file() and file_sha256(local) == mv.sha256:
         return local
     data = gallery.model_file_bytes(mv)
     if data is not None:  # activated at another door: fetched from the shared server, sha256 checked
