@@ -324,6 +324,14 @@ class StorageConfig:
     # 40, 0.87 at 100, 0.97 at 200, 0.99 at 400 (docs/benchmarks.md); 200 keeps a duplicate check
     # from missing one enrolment in 30 for about 1.6x the time of 40.
     hnsw_ef_search: int = 200
+    # Above this many embeddings of the searched version a door's 1:N search asks the server's HNSW
+    # index instead of holding them in memory. The in-memory matrix is N x 192 x 4 bytes, re-read
+    # from the server after every enrolment at any door, and each query reads all of it (73 MB and
+    # ~4.7 ms at 100k, 54 ms at 1M on an idle machine; docs/benchmarks.md): at 500k that is ~370 MB
+    # per door and ~27 ms a face, no faster than HNSW (13-40 ms at 100k). The price: every
+    # identification is a round trip to the server (while it is down a door loads its offline copy
+    # into memory after all) and HNSW is approximate (recall@1 0.97 on random vectors, ef_search 200).
+    server_search_above: int = 500_000
     # Queued events a door sends per server transaction when it is back: one round trip of
     # commit per 200 instead of per event (1,000 events: ~10 s one by one on a LAN-less test box).
     send_batch: int = 200

@@ -2,6 +2,7 @@
 connections): people enrolled, edited or removed at one door reach the other's in-memory search."""
 
 import time
+from pathlib import Path
 
 import numpy as np
 import psycopg
@@ -253,3 +254,75 @@ def test_two_live_pipelines_as_two_doors(engine, shared, database):
         assert [e["person_name"] for e in at_b + at_a] == ["Protagonist", "Protagonist"]
         assert at_b[0]["attendance"] and not at_a[0]["attendance"]  # one record per cooldown across doors
         assert [(e.door, e.person_name) for e in b.events()] == [("A", "Protagonist"), ("B", "Protagonist")]
+
+
+def test_door_switches_to_a_version_activated_elsewhere_once_its_embeddings_are_complete(pg_database, tmp_path):
+    """Door A activates a fine-tuned version; door B's running pipeline keeps its model while the
+    version's embeddings are incomplete, then fetches the file (sha256 checked) and switches."""
+    from faceapp.live.pipeline import LivePipeline
+    from faceapp.recognition.model_versions import activate_version, base_version, register_finetuned
+    from faceapp.resources import model_path
+    from faceapp.storage.door import DoorGallery
+    from faceapp.vision.embedder import Embedder
+    from faceapp.vision.engine import Engine
+
+    first, second = tmp_path / "door1", tmp_path / "door2"
+    (first / "models").mkdir(parents=True)
+    second.mkdir()
+    onnx = first / "models" / "ft.onnx"
+    # another model file: the shipped weights with another doc_string (protobuf field 6, last one wins)
+    onnx.write_bytes(model_path("mobilefacenet.onnx").read_bytes() + b"\x32\x02ft")
+    blank = np.zeros((240, 320, 3), np.uint8)
+    with DoorGallery(pg_database, first / "door-cache.db", door="A") as a, \
+            DoorGallery(pg_database, second / "door-cache.db", door="B") as b:
+        base = base_version(a)
+        a.activate_model(base)
+        ann = a.add_person("Ann", samples=[Sample(CROP)], embeddings=Embedder().embed(CROP[None]), model_version=base)
+        pipe = LivePipeline(Engine(with_mask=False), b, log_events=False)
+        pipe.process(blank, 0.0)
+        assert pipe.model_version.id == base.id
+        ft = register_finetuned(a, onnx, {"recommended": True})
+        a.activate_model(ft)  # active, but Ann has no embedding of it yet
+        time.sleep(0.5)
+        for t in range(5):
+            pipe.process(blank, 0.1 * t)
+        assert pipe.model_version.id == base.id and Path(pipe.engine.embedder.path).name != "ft.onnx"
+        activate_version(a, ft)  # embeds Ann's crop: complete
+
+        def switched():
+            pipe.process(blank, 1.0)
+            return pipe.model_version.id == ft.id
+
+        wait_for(switched, 5.0)
+        local = second / "models" / "ft.onnx"
+        assert Path(pipe.engine.embedder.path) == local and local.read_bytes() == onnx.read_bytes()
+        probe = pipe.engine.embedder.embed(CROP[None])[0]
+        assert pipe.recognizer.search.search(probe).best.person_id == ann.id
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_large_gallery_searched_through_the_server_hnsw_index(doors, monkeypatch):
+    """Above STORAGE.server_search_above embeddings the 1:N search asks the server's HNSW index
+    (nothing loaded into memory) and ranks the enrolled faces as the in-memory matrix does."""
+    from dataclasses import replace
+
+    from faceapp import config
+    from faceapp.recognition.search import Templates
+
+    a, b, mv = doors
+    rng = np.random.default_rng(7)
+    vecs = unit(rng, 60)
+    for i in range(60):
+        a.add_person(f"P{i}", samples=[Sample(CROP)], embeddings=vecs[i:i + 1], model_version=mv)
+    probes = vecs + 0.05 * rng.standard_normal(vecs.shape).astype(np.float32)
+    in_memory = GallerySearch(b, mv)
+    assert len(in_memory.refresh()) == 60 and in_memory.on_server is None
+    monkeypatch.setattr(config, "STORAGE", replace(config.STORAGE, server_search_above=50))
+    on_server = GallerySearch(b, mv)
+    assert len(on_server.refresh()) == 0 and on_server.on_server.id == mv.id  # nothing held in memory
+    expected = [r.best.person_id for r in in_memory.search_batch(probes, k=2, templates=Templates.UNMASKED)]
+    assert [on_server.search(p, k=2, templates=Templates.UNMASKED).best.person_id for p in probes] == expected
+    assert [r.best.person_id for r in on_server.search_batch(probes, k=2)] == expected
+    result = on_server.search(vecs[3], k=2)
+    assert result.score == pytest.approx(in_memory.search(vecs[3], k=2).score, abs=1e-4)
+    assert result.margin == pytest.approx(in_memory.search(vecs[3], k=2).margin, abs=1e-4)

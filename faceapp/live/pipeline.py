@@ -14,6 +14,7 @@ only around their last box. A settled, live face costs one small detection per f
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import replace
 from datetime import datetime
@@ -27,10 +28,13 @@ from faceapp.attendance import Attendance
 from faceapp.config import LIVE, TRACKER, LiveConfig
 from faceapp.vision.engine import StageTimer
 from faceapp.storage.gallery import Gallery, GalleryError, now
+from faceapp.recognition.model_versions import model_file, ready_version
 from faceapp.recognition.recognizer import Recognizer, embedder_version
 from faceapp.live.passive import LivenessMode, Verdict, verdict
 from faceapp.live.tracker import Track, Tracker, iou
 from faceapp.types import Decision, Detection, Face, FrameResult, TrackView
+
+log = logging.getLogger(__name__)
 
 
 class LivePipeline:
@@ -65,6 +69,11 @@ class LivePipeline:
         self.frame_index = 0
         self._logged: dict[tuple, float] = {}  # (who, kind) -> timestamp of its last logged event
         self._last_full: float | None = None  # timestamp of the last whole-frame detection
+        self._revision: int | None = None  # the gallery revision _follow_active_version last looked at
+        # The active version this pipeline has followed (at start: whatever was active; the engine was
+        # given its weights): only a newer activation moves it, not an engine switched by hand.
+        active = gallery.active_model()
+        self._followed = active.id if active is not None else None
         self.reload_settings()
 
     def reload_settings(self) -> None:
@@ -83,6 +92,28 @@ class LivePipeline:
         self.model_version = embedder_version(self.gallery, self._embedder)
         self.recognizer = Recognizer(self.gallery, self.model_version, self.policy)
         self.reset()
+
+    def _follow_active_version(self) -> None:
+        """Another door (or this PC's Trainer tab) activated a model version: once all its embeddings
+        are stored, load its file (fetched from the server, sha256 checked) into the engine, without a
+        restart. Only asked when the gallery's revision moved (on a server: told by its change
+        notifications, so no query per frame); a version whose file cannot be had keeps the old one."""
+        revision = self.gallery.revision()
+        if revision == self._revision:
+            return
+        self._revision = revision
+        from faceapp.vision.embedder import Embedder
+
+        try:
+            mv = ready_version(self.gallery, self.model_version)
+            if mv is None or mv.id == self._followed:
+                return
+            self.engine.embedder = Embedder(model_file(self.gallery, mv))
+        except GalleryError as exc:
+            log.error("staying with model version %s: %s", self.model_version.id, exc)
+            return
+        self._followed = mv.id
+        log.info("recognising with model version %s (%s)", mv.id, mv.name)
 
     def reset(self) -> None:
         """Forget every track (a new source, a camera that reconnected)."""
@@ -265,6 +296,7 @@ class LivePipeline:
     def process(self, frame: np.ndarray, timestamp: float, when: datetime | None = None) -> FrameResult:
         """One frame: `timestamp` in seconds (media time for files, monotonic for cameras) times
         blinks and votes; `when` (default now) stamps the logged events."""
+        self._follow_active_version()
         if self.engine.embedder is not self._embedder:
             self._follow_embedder()
         timer = StageTimer()

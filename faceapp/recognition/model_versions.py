@@ -47,9 +47,10 @@ def finetuned_dir(gallery: Gallery) -> Path:
 
 
 def model_file(gallery: Gallery, mv: ModelVersion) -> Path:
-    """The ONNX file of a model version: in the data folder if it is there, else a shipped model."""
+    """The ONNX file of a model version: in the data folder if it is there (and is that version's
+    file: same sha256), else fetched from the gallery, else a shipped model."""
     local = data_folder(gallery) / mv.file
-    if local.is_file():
+    if local.is_file() and file_sha256(local) == mv.sha256:
         return local
     data = gallery.model_file_bytes(mv)
     if data is not None:  # activated at another door: fetched from the shared server, sha256 checked
@@ -95,6 +96,16 @@ def active_model_file(gallery: Gallery) -> Path:
     """What the app's embedder should load: the active version's file, else the shipped model."""
     mv = gallery.active_model()
     return model_file(gallery, mv) if mv is not None else model_path(BASE_MODEL_FILE)
+
+
+def ready_version(gallery: Gallery, current: ModelVersion) -> ModelVersion | None:
+    """The active version, if it is not `current` and every stored crop has its embedding: what a
+    door switches to when another door activated a version (with crops still missing it, its search
+    would miss those people, so the door keeps `current` until they are there)."""
+    mv = gallery.active_model()
+    if mv is None or mv.id == current.id or _count_to_embed(gallery, mv, False):
+        return None
+    return mv
 
 
 def _count_to_embed(gallery: Gallery, mv: ModelVersion, reembed_all: bool) -> int:

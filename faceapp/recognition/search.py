@@ -15,7 +15,8 @@ from enum import StrEnum
 
 import numpy as np
 
-from faceapp.storage.gallery import Gallery, ModelVersion, Person
+from faceapp import config
+from faceapp.storage.gallery import Gallery, GalleryError, ModelVersion, Person
 from faceapp.vision.mask_adapter import MaskAdapter, for_embedder
 
 
@@ -177,19 +178,29 @@ class GallerySearch:
         self._revision: int | None = None
         self._index: EmbeddingIndex | None = None
         self._people: dict[int, Person] = {}
+        # The model version searched on the server instead of in memory (above
+        # STORAGE.server_search_above embeddings); None while the index is in memory.
+        self.on_server: ModelVersion | None = None
 
-    def refresh(self, force: bool = False) -> EmbeddingIndex | None:
-        """The current index, reloaded first if the gallery changed; None without a model version."""
+    def refresh(self, force: bool = False, in_memory: bool = False) -> EmbeddingIndex | None:
+        """The current index, reloaded first if the gallery changed (or `force`); None without a model
+        version. in_memory: load the matrix even above STORAGE.server_search_above."""
         with self._lock:
             revision = self.gallery.revision()  # read before loading: a change in between reloads again
             if force or revision != self._revision:
                 mv = self.model_version if self.model_version is not None else self.gallery.active_model()
+                self.on_server = None
                 if mv is None:
                     self._index = None
                 else:
                     if not isinstance(mv, ModelVersion):
                         mv = self.gallery.model_version(mv)
-                    self._index = EmbeddingIndex(*self.gallery.embedding_matrix(mv), adapter=for_embedder(mv.sha256))
+                    if not in_memory and self.gallery.has_vector_index and \
+                            self.gallery.embedding_count(mv) > config.STORAGE.server_search_above:
+                        self.on_server = mv  # too large to hold: search() asks the server's HNSW index
+                        self._index = EmbeddingIndex.empty(mv.dim)
+                    else:
+                        self._index = EmbeddingIndex(*self.gallery.embedding_matrix(mv), adapter=for_embedder(mv.sha256))
                 self._people = {p.id: p for p in self.gallery.list_people()}
                 self._revision = revision
             return self._index
@@ -203,6 +214,14 @@ class GallerySearch:
     def search(self, embedding: np.ndarray, k: int = 5, templates: Templates = Templates.ALL,
                masked_probe: bool = False) -> SearchResult:
         index = self.refresh()
+        if self.on_server is not None:
+            try:
+                found = self._nearest(self.on_server, embedding, k, templates is Templates.UNMASKED)
+            except GalleryError:  # the server is gone: a door's offline copy, in memory, until it is back
+                index = self.refresh(force=True, in_memory=True)
+            else:
+                if found is not None:
+                    return found
         return index.search(embedding, k, templates, masked_probe) if index is not None else SearchResult(())
 
     def search_latest(self, embedding: np.ndarray, k: int = 5, unmasked_only: bool = False) -> SearchResult:
@@ -210,9 +229,17 @@ class GallerySearch:
         latest enrolment, through its HNSW index) where the gallery has one; in memory otherwise.
         For checks that must not miss an enrolment made a moment ago elsewhere (duplicates)."""
         mv = self.model_version if self.model_version is not None else self.gallery.active_model()
-        found = self.gallery.nearest(mv, embedding, k=max(k, 2) * 4, unmasked_only=unmasked_only) if mv is not None else None
+        found = self._nearest(mv, embedding, k, unmasked_only) if mv is not None else None
         if found is None:
             return self.search(embedding, k, Templates.UNMASKED if unmasked_only else Templates.ALL)
+        return found
+
+    def _nearest(self, mv: int | ModelVersion, embedding: np.ndarray, k: int, unmasked_only: bool) -> SearchResult | None:
+        """The k best persons by the server's HNSW index (raw embeddings: no mask adapter); None
+        without a server."""
+        found = self.gallery.nearest(mv, embedding, k=max(k, 2) * 4, unmasked_only=unmasked_only)
+        if found is None:
+            return None
         best: dict[int, Candidate] = {}
         for person_id, sample_id, score in found:  # best first: a person's first row is their best
             best.setdefault(person_id, Candidate(person_id, score, sample_id))
@@ -224,6 +251,8 @@ class GallerySearch:
         index = self.refresh()
         if index is None:
             return [SearchResult(()) for _ in range(len(embeddings))]
+        if self.on_server is not None:  # one query per face: pgvector has no batch search
+            return [self.search(e, k, templates, masked_probe) for e in embeddings]
         return index.search_batch(embeddings, k, templates, masked_probe)
 
 

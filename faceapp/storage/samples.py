@@ -136,6 +136,11 @@ class Samples(Database):
             self.execute("DELETE FROM embeddings WHERE model_version_id = ?", (model_id(model_version),))
             return self.add_embeddings(model_version, sample_ids, vectors)
 
+    def embedding_count(self, model_version: int | ModelVersion) -> int:
+        """How many embeddings a model version has (to tell whether its matrix is worth loading)."""
+        rows = self.query("SELECT COUNT(*) AS n FROM embeddings WHERE model_version_id = ?", (model_id(model_version),))
+        return int(rows[0]["n"])
+
     def embedding_matrix(self, model_version: int | ModelVersion) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(vectors (N, D) float32, person ids, sample ids, masked flags) of a model version,
         ordered by person."""
