@@ -69,6 +69,18 @@ TEMPLATES: dict[str, str] = {
     "bad_command": N_("The command cannot be read: {detail}."),
     "bad_url": N_("Enter a web address starting with http:// or https://."),
     "unknown_setting": N_("There is no setting called “{key}”."),
+    # work schedules, holidays and corrections (faceapp.hr)
+    "schedule_name": N_("A schedule needs a name."),
+    "schedule_weekday": N_("Unknown weekday “{day}” (use mon, tue, … or ranges like mon-fri)."),
+    "schedule_no_weekdays": N_("A schedule needs at least one working day."),
+    "schedule_break": N_("The break must lie inside the working hours."),
+    "schedule_grace": N_("The grace period must be between 0 and {high} minutes."),
+    "schedule_unknown": N_("There is no schedule called “{name}”."),
+    "schedule_exists": N_("A schedule called “{name}” already exists."),
+    "bad_day": N_("“{day}” is not a date (use YYYY-MM-DD)."),
+    "bad_month": N_("“{month}” is not a month (use YYYY-MM)."),
+    "no_reason": N_("Give a reason for the correction."),
+    "timezone": N_("Unknown time zone “{zone}”."),
 }
 
 

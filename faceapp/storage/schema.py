@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+from faceapp.storage.hr_schema import migrate_hr
+
 _SCHEMA_V1 = """
 CREATE TABLE people (
     id INTEGER PRIMARY KEY,
@@ -109,6 +111,6 @@ def _migrate_v1(db: sqlite_utils.Database) -> None:
 
 
 # Migration i takes the schema from version i to i + 1 (PRAGMA user_version). Append, never edit.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_v1]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_v1, migrate_hr]
 SCHEMA_VERSION = len(MIGRATIONS)
 

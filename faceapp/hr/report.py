@@ -1,0 +1,119 @@
+"""The monthly report: per person the days present, late count and minutes, early leaves, absences,
+leave, holidays, total and average hours; and per day a timesheet cell."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+
+from faceapp.hr.status import DayKind, DayStatus, PersonDays, person_days
+from faceapp.jobs import Job
+from faceapp.reasons import ReasonError
+
+# One letter per day in the timesheet grid for what is not a time span (the legend says which).
+CELL_CODES = {DayKind.ABSENT: "A", DayKind.HOLIDAY: "H", DayKind.LEAVE: "L", DayKind.OFF: "", DayKind.NOT_YET_DUE: "",
+              DayKind.INCOMPLETE: "?"}
+CORRECTED_MARK = "*"
+
+
+def parse_month(text: str) -> tuple[date, date]:
+    """The first and last day of a YYYY-MM month."""
+    try:
+        year, month = (int(p) for p in str(text).strip().split("-"))
+        first = date(year, month, 1)
+    except ValueError:
+        raise ReasonError("bad_month", month=text) from None
+    return first, date(year, month, calendar.monthrange(year, month)[1])
+
+
+@dataclass(frozen=True, slots=True)
+class PersonSummary:
+    person_id: int
+    name: str
+    employee_no: str | None
+    department: str
+    schedule: str
+    working_days: int  # scheduled days in the period (holidays and leave not counted)
+    present: int  # days with a record
+    late: int
+    late_min: int
+    early: int
+    early_min: int
+    absent: int
+    leave: int
+    holidays: int
+    incomplete: int
+    worked_h: float
+    corrections: int
+    full_days: int  # days with a first in and a last out: the ones hours are averaged over
+
+    @property
+    def average_h(self) -> float:
+        return round(self.worked_h / self.full_days, 2) if self.full_days else 0.0
+
+
+def cell(status: DayStatus) -> str:
+    """A timesheet cell: 'HH:MM-HH:MM' (with '+late' / '-early' minutes), a code letter, and '*'
+    when an admin corrected the day."""
+    if status.kind in (DayKind.PRESENT, DayKind.INCOMPLETE) and status.first_in is not None:
+        text = f"{status.first_in:%H:%M}-{status.last_out:%H:%M}" if status.last_out else f"{status.first_in:%H:%M}-?"
+        if status.late_min:
+            text += f" +{status.late_min}"
+        if status.early_min:
+            text += f" -{status.early_min}"
+    else:
+        text = CELL_CODES.get(status.kind, "")
+    return text + (CORRECTED_MARK if status.corrected else "")
+
+
+@dataclass(slots=True)
+class MonthReport:
+    first: date
+    last: date
+    people: list[PersonDays]
+    summaries: list[PersonSummary]
+
+    @property
+    def days(self) -> list[date]:
+        return [date.fromordinal(o) for o in range(self.first.toordinal(), self.last.toordinal() + 1)]
+
+    def grid(self) -> list[tuple[PersonSummary, list[str]]]:
+        """Per person one cell per day of the period (blank where they were not counted)."""
+        rows = []
+        for pd, summary in zip(self.people, self.summaries):
+            cells = {s.day: cell(s) for s in pd.days}
+            rows.append((summary, [cells.get(d, "") for d in self.days]))
+        return rows
+
+
+def summarise(pd: PersonDays) -> PersonSummary:
+    days = pd.days
+    count = lambda pred: sum(1 for s in days if pred(s))  # noqa: E731
+    full = count(lambda s: s.last_out is not None)
+    summary = PersonSummary(
+        person_id=pd.person.id, name=pd.person.name, employee_no=pd.person.employee_no, department=pd.person.department,
+        schedule=pd.schedule.name if pd.schedule else "",
+        working_days=count(lambda s: s.shift is not None),
+        present=count(lambda s: s.attended),
+        late=count(lambda s: s.late), late_min=sum(s.late_min for s in days),
+        early=count(lambda s: s.left_early), early_min=sum(s.early_min for s in days),
+        absent=count(lambda s: s.kind == DayKind.ABSENT), leave=count(lambda s: s.kind == DayKind.LEAVE),
+        holidays=count(lambda s: s.kind == DayKind.HOLIDAY), incomplete=count(lambda s: s.kind == DayKind.INCOMPLETE),
+        worked_h=round(sum(s.worked_s for s in days) / 3600, 2), corrections=count(lambda s: s.corrected),
+        full_days=full,
+    )
+    return summary
+
+
+def month_report(gallery, month: str | None = None, *, first: date | None = None, last: date | None = None,
+                 tz: tzinfo | None = None, now: datetime | None = None, department: str | None = None,
+                 job: Job | None = None) -> MonthReport:
+    """The report of a month (YYYY-MM) or of the days first..last."""
+    if month is not None:
+        first, last = parse_month(month)
+    job = job or Job()
+    job.report(0, 0, "computing")
+    people = person_days(gallery, first, last, tz=tz, now=now, department=department)
+    job.check()
+    return MonthReport(first, last, people, [summarise(pd) for pd in people])
