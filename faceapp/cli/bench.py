@@ -19,7 +19,11 @@ def cmd_bench(args) -> int:
         from faceapp.ui.startup_bench import bench_startup
 
         result["startup"] = bench_startup()
-    if not (args.gallery or args.startup) or args.source:
+    if args.report:
+        from faceapp.hr.bench import bench_report
+
+        result["report"] = bench_report(args.report)
+    if not (args.gallery or args.startup or args.report) or args.source:
         source = args.source or bench.DEFAULT_VIDEO
         frames = bench.read_frames(source, args.frames)
         engine = output.engine()
@@ -48,7 +52,7 @@ def cmd_bench(args) -> int:
         ref = r.get("reference_mtcnn_torch")
         if ref:
             print(f"facenet-pytorch MTCNN (torch): {ref}")
-        for key in ("gallery", "startup"):
+        for key in ("gallery", "startup", "report"):
             if key in r:
                 print(f"{key}: {json.dumps(r[key])}")
 
@@ -63,6 +67,8 @@ def add_commands(sub) -> None:
                    help="frames for the every-stage table (the live figure runs over the whole clip)")
     p.add_argument("--gallery", type=int, metavar="N", help="time 1:N search over N synthetic identities")
     p.add_argument("--startup", action="store_true", help="time until the main window shows")
+    p.add_argument("--report", type=int, nargs="?", const=1000, metavar="N",
+                   help="time a monthly attendance report for N people (default 1000), 4 records a day")
     p.add_argument("--no-reference", action="store_true", help="skip timing facenet-pytorch's torch MTCNN")
     p.add_argument("--liveness", choices=["both", "blink", "passive", "none"],
                    help="liveness mode of the live figure (default: the settings' default, both)")

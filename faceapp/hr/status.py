@@ -88,18 +88,19 @@ class _Shifts:
     def window_start(self, schedule: Schedule | None, day: date) -> float:
         return self.get(schedule, day)[0]
 
-    def get(self, schedule: Schedule | None, day: date) -> tuple[float, tuple[datetime, datetime] | None, tuple[float, float] | None]:
+    def get(self, schedule: Schedule | None, day: date) -> tuple:
+        """(window start, (shift start, end) as datetimes and as unix seconds, break in unix seconds)"""
         key = (id(schedule) if schedule else None, day)
         found = self._cache.get(key)
         if found is None:
             if schedule is None:
-                found = (at(day, time(0), self.tz).timestamp(), None, None)
+                found = (at(day, time(0), self.tz).timestamp(), None, None, None)
             else:
                 start, end = schedule.shift(day, self.tz)
-                length = end.timestamp() - start.timestamp()
-                half_gap = max(0.0, DAY_S - length) / 2
+                start_ts, end_ts = start.timestamp(), end.timestamp()
+                half_gap = max(0.0, DAY_S - (end_ts - start_ts)) / 2
                 span = schedule.break_span(day, self.tz)
-                found = (start.timestamp() - half_gap, (start, end),
+                found = (start_ts - half_gap, (start, end), (start_ts, end_ts),
                          None if span is None else (span[0].timestamp(), span[1].timestamp()))
             self._cache[key] = found
         return found
@@ -167,20 +168,21 @@ def person_days(gallery, day_from: date, day_to: date, *, tz: tzinfo | None = No
         fixed = corrected_ts.get(person.id, set())
         statuses = []
         for day in days:
-            w0, shift, brk = shifts.get(schedule, day)
+            w0, shift, shift_ts, brk = shifts.get(schedule, day)
             w1 = shifts.window_start(schedule, day + timedelta(days=1))
             i, j = bisect.bisect_left(stamps, w0), bisect.bisect_left(stamps, w1)
             mine = stamps[i:j]
             if not mine and not active(day):
                 continue
-            statuses.append(_status(person.id, day, schedule, mine, (w0, w1), shift, brk, now_ts, tz,
+            statuses.append(_status(person.id, day, schedule, mine, (w0, w1), shift, shift_ts, brk, now_ts, tz,
                                     holidays.get(day), leave.get((person.id, day)), any(t in fixed for t in mine)))
         result.append(PersonDays(person, schedule, statuses))
     return result
 
 
 def _status(person_id: int, day: date, schedule: Schedule | None, stamps: list[float], window: tuple[float, float],
-            shift: tuple[datetime, datetime] | None, brk: tuple[float, float] | None, now_ts: float, tz: tzinfo,
+            shift: tuple[datetime, datetime] | None, shift_ts: tuple[float, float] | None,
+            brk: tuple[float, float] | None, now_ts: float, tz: tzinfo,
             holiday: str | None, leave: str | None, corrected: bool) -> DayStatus:
     n = len(stamps)
     first = datetime.fromtimestamp(stamps[0], tz) if n else None
@@ -196,7 +198,7 @@ def _status(person_id: int, day: date, schedule: Schedule | None, stamps: list[f
         return DayStatus(kind=DayKind.LEAVE, note=leave, corrected=True, **{k: v for k, v in base.items() if k != "corrected"})
     if schedule is None or not schedule.works_on(day):
         return DayStatus(kind=DayKind.PRESENT if n else DayKind.OFF, **base)
-    start, end = shift[0].timestamp(), shift[1].timestamp()
+    start, end = shift_ts
     due = start + schedule.grace_min * 60
     if n == 0:
         return DayStatus(kind=DayKind.NOT_YET_DUE if now_ts < due else DayKind.ABSENT, shift=shift, **base)
