@@ -11,7 +11,7 @@ from faceapp.cli.main import main
 from faceapp.hr.export import DAYS_HEADER, SUMMARY_HEADER, write_csv, write_xlsx
 from faceapp.hr.report import month_report, parse_month
 from faceapp.hr.schedule import Schedule, format_weekdays, parse_weekdays
-from faceapp.hr.status import DayKind, current, person_days
+from faceapp.hr.status import DayKind, board, current, person_days
 from faceapp.reasons import ReasonError
 from faceapp.storage.gallery import Gallery
 
@@ -281,3 +281,32 @@ def test_cli_schedule_report_and_correct(tmp_path, capsys, monkeypatch):
     assert load_workbook(tmp_path / "r.xlsx")["Summary"]["A2"].value == "李小龙"
     assert main(["report", "2026-11"]) == 0
     assert "李小龙" in capsys.readouterr().out
+
+
+def test_board_groups(gallery):
+    g, book = gallery, Attendance(gallery)
+    g.add_schedule(Schedule.make("Office", "09:00", "18:00", grace_min=5))
+    g.add_schedule(Schedule.make("Late", "13:00", "21:00"))
+    g.assign_schedule("Office")
+    ann, bob, cat, dan, eve = (person(g, n) for n in ("Ann", "Bob", "Cat", "Dan", "Eve"))
+    g.assign_schedule("Late", person_id=dan.id)
+    book.record(ann.id, t("2026-03-02", 8, 50))
+    book.record(bob.id, t("2026-03-02", 9, 30))
+    g.add_correction(eve.id, "leave", "holiday abroad", day="2026-03-02")
+    groups = board(g, now=t("2026-03-02", 10), tz=BERLIN)
+    assert {k: [p.name for p, _ in v] for k, v in groups.items()} == {
+        "in": ["Ann"], "late": ["Bob"], "absent": ["Cat"], "not_yet_due": ["Dan"], "off": ["Eve"]}
+    assert groups["late"][0][1].late_min == 30
+
+
+def test_chart_data(gallery):
+    from faceapp.hr.report import arrival_minutes, daily_counts
+
+    _month(gallery)
+    report = month_report(gallery, "2026-11", tz=SHANGHAI, now=LATER)
+    counts = {c.day.day: c for c in daily_counts(report.people, report.first, report.last)}
+    assert (counts[3].on_time, counts[3].late, counts[3].absent) == (1, 1, 0)
+    assert (counts[4].on_time, counts[4].absent) == (1, 1) and (counts[10].on_time, counts[10].absent) == (1, 1)
+    assert counts[1].on_time + counts[1].late + counts[1].absent == 0  # a Sunday
+    minutes = arrival_minutes(report.people)
+    assert len(minutes) == 19 + 18 and min(minutes) == 8 * 60 + 55 and max(minutes) == 9 * 60 + 30

@@ -117,3 +117,33 @@ def month_report(gallery, month: str | None = None, *, first: date | None = None
     people = person_days(gallery, first, last, tz=tz, now=now, department=department)
     job.check()
     return MonthReport(first, last, people, [summarise(pd) for pd in people])
+
+
+@dataclass(frozen=True, slots=True)
+class DayCounts:
+    day: date
+    on_time: int
+    late: int
+    absent: int
+
+
+def daily_counts(people: list[PersonDays], first: date, last: date) -> list[DayCounts]:
+    """Per day of the period: people who came on time, came late, and were absent (the chart of
+    arrivals per day)."""
+    counts = {date.fromordinal(o): [0, 0, 0] for o in range(first.toordinal(), last.toordinal() + 1)}
+    for pd in people:
+        for s in pd.days:
+            slot = counts.get(s.day)
+            if slot is None:
+                continue
+            if s.kind == DayKind.ABSENT:
+                slot[2] += 1
+            elif s.attended and s.shift is not None:
+                slot[1 if s.late else 0] += 1
+    return [DayCounts(d, *c) for d, c in counts.items()]
+
+
+def arrival_minutes(people: list[PersonDays]) -> list[float]:
+    """Arrival times on working days, in minutes after local midnight (the distribution chart)."""
+    return [s.first_in.hour * 60 + s.first_in.minute + s.first_in.second / 60
+            for pd in people for s in pd.days if s.first_in is not None and s.shift is not None]

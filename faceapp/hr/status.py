@@ -219,3 +219,29 @@ def current(statuses: Iterable[PersonDays], now: datetime | None = None) -> list
                 found.append((pd, status))
                 break
     return found
+
+
+BOARD_GROUPS = ("in", "late", "absent", "not_yet_due", "off")
+
+
+def board(gallery, *, now: datetime | None = None, tz: tzinfo | None = None,
+          department: str | None = None) -> dict[str, list[tuple[Person, DayStatus]]]:
+    """Who is in (on time), late, absent, not yet due, or off (holiday, leave, day off) right now;
+    each group by arrival, then name."""
+    now = now or local_now()
+    today = now.astimezone(tz).date() if tz else now.date()
+    people = person_days(gallery, today - timedelta(days=1), today, tz=tz, now=now, department=department)
+    groups: dict[str, list[tuple[Person, DayStatus]]] = {g: [] for g in BOARD_GROUPS}
+    for pd, status in current(people, now):
+        if status.attended and status.kind not in (DayKind.HOLIDAY, DayKind.LEAVE):
+            group = "late" if status.late else "in"
+        elif status.kind == DayKind.ABSENT:
+            group = "absent"
+        elif status.kind == DayKind.NOT_YET_DUE:
+            group = "not_yet_due"
+        else:
+            group = "off"
+        groups[group].append((pd.person, status))
+    for members in groups.values():
+        members.sort(key=lambda m: (m[1].first_in is None, m[1].first_in or now, m[0].name.casefold()))
+    return groups
