@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from faceapp.hr.report import CORRECTED_MARK, MonthReport
+from faceapp.hr.report import CORRECTED_MARK, LEGEND_CODES, MonthReport
 from faceapp.jobs import Job
 
 SUMMARY_HEADER = ("Name", "Employee number", "Department", "Schedule", "Working days", "Days present", "Late",
@@ -106,7 +106,7 @@ def write_xlsx(report: MonthReport, path: str | os.PathLike, job: Job | None = N
     for i, (s, cells) in enumerate(job.each(grid, "writing")):
         sheet.append([s.name, s.employee_no or "", s.department] + cells)
         for col, text in enumerate(cells, 4):
-            if text.startswith("A"):
+            if text.startswith(LEGEND_CODES["absent"]):
                 sheet.cell(i + 2, col).fill = absent_fill
             elif "+" in text:
                 sheet.cell(i + 2, col).fill = late_fill

@@ -14,6 +14,7 @@ from faceapp.reasons import ReasonError
 # One letter per day in the timesheet grid for what is not a time span (the legend says which).
 CELL_CODES = {DayKind.ABSENT: "A", DayKind.HOLIDAY: "H", DayKind.LEAVE: "L", DayKind.OFF: "", DayKind.NOT_YET_DUE: "",
               DayKind.INCOMPLETE: "?"}
+LEGEND_CODES = {str(kind): code for kind, code in CELL_CODES.items()}
 CORRECTED_MARK = "*"
 
 
