@@ -216,12 +216,13 @@ class SchedulesDialog(QDialog):
         for n in names:
             self.assign_to.addItem(n, n)
         self.target.clear()
-        self.target.addItem(tr("Everyone (default)"), ("default", None))
+        # item data "default", "department:NAME" or "person:ID" (Qt keeps strings as they are)
+        self.target.addItem(tr("Everyone (default)"), "default")
         for d in departments(g):
-            self.target.addItem(tr("Department: {name}").format(name=d), ("department", d))
+            self.target.addItem(tr("Department: {name}").format(name=d), f"department:{d}")
         people = {p.id: p.name for p in g.list_people()}
         for pid, name in people.items():
-            self.target.addItem(tr("Person: {name}").format(name=name), ("person", pid))
+            self.target.addItem(tr("Person: {name}").format(name=name), f"person:{pid}")
         self.assignments.clear()
         for a in g.assignments():
             who = (tr("Person: {name}").format(name=people.get(a.person_id, "?")) if a.person_id is not None
@@ -273,9 +274,9 @@ class SchedulesDialog(QDialog):
             self._do(lambda: self.context.gallery.remove_schedule(item.text()))
 
     def assign(self) -> None:
-        kind, value = self.target.currentData()
+        kind, _, value = self.target.currentData().partition(":")
         self._do(lambda: self.context.gallery.assign_schedule(
-            self.assign_to.currentData(), person_id=value if kind == "person" else None,
+            self.assign_to.currentData(), person_id=int(value) if kind == "person" else None,
             department=value if kind == "department" else None))
 
     def add_holiday(self) -> None:

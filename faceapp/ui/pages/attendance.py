@@ -103,8 +103,10 @@ class AttendancePage(RefreshWhenShown, QWidget):
                   self.person_label, self.person):
             bar.addWidget(w)
         bar.addStretch(1)
+        actions = QHBoxLayout()  # a second row: the window must still fit an 800-pixel-wide screen
+        actions.addStretch(1)
         for w in (self.report_button, self.correct_button, self.schedules_button, self.export_button):
-            bar.addWidget(w)
+            actions.addWidget(w)
 
         self.records = _table(len(RECORD_COLUMNS), "recordsTable")
         self.summary = _table(len(SUMMARY_COLUMNS), "summaryTable")
@@ -119,6 +121,7 @@ class AttendancePage(RefreshWhenShown, QWidget):
         self.count_label = QLabel()
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addLayout(actions)
         layout.addWidget(self.views, 1)
         layout.addWidget(self.count_label)
 
