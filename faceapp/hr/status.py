@@ -85,9 +85,6 @@ class _Shifts:
         self.tz = tz
         self._cache: dict[tuple[int | None, date], tuple] = {}
 
-    def window_start(self, schedule: Schedule | None, day: date) -> float:
-        return self.get(schedule, day)[0]
-
     def get(self, schedule: Schedule | None, day: date) -> tuple:
         """(window start, (shift start, end) as datetimes and as unix seconds, break in unix seconds)"""
         key = (id(schedule) if schedule else None, day)
@@ -126,7 +123,7 @@ def person_days(gallery, day_from: date, day_to: date, *, tz: tzinfo | None = No
                 department: str | None = None, person_id: int | None = None) -> list[PersonDays]:
     """Every person's status on every day from day_from to day_to (inclusive); a person counts
     from their enrolment day while switched on, and on any day they have records. By name."""
-    tz = tz or local_zone(gallery.setting("attendance.timezone", ""))
+    tz = tz or local_zone()
     now_ts = (now or local_now()).timestamp()
     people = [p for p in gallery.list_people()
               if (department is None or p.department == department) and (person_id is None or p.id == person_id)]
@@ -160,22 +157,34 @@ def person_days(gallery, day_from: date, day_to: date, *, tz: tzinfo | None = No
         if correction is not None:
             corrected_ts.setdefault(pid, set()).add(ts)
 
+    plans: dict[int | None, list[tuple]] = {}
+
+    def plan(schedule: Schedule | None) -> list[tuple]:
+        """(day, window start, window end, shift, shift in unix seconds, break) for every day."""
+        key = id(schedule) if schedule else None
+        if key not in plans:
+            entries = [shifts.get(schedule, d) for d in days + [day_to + timedelta(days=1)]]
+            plans[key] = [(d, e[0], entries[i + 1][0], e[1], e[2], e[3]) for i, (d, e) in enumerate(zip(days, entries))]
+        return plans[key]
+
     result = []
     for person in people:
         schedule = by_person.get(person.id) or by_department.get(person.department) or default
         active = _active_days(person, activity.get(person.id, []))
         stamps = times.get(person.id, [])
-        fixed = corrected_ts.get(person.id, set())
+        fixed = corrected_ts.get(person.id)
         statuses = []
-        for day in days:
-            w0, shift, shift_ts, brk = shifts.get(schedule, day)
-            w1 = shifts.window_start(schedule, day + timedelta(days=1))
-            i, j = bisect.bisect_left(stamps, w0), bisect.bisect_left(stamps, w1)
+        lo_index = 0
+        for day, w0, w1, shift, shift_ts, brk in plan(schedule):
+            i = bisect.bisect_left(stamps, w0, lo_index)
+            j = bisect.bisect_left(stamps, w1, i)
+            lo_index = j
             mine = stamps[i:j]
             if not mine and not active(day):
                 continue
             statuses.append(_status(person.id, day, schedule, mine, (w0, w1), shift, shift_ts, brk, now_ts, tz,
-                                    holidays.get(day), leave.get((person.id, day)), any(t in fixed for t in mine)))
+                                    holidays.get(day), leave.get((person.id, day)),
+                                    bool(fixed) and any(t in fixed for t in mine)))
         result.append(PersonDays(person, schedule, statuses))
     return result
 

@@ -23,6 +23,8 @@ class PersonDayDialog(QDialog):
         self.setObjectName("personDayDialog")
         person = context.gallery.get_person(person_id)
         self.setWindowTitle(tr("{name} on {day}").format(name=person.name, day=status.day.isoformat()))
+        heading = QLabel(self.windowTitle())
+        heading.setStyleSheet("font-weight: bold; font-size: 15px;")
         form = QFormLayout()
         kind = tr(DAY_KINDS[status.kind]) + (f" ({status.note})" if status.note else "")
         if status.corrected:
@@ -51,6 +53,7 @@ class PersonDayDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(heading)
         layout.addLayout(form)
         layout.addWidget(QLabel(tr("Records of the day:")))
         layout.addWidget(self.records, 1)

@@ -99,6 +99,7 @@ class ReportDialog(QDialog):
         self.month.dateChanged.connect(self.refresh)
         self.department.currentIndexChanged.connect(self.refresh)
         self.resize(1100, 560)
+        context.language_changed.connect(self.retranslate)
         self.retranslate()
         self.refresh()
 
@@ -112,6 +113,8 @@ class ReportDialog(QDialog):
         self.views.setTabText(0, tr("Summary"))
         self.views.setTabText(1, tr("Timesheet"))
         self.legend.setText(tr(LEGEND))
+        if self.report is not None:
+            self._show(self.report)
 
     def month_text(self) -> str:
         return self.month.date().toString("yyyy-MM")
@@ -125,7 +128,10 @@ class ReportDialog(QDialog):
             return
         if outcome.result is None:
             return
-        self.report = report = outcome.result
+        self.report = outcome.result
+        self._show(self.report)
+
+    def _show(self, report: MonthReport) -> None:
         rows = summary_rows(report)
         self.summary.setColumnCount(len(SUMMARY_COLUMNS))
         self.summary.setHorizontalHeaderLabels([tr(c) for c in SUMMARY_COLUMNS])
@@ -148,7 +154,7 @@ class ReportDialog(QDialog):
                     item.setBackground(LATE_BRUSH)
                 self.timesheet.setItem(r, c, item)
         self.timesheet.resizeColumnsToContents()
-        self.status.setText(tr("{people} people, {month}").format(people=len(rows), month=month))
+        self.status.setText(tr("{people} people, {month}").format(people=len(rows), month=f"{report.first:%Y-%m}"))
 
     def export(self, kind: str) -> None:
         if self.report is None or not require_unlock(self.context, self):

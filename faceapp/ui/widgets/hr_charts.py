@@ -56,6 +56,8 @@ class AttendanceCharts(QWidget):
             heights = np.asarray(values, dtype=float)
             self.per_day.addItem(pg.BarGraphItem(x=x, y0=bottom, height=heights, width=0.7, brush=color, pen=None, name=label))
             bottom = bottom + heights
+        # headroom above the tallest bar for the legend
+        self.per_day.setYRange(0, max(1.0, float(bottom.max(initial=0))) * 1.3, padding=0)
         step = max(1, len(self.counts) // 10)
         self.per_day.getAxis("bottom").setTicks([[(i, f"{c.day:%m-%d}") for i, c in enumerate(self.counts)][::step]])
 
