@@ -22,6 +22,8 @@ def cmd_schedule(args) -> int:
             g.remove_schedule(args.name)
             print(f"removed schedule {args.name}")
         elif args.action == "assign":
+            if not args.name and not args.clear:
+                raise ValueError("name the schedule to assign, or --clear to take the assignment away")
             person_id = find_person(g, args.person).id if args.person else None
             g.assign_schedule(None if args.clear else args.name, person_id=person_id,
                               department=None if args.person or args.default else args.department)
