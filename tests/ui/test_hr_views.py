@@ -154,3 +154,22 @@ def test_schedules_dialog(context, qtbot):
     dialog.schedules.setCurrentRow(0)
     dialog.remove_schedule()
     assert context.gallery.list_schedules() == [] and dialog.assignments.count() == 0
+
+
+def test_corrections_and_schedules_need_the_pin(window, context, monkeypatch):
+    from PySide6.QtWidgets import QDialog
+
+    from faceapp.ui.dialogs import lock
+
+    context.set_pin("1234")
+    context.lock()
+    asked = []
+    monkeypatch.setattr(lock.PinDialog, "exec", lambda self: asked.append(True) or QDialog.DialogCode.Rejected)
+    page = window.attendance
+    page.open_correction()
+    page.open_schedules()
+    assert len(asked) == 2
+    assert page.findChild(CorrectionDialog) is None and page.findChild(SchedulesDialog) is None
+    context.unlock("1234")
+    page.open_schedules()
+    assert page.findChild(SchedulesDialog) is not None
