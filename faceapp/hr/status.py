@@ -149,12 +149,9 @@ def person_days(gallery, day_from: date, day_to: date, *, tz: tzinfo | None = No
     hi = at(day_to + timedelta(days=2), time(0), tz).timestamp()
     times: dict[int, list[float]] = {}
     corrected_ts: dict[int, set[float]] = {}
-    rows = gallery.db.execute(
-        """SELECT a.person_id, a.ts, c.id FROM attendance a LEFT JOIN attendance_corrections c ON c.attendance_id = a.id
-           WHERE a.ts >= ? AND a.ts < ? AND a.person_id IS NOT NULL ORDER BY a.person_id, a.ts""", (lo, hi)).fetchall()
-    for pid, ts, correction in rows:
+    for pid, ts, corrected in gallery.attendance_times(lo, hi):
         times.setdefault(pid, []).append(ts)
-        if correction is not None:
+        if corrected:
             corrected_ts.setdefault(pid, set()).add(ts)
 
     plans: dict[int | None, list[tuple]] = {}

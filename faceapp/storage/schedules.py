@@ -167,6 +167,17 @@ class Schedules(Database):
             found.setdefault(r["person_id"], []).append((date.fromisoformat(r["day"]), bool(r["active"])))
         return found
 
+    def attendance_times(self, ts_from: float, ts_to: float) -> list[tuple[int, float, bool]]:
+        """(person id, unix time, added by a correction) of every record of an enrolled person in
+        [ts_from, ts_to), by person and time: what the HR status is computed from, in one query."""
+        with self._guard():
+            rows = self.db.execute(
+                """SELECT a.person_id, a.ts, c.id IS NOT NULL FROM attendance a
+                   LEFT JOIN attendance_corrections c ON c.attendance_id = a.id
+                   WHERE a.ts >= ? AND a.ts < ? AND a.person_id IS NOT NULL ORDER BY a.person_id, a.ts""",
+                (ts_from, ts_to)).fetchall()
+        return rows
+
     # --- corrections --------------------------------------------------------------------------------
     def add_correction(self, person_id: int, kind: str, reason: str, *, day: date | str | None = None,
                        when: datetime | None = None) -> Correction:
