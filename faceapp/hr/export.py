@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from faceapp.hr.report import CORRECTED_MARK, LEGEND_CODES, MonthReport
+from faceapp.hr.schedule import WEEKDAYS
 from faceapp.jobs import Job
 
 SUMMARY_HEADER = ("Name", "Employee number", "Department", "Schedule", "Working days", "Days present", "Late",
@@ -101,7 +102,8 @@ def write_xlsx(report: MonthReport, path: str | os.PathLike, job: Job | None = N
 
     sheet = wb.create_sheet("Timesheet")
     days = report.days
-    sheet.append(["Name", "Employee number", "Department"] + [f"{d:%m-%d} {d:%a}" for d in days])
+    # weekday names from our own table: %a follows the C locale, which a Qt app sets from the user's
+    sheet.append(["Name", "Employee number", "Department"] + [f"{d:%m-%d} {WEEKDAYS[d.weekday()].capitalize()}" for d in days])
     grid = report.grid()
     for i, (s, cells) in enumerate(job.each(grid, "writing")):
         sheet.append([s.name, s.employee_no or "", s.department] + cells)

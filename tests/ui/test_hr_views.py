@@ -48,6 +48,11 @@ def test_today_board_counts_lists_and_a_persons_day(window, context, qtbot):
     page.department.setCurrentIndex(page.department.findData("Sales"))
     board.refresh(now=_today(10))
     assert (board.counts["absent"].text(), board.counts["in"].text()) == ("1", "0")
+    context.set_language("zh_CN")
+    assert board.titles["late"].text() == "迟到" and page.views.tabText(0) == "今日"
+    board.refresh(now=_today(10))  # the switch refreshed it at the real time
+    assert board.lists["absent"].item(0).text() == "Cat" and board.counts["not_yet_due"].text() == "1"
+    assert board.lists["not_yet_due"].item(0).text() == "Dan   13:00 上班"
 
 
 def test_board_follows_recognitions_live(window, context, qtbot):
