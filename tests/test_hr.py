@@ -281,6 +281,8 @@ def test_cli_schedule_report_and_correct(tmp_path, capsys, monkeypatch):
     assert load_workbook(tmp_path / "r.xlsx")["Summary"]["A2"].value == "李小龙"
     assert main(["report", "2026-11"]) == 0
     assert "李小龙" in capsys.readouterr().out
+    assert main(["audit"]) == 0
+    assert "correction_record  李小龙" in capsys.readouterr().out
 
 
 def test_board_groups(gallery):

@@ -1,5 +1,6 @@
 """`faceapp schedule …` (work schedules, who works them, holidays), `faceapp report YYYY-MM` (the
-monthly report: a table, --xlsx, --csv) and `faceapp correct …` (an admin's corrections)."""
+monthly report: a table, --xlsx, --csv), `faceapp correct …` (an admin's corrections) and
+`faceapp audit` (the log they are written to)."""
 
 from __future__ import annotations
 
@@ -104,6 +105,22 @@ def cmd_correct(args) -> int:
     return 0
 
 
+def cmd_audit(args) -> int:
+    with Gallery.open() as g:
+        people = {p.id: p.name for p in g.list_people()}
+        entries = [{"time": e.time.isoformat(timespec="seconds"), "action": e.action,
+                    "person": people.get(e.person_id, "") if e.person_id is not None else "", "day": e.day or "",
+                    "reason": e.reason, "details": e.details} for e in g.audit_log(args.limit)]
+
+    def table(rows):
+        for r in rows:
+            extra = ", ".join(f"{k}={v}" for k, v in r["details"].items() if v is not None)
+            print(f"{r['time']}  {r['action']:18s} {r['person']:16s} {r['day']:10s} {r['reason']}  {extra}".rstrip())
+
+    show(entries, args.json, table)
+    return 0
+
+
 def add_commands(sub) -> None:
     p = sub.add_parser("schedule", help="work schedules, who works them, and holidays")
     acts = p.add_subparsers(dest="action", metavar="ACTION")
@@ -147,3 +164,8 @@ def add_commands(sub) -> None:
     p.add_argument("when", metavar="TIME|DAY", help="record: YYYY-MM-DDTHH:MM; leave: YYYY-MM-DD")
     p.add_argument("--reason", required=True)
     p.set_defaults(func=cmd_correct)
+
+    p = sub.add_parser("audit", help="the audit log: corrections, schedule and holiday changes, newest first")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_audit)
