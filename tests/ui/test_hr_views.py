@@ -44,7 +44,10 @@ def test_today_board_counts_lists_and_a_persons_day(window, context, qtbot):
     board.lists["late"].itemClicked.emit(item)
     dialog = page.findChild(PersonDayDialog)
     assert dialog is not None and dialog.records.count() == 1 and "Bob 李" in dialog.windowTitle()
-    dialog.close()
+    dialog.correct_button.click()  # no PIN set: straight to the correction dialog, for Bob and today
+    correction = page.findChild(CorrectionDialog)
+    assert correction.person.currentData() == bob.id and correction.when.date() == QDate.currentDate()
+    correction.close()
     page.department.setCurrentIndex(page.department.findData("Sales"))
     board.refresh(now=_today(10))
     assert (board.counts["absent"].text(), board.counts["in"].text()) == ("1", "0")

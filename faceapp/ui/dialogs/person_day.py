@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QListWidget, QVBoxLayout
 
 from faceapp.hr.status import DayStatus
@@ -52,6 +53,9 @@ class PersonDayDialog(QDialog):
             self.records.addItem(f"{r.time:%Y-%m-%d %H:%M:%S}" + ("  " + tr("added by an admin") if r.id in added else ""))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
+        self.correct_button = buttons.addButton(tr("Correct this day…"), QDialogButtonBox.ButtonRole.ActionRole)
+        self.correct_button.setObjectName("correctDay")
+        self.correct_button.clicked.connect(lambda: self.correct(context, person_id, status.day))
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addLayout(form)
@@ -59,3 +63,12 @@ class PersonDayDialog(QDialog):
         layout.addWidget(self.records, 1)
         layout.addWidget(buttons)
         self.resize(380, 420)
+
+    def correct(self, context, person_id: int, day) -> None:
+        """The correction dialog for this person and day (admin PIN first); this one closes."""
+        from faceapp.ui.dialogs.hr_edit import CorrectionDialog
+        from faceapp.ui.dialogs.lock import require_unlock
+
+        if require_unlock(context, self):
+            CorrectionDialog(context, self.parentWidget(), person_id, QDate(day.year, day.month, day.day)).open()
+            self.accept()
