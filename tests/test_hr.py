@@ -312,3 +312,10 @@ def test_chart_data(gallery):
     assert counts[1].on_time + counts[1].late + counts[1].absent == 0  # a Sunday
     minutes = arrival_minutes(report.people)
     assert len(minutes) == 19 + 18 and min(minutes) == 8 * 60 + 55 and max(minutes) == 9 * 60 + 30
+
+
+def test_leave_over_a_day_with_records(gallery):
+    li, _ = _month(gallery)
+    gallery.add_correction(li.id, "leave", "went home ill after the first hour", day="2026-11-30")
+    s = next(x for x in month_report(gallery, "2026-11", tz=SHANGHAI, now=LATER).summaries if x.name == "李小龙")
+    assert (s.working_days, s.present, s.leave, s.absent, s.corrections) == (19, 18, 1, 1, 1)

@@ -94,7 +94,7 @@ def summarise(pd: PersonDays) -> PersonSummary:
              incomplete=0, worked_s=0.0, corrections=0, full=0)
     for s in pd.days:
         n["working"] += s.shift is not None
-        n["present"] += s.records > 0
+        n["present"] += s.records > 0 and s.kind != DayKind.LEAVE  # an admin said they were away
         n["late"] += s.late_min > 0
         n["late_min"] += s.late_min
         n["early"] += s.early_min > 0
