@@ -281,6 +281,8 @@ def test_cli_schedule_report_and_correct(tmp_path, capsys, monkeypatch):
     assert load_workbook(tmp_path / "r.xlsx")["Summary"]["A2"].value == "李小龙"
     assert main(["report", "2026-11"]) == 0
     assert "李小龙" in capsys.readouterr().out
+    assert main(["report", "2026-11", "--xlsx", str(tmp_path / "no" / "such" / "r.xlsx")]) == 2
+    assert "cannot write" in capsys.readouterr().err
     assert main(["audit"]) == 0
     assert "correction_record  李小龙" in capsys.readouterr().out
 

@@ -71,10 +71,12 @@ def cmd_report(args) -> int:
 
     with Gallery.open() as g, progress_bar("report", "row") as job:
         report = month_report(g, args.month, department=args.department, job=job)
-        if args.xlsx:
-            write_xlsx(report, args.xlsx, job)
-        if args.csv:
-            write_csv(report, args.csv, job)
+        for path, write in ((args.xlsx, write_xlsx), (args.csv, write_csv)):
+            try:
+                if path:
+                    write(report, path, job)
+            except OSError as exc:  # a missing folder, no permission, a full disk: nothing was written
+                raise ValueError(f"cannot write {path}: {exc.strerror or exc}") from None
     for path in (args.xlsx, args.csv):
         if path:
             print(f"wrote {path}")
