@@ -251,7 +251,8 @@ def test_xlsx_and_csv_round_trip(gallery, tmp_path):
     assert summary.column_dimensions["A"].width == 22
     rows = {r[0]: r for r in summary.iter_rows(min_row=2, values_only=True)}
     assert rows["李小龙"][2] == "研发" and rows["李小龙"][5] == 19 and rows["李小龙"][7] == 30
-    assert rows["=Wang"][16] == 2  # the name stays text: openpyxl keeps a leading "=" a string here
+    assert rows["=Wang"][16] == 2
+    assert next(c for c in summary["A"] if c.value == "=Wang").data_type == "s"  # a name, not a formula
     assert sheet.cell(1, 4).value == "11-01 Sun" and sheet.cell(2, 1).value in ("李小龙", "=Wang")
     li_row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "李小龙")
     assert li_row[3 + 2] == "09:30-18:00 +30"
@@ -282,7 +283,12 @@ def test_cli_schedule_report_and_correct(tmp_path, capsys, monkeypatch):
     assert main(["report", "2026-11"]) == 0
     assert "李小龙" in capsys.readouterr().out
     assert main(["report", "2026-11", "--xlsx", str(tmp_path / "no" / "such" / "r.xlsx")]) == 2
-    assert "cannot write" in capsys.readouterr().err
+    assert "error:" in capsys.readouterr().err
+    assert main(["report", "2026-11", "--xlsx", str(tmp_path / "r.xlsx")]) == 2  # exists
+    assert "--force" in capsys.readouterr().err
+    assert main(["report", "2026-11", "--csv", str(tmp_path / "faceapp.db"), "--force"]) == 2
+    assert "database" in capsys.readouterr().err
+    assert main(["report", "2026-11", "--xlsx", str(tmp_path / "r.xlsx"), "--force"]) == 0
     assert main(["audit"]) == 0
     assert "correction_record  李小龙" in capsys.readouterr().out
 

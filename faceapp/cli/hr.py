@@ -8,6 +8,7 @@ from datetime import datetime
 
 from faceapp.cli.output import find_person, show
 from faceapp.cli.progress import progress_bar
+from faceapp.files import check_target, shown, sqlite_companions
 from faceapp.storage.gallery import Gallery
 
 
@@ -69,17 +70,20 @@ def cmd_report(args) -> int:
     from faceapp.hr.export import SUMMARY_HEADER, summary_rows, write_csv, write_xlsx
     from faceapp.hr.report import month_report
 
-    with Gallery.open() as g, progress_bar("report", "row") as job:
-        report = month_report(g, args.month, department=args.department, job=job)
-        for path, write in ((args.xlsx, write_xlsx), (args.csv, write_csv)):
-            try:
-                if path:
-                    write(report, path, job)
-            except OSError as exc:  # a missing folder, no permission, a full disk: nothing was written
-                raise ValueError(f"cannot write {path}: {exc.strerror or exc}") from None
-    for path in (args.xlsx, args.csv):
-        if path:
-            print(f"wrote {path}")
+    with Gallery.open() as g:
+        protected = sqlite_companions(g.path)
+        outputs = [(path, write) for path, write in ((args.xlsx, write_xlsx), (args.csv, write_csv)) if path]
+        for path, _ in outputs:  # before any work: a wrong name is said at once
+            check_target(path, force=args.force, protected=protected)
+        with progress_bar("report", "row") as job:
+            report = month_report(g, args.month, department=args.department, job=job)
+            for path, write in outputs:
+                try:
+                    write(report, path, job, force=args.force, protected=protected)
+                except OSError as exc:  # a full disk, say: nothing was written
+                    raise ValueError(f"cannot write {shown(path)}: {exc.strerror or exc}") from None
+    for path, _ in outputs:
+        print(f"wrote {shown(path)}")
     if not (args.xlsx or args.csv) or args.json:
         rows = [dict(zip(SUMMARY_HEADER, row)) for row in summary_rows(report)]
 
@@ -157,6 +161,7 @@ def add_commands(sub) -> None:
     p.add_argument("--xlsx", metavar="OUT.xlsx", help="write an Excel workbook (summary and timesheet)")
     p.add_argument("--csv", metavar="OUT.csv", help="write every person-day as CSV")
     p.add_argument("--department", metavar="DEPT")
+    p.add_argument("--force", action="store_true", help="replace the files if they exist (never the database)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_report)
 

@@ -1,17 +1,17 @@
 """The monthly report as files: an Excel workbook (a summary sheet and a timesheet sheet, frozen
 header, set column widths, names as text) and a CSV of every person-day for other tools.
 
-Both write through `write_atomically`, so a file appears complete or not at all and a cancelled job
-leaves nothing behind; the export hardening routes this one function."""
+Both write through faceapp.files.write_atomic, as the attendance CSV does: a file appears complete
+or not at all, a cancelled job leaves nothing behind, never over the app's database (`protected`)
+and over an existing file only when forced; text cells are guarded as faceapp.attendance guards them."""
 
 from __future__ import annotations
 
-import csv
 import os
-import tempfile
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Iterable
 
+from faceapp.attendance import _cell, csv_line
+from faceapp.files import write_atomic
 from faceapp.hr.report import CORRECTED_MARK, LEGEND_CODES, MonthReport
 from faceapp.hr.schedule import WEEKDAYS
 from faceapp.jobs import Job
@@ -25,23 +25,12 @@ LEGEND = (f"HH:MM-HH:MM first in - last out; +N minutes late; -N minutes early; 
           f"? one record only; {CORRECTED_MARK} corrected by an admin")
 
 
-def _text(value: str | None) -> str:
-    """A text cell shown as typed: a leading = + - @ would otherwise run as a formula."""
-    value = value or ""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-
-
-def write_atomically(path: str | os.PathLike, write: Callable[[Path], None]) -> None:
-    """Call write(tmp) for a temporary file beside `path`, then rename it over `path`."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _append(sheet, values: list) -> None:
+    """A row whose text stays text: openpyxl would store a name starting with "=" as a formula."""
+    sheet.append(values)
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith("="):
+            cell.data_type = "s"
 
 
 def summary_rows(report: MonthReport) -> list[list]:
@@ -62,23 +51,23 @@ def day_rows(report: MonthReport) -> list[list]:
     return rows
 
 
-def write_csv(report: MonthReport, path: str | os.PathLike, job: Job | None = None) -> int:
+def write_csv(report: MonthReport, path: str | os.PathLike, job: Job | None = None, *, force: bool = False,
+              protected: Iterable[str | os.PathLike] = ()) -> int:
     """Every person-day as a CSV row (UTF-8 with BOM for Excel, ISO 8601 times). Returns the rows."""
     job = job or Job()
     rows = day_rows(report)
 
-    def write(tmp: Path) -> None:
-        with open(tmp, "w", encoding="utf-8-sig", newline="") as f:
-            out = csv.writer(f)
-            out.writerow(DAYS_HEADER)
-            for row in job.each(rows, "writing"):
-                out.writerow([_text(v) if isinstance(v, str) else v for v in row])
+    def write(f) -> None:
+        f.write(csv_line(DAYS_HEADER))
+        for row in job.each(rows, "writing"):
+            f.write(csv_line([_cell(v) if isinstance(v, str) else v for v in row]))
 
-    write_atomically(path, write)
+    write_atomic(path, write, force=force, protected=protected, encoding="utf-8-sig", newline="")
     return len(rows)
 
 
-def write_xlsx(report: MonthReport, path: str | os.PathLike, job: Job | None = None) -> int:
+def write_xlsx(report: MonthReport, path: str | os.PathLike, job: Job | None = None, *, force: bool = False,
+               protected: Iterable[str | os.PathLike] = ()) -> int:
     """The summary and the timesheet as an Excel workbook. Returns the number of people."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -94,7 +83,7 @@ def write_xlsx(report: MonthReport, path: str | os.PathLike, job: Job | None = N
     summary.title = "Summary"
     summary.append(list(SUMMARY_HEADER))
     for row in summary_rows(report):
-        summary.append(row)
+        _append(summary, row)
     summary.freeze_panes = "B2"
     for i, header in enumerate(SUMMARY_HEADER, 1):
         summary.column_dimensions[get_column_letter(i)].width = 22 if i <= 4 else max(9, len(header) + 2)
@@ -106,7 +95,7 @@ def write_xlsx(report: MonthReport, path: str | os.PathLike, job: Job | None = N
     sheet.append(["Name", "Employee number", "Department"] + [f"{d:%m-%d} {WEEKDAYS[d.weekday()].capitalize()}" for d in days])
     grid = report.grid()
     for i, (s, cells) in enumerate(job.each(grid, "writing")):
-        sheet.append([s.name, s.employee_no or "", s.department] + cells)
+        _append(sheet, [s.name, s.employee_no or "", s.department] + cells)
         for col, text in enumerate(cells, 4):
             if text.startswith(LEGEND_CODES["absent"]):
                 sheet.cell(i + 2, col).fill = absent_fill
@@ -123,5 +112,5 @@ def write_xlsx(report: MonthReport, path: str | os.PathLike, job: Job | None = N
         for c in ws[1]:
             c.font = bold
             c.alignment = Alignment(horizontal="center", wrap_text=True)
-    write_atomically(path, lambda tmp: wb.save(tmp))
+    write_atomic(path, wb.save, force=force, protected=protected, mode="wb")
     return len(grid)

@@ -87,7 +87,7 @@ def _november(context):
 
 
 def test_report_dialog_and_excel_export(context, qtbot, tmp_path, monkeypatch):
-    from faceapp.ui.dialogs import report as report_dialog
+    from faceapp.ui.dialogs import save_as
 
     _november(context)
     dialog = ReportDialog(context, month=QDate(2026, 11, 1))
@@ -99,7 +99,7 @@ def test_report_dialog_and_excel_export(context, qtbot, tmp_path, monkeypatch):
     assert dialog.timesheet.item(0, 3).text() == "09:20-18:20 +20"  # the 3rd of November
     assert dialog.timesheet.item(0, 9).text() == "L*"
     target = tmp_path / "november"
-    monkeypatch.setattr(report_dialog.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    monkeypatch.setattr(save_as.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     dialog.export("xlsx")
     wb = load_workbook(tmp_path / "november.xlsx")
     assert wb["Summary"]["A2"].value == "李小龙" and wb["Timesheet"]["F2"].value == "09:20-18:20 +20"
@@ -169,7 +169,7 @@ def test_corrections_and_schedules_need_the_pin(window, context, monkeypatch):
 
     from faceapp.ui.dialogs import lock
 
-    context.set_pin("1234")
+    context.set_pin("246810")
     context.lock()
     asked = []
     monkeypatch.setattr(lock.PinDialog, "exec", lambda self: asked.append(True) or QDialog.DialogCode.Rejected)
@@ -178,6 +178,6 @@ def test_corrections_and_schedules_need_the_pin(window, context, monkeypatch):
     page.open_schedules()
     assert len(asked) == 2
     assert page.findChild(CorrectionDialog) is None and page.findChild(SchedulesDialog) is None
-    context.unlock("1234")
+    context.unlock("246810")
     page.open_schedules()
     assert page.findChild(SchedulesDialog) is not None

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -19,9 +18,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from faceapp.files import sqlite_companions
 from faceapp.hr.export import summary_rows, write_csv, write_xlsx
 from faceapp.hr.report import LEGEND_CODES, MonthReport, month_report
 from faceapp.ui.dialogs.lock import require_unlock
+from faceapp.ui.dialogs.save_as import export_path
 from faceapp.ui.errors import show_error
 from faceapp.ui.i18n import N_, tr
 from faceapp.ui.workers.tasks import run_with_progress
@@ -162,14 +163,14 @@ class ReportDialog(QDialog):
         suffix = "." + kind
         default = self.context.data_dir / f"attendance_{self.month_text()}{suffix}"
         filters = tr("Excel workbooks") + " (*.xlsx)" if kind == "xlsx" else tr("CSV files") + " (*.csv)"
-        path, _ = QFileDialog.getSaveFileName(self, tr("Export report"), str(default), filters)
-        if not path:
+        chosen = export_path(self, tr("Export report"), default, filters, suffix)
+        if chosen is None:
             return
-        if not path.lower().endswith(suffix):
-            path += suffix
+        path, force = chosen
         writer = write_xlsx if kind == "xlsx" else write_csv
-        report = self.report
-        outcome = run_with_progress(self, tr("Exporting the report…"), lambda job: writer(report, path, job))
+        report, protected = self.report, sqlite_companions(self.context.gallery.path)
+        outcome = run_with_progress(self, tr("Exporting the report…"),
+                                    lambda job: writer(report, path, job, force=force, protected=protected))
         if outcome.error is not None:
             show_error(self, tr("The report could not be exported.") + f"\n{outcome.error}", outcome.error)
         elif outcome.result is not None:

@@ -5,18 +5,15 @@ from here as dialogs (the last two behind the admin PIN)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from PySide6.QtCore import QDate, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -31,6 +28,7 @@ from faceapp.ui.context import AppContext
 from faceapp.ui.dialogs.hr_edit import CorrectionDialog, SchedulesDialog
 from faceapp.ui.dialogs.person_day import PersonDayDialog
 from faceapp.ui.dialogs.report import ReportDialog, fill_departments
+from faceapp.ui.dialogs.save_as import export_path
 from faceapp.ui.widgets.hr_charts import AttendanceCharts
 from faceapp.ui.widgets.today_board import TodayBoard
 from faceapp.ui.errors import show_error
@@ -229,18 +227,10 @@ class AttendancePage(RefreshWhenShown, QWidget):
             return
         f = self.filters()
         default = self.context.data_dir / f"attendance_{f['day_from']}_{f['day_to']}.csv"
-        path, _ = QFileDialog.getSaveFileName(self, tr("Export attendance"), str(default), tr("CSV files") + " (*.csv)")
-        if not path:
+        chosen = export_path(self, tr("Export attendance"), default, tr("CSV files") + " (*.csv)", ".csv")
+        if chosen is None:
             return
-        force = path.lower().endswith(".csv")  # the save dialog has asked before choosing an existing file
-        if not force:
-            path += ".csv"
-            if Path(path).exists():
-                answer = QMessageBox.question(self, tr("Export attendance"),
-                                              tr("{path} already exists. Replace it?").format(path=path))
-                if answer != QMessageBox.StandardButton.Yes:
-                    return
-                force = True
+        path, force = chosen
 
         outcome = run_with_progress(self, tr("Exporting attendance…"), lambda job: self.context.attendance.export_csv(
             path, f["day_from"], f["day_to"], job, force=force))
