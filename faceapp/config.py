@@ -342,6 +342,8 @@ class AttendanceConfig:
     # A person standing at the camera is recognised every frame; one attendance record per 5 minutes
     # counts an arrival once yet still records someone who leaves and returns after a short errand.
     cooldown_s: float = 300.0
+    # A grace period longer than a morning is no longer "late arrival" but another shift: refuse it.
+    max_grace_min: int = 240
 
 
 @dataclass(frozen=True, slots=True)

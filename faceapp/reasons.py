@@ -74,6 +74,18 @@ TEMPLATES: dict[str, str] = {
     "door_offline": N_("Offline since {since}, {waiting} events waiting"),
     "door_offline_refused": N_("This door cannot reach the server (offline since {since}): enrollment and settings "
                                "need it. Recognition goes on from the last synced copy."),
+    # work schedules, holidays and corrections (faceapp.hr)
+    "schedule_name": N_("A schedule needs a name."),
+    "schedule_weekday": N_("Unknown weekday “{day}” (use mon, tue, … or ranges like mon-fri)."),
+    "schedule_no_weekdays": N_("A schedule needs at least one working day."),
+    "schedule_break": N_("The break must lie inside the working hours."),
+    "schedule_grace": N_("The grace period must be between 0 and {high} minutes."),
+    "schedule_unknown": N_("There is no schedule called “{name}”."),
+    "schedule_exists": N_("A schedule called “{name}” already exists."),
+    "bad_day": N_("“{day}” is not a date (use YYYY-MM-DD)."),
+    "bad_month": N_("“{month}” is not a month (use YYYY-MM)."),
+    "no_reason": N_("Give a reason for the correction."),
+    "timezone": N_("Unknown time zone “{zone}”."),
 }
 
 

@@ -197,10 +197,11 @@ def main(argv: list[str] | None = None) -> int:
     shots.append(save(window, args.out, "people"))
 
     window.tabs.setCurrentIndex(ATTENDANCE)
+    window.attendance.views.setCurrentWidget(window.attendance.summary)  # the Today board: screenshots_hr.py
     window.attendance.refresh()
     settle(app)
     shots.append(save(window, args.out, "attendance"))
-    window.attendance.views.setCurrentIndex(1)
+    window.attendance.views.setCurrentWidget(window.attendance.records)
     settle(app)
     shots.append(save(window, args.out, "attendance_records"))
     window.attendance.views.setCurrentIndex(0)

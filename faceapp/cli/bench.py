@@ -37,7 +37,11 @@ def cmd_bench(args) -> int:
         from faceapp.ui.startup_bench import bench_startup
 
         result["startup"] = bench_startup()
-    if not (args.gallery or args.startup or args.doors) or args.source:
+    if args.report:
+        from faceapp.hr.bench import bench_report
+
+        result["report"] = bench_report(args.report)
+    if not (args.gallery or args.startup or args.doors or args.report) or args.source:
         source = args.source or bench.DEFAULT_VIDEO
         frames = bench.read_frames(source, args.frames)
         engine = output.engine()
@@ -66,7 +70,7 @@ def cmd_bench(args) -> int:
         ref = r.get("reference_mtcnn_torch")
         if ref:
             print(f"facenet-pytorch MTCNN (torch): {ref}")
-        for key in ("gallery", "gallery_server", "doors", "startup"):
+        for key in ("gallery", "gallery_server", "doors", "startup", "report"):
             if key in r:
                 print(f"{key}: {json.dumps(r[key])}")
 
@@ -86,6 +90,8 @@ def add_commands(sub) -> None:
                    "needs a role that may CREATE DATABASE (a scratch one, dropped after)")
     p.add_argument("--doors", action="store_true", help="with --database: propagation to another door, events/s "
                    "from 10 doors, resync after 10 minutes offline with 1,000 queued events")
+    p.add_argument("--report", type=int, nargs="?", const=1000, metavar="N",
+                   help="time a monthly attendance report for N people (default 1000), 4 records a day")
     p.add_argument("--no-reference", action="store_true", help="skip timing facenet-pytorch's torch MTCNN")
     p.add_argument("--liveness", choices=["both", "blink", "passive", "none"],
                    help="liveness mode of the live figure (default: the settings' default, both)")

@@ -31,7 +31,7 @@ class CommandParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from faceapp.cli import bench, door, evals, export, live, people, recognize, settings
+    from faceapp.cli import bench, door, evals, export, hr, live, people, recognize, settings
     from trainer.finetune import (
         cli as train_cli,  # imports no torch: `train` explains how to get it
     )
@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui = sub.add_parser("gui", help="start the desktop app (the default)")
     gui.add_argument("--source", help="camera index, video file or stream URL for the live view (default: the one in Settings)")
     gui.add_argument("--fullscreen", action="store_true", help="start in full-screen kiosk mode")
-    for group in (people, recognize, live, export, bench, settings, door):
+    for group in (people, recognize, live, export, hr, bench, settings, door):
         group.add_commands(sub)
     p = sub.add_parser("train", help=train_cli.HELP)
     train_cli.add_arguments(p)

@@ -11,10 +11,11 @@ from faceapp.storage.model_versions import ModelVersions
 from faceapp.storage.people import People
 from faceapp.storage.records import Event, EventKind, ModelVersion, Person, Sample, now, stamp  # noqa: F401
 from faceapp.storage.samples import Samples
+from faceapp.storage.schedules import Schedules
 from faceapp.storage.schema import SCHEMA_VERSION  # noqa: F401
 from faceapp.storage.settings import Settings
 from faceapp.storage.vectors import Vectors
 
 
-class Gallery(People, Samples, ModelVersions, Events, Settings, Vectors):
+class Gallery(People, Samples, ModelVersions, Events, Settings, Vectors, Schedules):
     """One open gallery database. Thread-safe: calls are serialised on one connection."""

@@ -102,6 +102,7 @@ class People(Database):
         with self.transaction():
             self.get_person(person_id)
             self.update("people", person_id, {"active": int(active)})
+            self.note_activity(person_id, active)  # the HR report counts their days up to here
 
     def remove_person(self, person_id: int) -> None:
         """Erase a person with every crop and embedding (cascade); their attendance records and

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from faceapp.storage.hr_schema import HR_SCHEMA
+
 _TABLES_V1 = """
 CREATE TABLE people (
     id INTEGER PRIMARY KEY,
@@ -109,7 +111,7 @@ CREATE TRIGGER model_versions_upd AFTER UPDATE OF active ON model_versions
 _SCHEMA_V1 = _TABLES_V1 + _SQLITE_TRIGGERS_V1
 
 
-def _postgres_tables(sqlite: str) -> str:
+def _postgres_tables(sqlite: str, people: bool = True) -> str:
     """The same tables in PostgreSQL's words: identity ids, BYTEA, double-precision times and
     scores; names unique ignoring case through an index on lower(name) (SQLite: COLLATE NOCASE)."""
     for old, new in (
@@ -120,7 +122,7 @@ def _postgres_tables(sqlite: str) -> str:
         ("COLLATE NOCASE UNIQUE ", ""),
     ):
         sqlite = sqlite.replace(old, new)
-    return sqlite + "CREATE UNIQUE INDEX people_name ON people (lower(name));\n"
+    return sqlite + ("CREATE UNIQUE INDEX people_name ON people (lower(name));\n" if people else "")
 
 
 _POSTGRES_V1 = _postgres_tables(_TABLES_V1) + """
@@ -212,6 +214,7 @@ MIGRATIONS: list[Migration] = [
     Migration(_EVENT_UID_V4, _EVENT_UID_V4),
     Migration("", _POSTGRES_VECTORS_V5),
     Migration(_MODEL_FILES_V6.format(blob="BLOB"), _MODEL_FILES_V6.format(blob="BYTEA")),
+    Migration(HR_SCHEMA, _postgres_tables(HR_SCHEMA, people=False)),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -19,7 +19,7 @@ def _seed(context):
 
 
 def test_tables_filter_and_export_csv(window, context, qtbot, tmp_path, monkeypatch):
-    from faceapp.ui.pages import attendance as attendance_page
+    from faceapp.ui.dialogs import save_as
     alice, bob, day = _seed(context)
     page = window.attendance
     window.tabs.setCurrentIndex(ATTENDANCE)  # a page fills its tables when shown
@@ -39,7 +39,7 @@ def test_tables_filter_and_export_csv(window, context, qtbot, tmp_path, monkeypa
 
     page.date_from.setDate(QDate.currentDate().addDays(-7))
     target = tmp_path / "export"  # no suffix: the page adds .csv
-    monkeypatch.setattr(attendance_page.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    monkeypatch.setattr(save_as.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     window.export_attendance()
     with open(tmp_path / "export.csv", encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f))

@@ -34,13 +34,14 @@ def test_pin_locks_and_unlocks(window, context, qtbot):
 
 
 def test_export_asks_for_the_pin_when_locked(window, context, monkeypatch):
+    from faceapp.ui.dialogs import save_as
     from faceapp.ui.pages import attendance as attendance_page
     context.set_pin("123456")
     context.lock()
     asked = []
     monkeypatch.setattr(attendance_page, "require_unlock", lambda ctx, parent: asked.append(True) or False)
     chooser = []
-    monkeypatch.setattr(attendance_page.QFileDialog, "getSaveFileName", lambda *a, **k: chooser.append(a) or ("", ""))
+    monkeypatch.setattr(save_as.QFileDialog, "getSaveFileName", lambda *a, **k: chooser.append(a) or ("", ""))
     window.export_attendance()
     assert asked and not chooser  # refused before the file dialog
 

@@ -1,20 +1,19 @@
-"""Attendance tab: records and the daily summary (first in, last out) for a date range, person and door,
-updated live as people are recognised, and exported to CSV."""
+"""Attendance tab: the Today board (in / late / absent / not yet due), the daily summary (first in,
+last out), the records and the charts for a date range, department, person and door, updated live as
+people are recognised; exported to CSV. The monthly report, corrections and work schedules open
+from here as dialogs (the last two behind the admin PIN)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from PySide6.QtCore import QDate, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -23,7 +22,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceapp.hr.report import arrival_minutes, daily_counts
+from faceapp.hr.status import person_days
 from faceapp.ui.context import AppContext
+from faceapp.ui.dialogs.hr_edit import CorrectionDialog, SchedulesDialog
+from faceapp.ui.dialogs.person_day import PersonDayDialog
+from faceapp.ui.dialogs.report import ReportDialog, fill_departments
+from faceapp.ui.dialogs.save_as import export_path
+from faceapp.ui.widgets.hr_charts import AttendanceCharts
+from faceapp.ui.widgets.today_board import TodayBoard
 from faceapp.ui.errors import show_error
 from faceapp.ui.i18n import N_, tr
 from faceapp.ui.dialogs.lock import require_unlock
@@ -34,6 +41,8 @@ RECORD_COLUMNS = (N_("Time"), N_("Name"), N_("Employee number"), N_("Department"
 SUMMARY_COLUMNS = (N_("Date"), N_("Name"), N_("Employee number"), N_("Department"), N_("First in"), N_("Last out"), N_("Records"))
 # New events arrive in bursts (one per recognised face): refresh at most this often.
 REFRESH_DELAY_MS = 400
+# The board also changes with the clock alone (not yet due turns absent when the grace period ends).
+BOARD_TICK_MS = 60_000
 
 
 def _table(columns: int, name: str) -> QTableWidget:
@@ -79,24 +88,44 @@ class AttendancePage(RefreshWhenShown, QWidget):
         self.door.setMinimumWidth(120)
         self.door.addItem("", None)
         self.door.currentIndexChanged.connect(self._changed)
+        self.department_label = QLabel()
+        self.department = QComboBox()
+        self.department.setObjectName("departmentFilter")
+        self.department.currentIndexChanged.connect(self._changed)
+        self.report_button, self.correct_button, self.schedules_button = QPushButton(), QPushButton(), QPushButton()
+        self.report_button.setObjectName("reportButton")
+        self.correct_button.setObjectName("correctButton")
+        self.schedules_button.setObjectName("schedulesButton")
+        self.report_button.clicked.connect(self.open_report)
+        self.correct_button.clicked.connect(self.open_correction)
+        self.schedules_button.clicked.connect(self.open_schedules)
         self.export_button = QPushButton()
         self.export_button.setObjectName("exportButton")
         self.export_button.clicked.connect(self.export_csv)
         bar = QHBoxLayout()
-        for w in (self.from_label, self.date_from, self.to_label, self.date_to, self.person_label, self.person,
-                  self.door_label, self.door):
+        for w in (self.from_label, self.date_from, self.to_label, self.date_to, self.department_label, self.department,
+                  self.person_label, self.person, self.door_label, self.door):
             bar.addWidget(w)
         bar.addStretch(1)
-        bar.addWidget(self.export_button)
+        actions = QHBoxLayout()  # a second row: the window must still fit an 800-pixel-wide screen
+        actions.addStretch(1)
+        for w in (self.report_button, self.correct_button, self.schedules_button, self.export_button):
+            actions.addWidget(w)
 
         self.records = _table(len(RECORD_COLUMNS), "recordsTable")
         self.summary = _table(len(SUMMARY_COLUMNS), "summaryTable")
+        self.board = TodayBoard(context)
+        self.board.person_clicked.connect(self.show_day)
+        self.charts = AttendanceCharts()
         self.views = QTabWidget()
-        self.views.addTab(self.summary, "")
-        self.views.addTab(self.records, "")
+        self.views.setObjectName("attendanceViews")
+        for view in (self.board, self.summary, self.records, self.charts):
+            self.views.addTab(view, "")
+        self.views.currentChanged.connect(self._changed)
         self.count_label = QLabel()
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addLayout(actions)
         layout.addWidget(self.views, 1)
         layout.addWidget(self.count_label)
 
@@ -104,6 +133,10 @@ class AttendancePage(RefreshWhenShown, QWidget):
         self.refresh_timer.setSingleShot(True)
         self.refresh_timer.setInterval(REFRESH_DELAY_MS)
         self.refresh_timer.timeout.connect(self._changed)
+        self.board_timer = QTimer(self)
+        self.board_timer.setInterval(BOARD_TICK_MS)
+        self.board_timer.timeout.connect(lambda: self.board.isVisible() and self.board.refresh())
+        self.board_timer.start()
         context.events_added.connect(self._on_events)
         context.people_changed.connect(self._fill_people)
         self._fill_people()
@@ -116,14 +149,22 @@ class AttendancePage(RefreshWhenShown, QWidget):
         self.person.setItemText(0, tr("Everyone"))
         self.door_label.setText(tr("Door:"))
         self.door.setItemText(0, tr("All doors"))
+        self.department_label.setText(tr("Department:"))
+        self.department.setItemText(0, tr("All departments"))
         self.export_button.setText(tr("Export CSV…"))
-        self.views.setTabText(0, tr("Daily summary"))
-        self.views.setTabText(1, tr("All records"))
+        self.report_button.setText(tr("Monthly report…"))
+        self.correct_button.setText(tr("Correct…"))
+        self.schedules_button.setText(tr("Schedules…"))
+        for i, title in enumerate((tr("Today"), tr("Daily summary"), tr("All records"), tr("Charts"))):
+            self.views.setTabText(i, title)
+        self.board.retranslate()
+        self.charts.retranslate()
         self.records.setHorizontalHeaderLabels([tr(c) for c in RECORD_COLUMNS])
         self.summary.setHorizontalHeaderLabels([tr(c) for c in SUMMARY_COLUMNS])
         self._changed()
 
     def _fill_people(self) -> None:
+        fill_departments(self.department, self.context.gallery)
         current = self.person.currentData()
         self.person.blockSignals(True)
         self.person.clear()
@@ -145,7 +186,8 @@ class AttendancePage(RefreshWhenShown, QWidget):
 
     def _on_events(self, events: list) -> None:
         # an attendance record can only come from a recognition; today must be in the range shown
-        if self.date_to.date() >= QDate.currentDate():
+        # (the board always shows today)
+        if self.date_to.date() >= QDate.currentDate() or self.views.currentWidget() is self.board:
             self.refresh_timer.start()
 
     def filters(self) -> dict:
@@ -154,6 +196,7 @@ class AttendancePage(RefreshWhenShown, QWidget):
             "day_to": self.date_to.date().toString("yyyy-MM-dd"),
             "person_id": self.person.currentData(),
             "door": self.door.currentData(),
+            "department": self.department.currentData(),
         }
 
     def refresh(self) -> None:
@@ -161,8 +204,19 @@ class AttendancePage(RefreshWhenShown, QWidget):
         f = self.filters()
         # filtered in SQL (faceapp.attendance)
         self._fill_doors()
+        department = f["department"]
+        self.board.department = department
+        if self.views.currentWidget() is self.board:
+            self.board.refresh()
+        elif self.views.currentWidget() is self.charts:
+            first, last = self.date_from.date().toPython(), self.date_to.date().toPython()
+            people = person_days(self.context.gallery, first, last, department=department, person_id=f["person_id"])
+            self.charts.show_data(daily_counts(people, first, last), arrival_minutes(people))
         records = self.context.attendance.records(f["day_from"], f["day_to"], f["person_id"], f["door"])
         summary = self.context.attendance.summary(f["day_from"], f["day_to"], f["person_id"], f["door"])
+        if department is not None:
+            records = [r for r in records if r.department == department]
+            summary = [d for d in summary if d.department == department]
         _fill(self.records, [[r.time.strftime("%Y-%m-%d %H:%M:%S"), r.person_name, r.employee_no or "", r.department,
                               "" if r.score is None else f"{r.score:.2f}",
                               "" if r.masked is None else (tr("yes") if r.masked else tr("no"))] for r in reversed(records)])
@@ -170,23 +224,33 @@ class AttendancePage(RefreshWhenShown, QWidget):
                               d.last_out.strftime("%H:%M:%S") if d.last_out else "", str(d.records)] for d in summary])
         self.count_label.setText(tr("{n} records, {m} person-days").format(n=len(records), m=len(summary)))
 
+    def show_day(self, person_id: int, status) -> None:
+        PersonDayDialog(self.context, person_id, status, self).open()
+
+    def open_report(self) -> None:
+        ReportDialog(self.context, self, self.date_to.date()).open()
+
+    def open_correction(self) -> None:
+        if require_unlock(self.context, self):
+            dialog = CorrectionDialog(self.context, self, self.person.currentData(), self.date_to.date())
+            dialog.accepted.connect(self._changed)
+            dialog.open()
+
+    def open_schedules(self) -> None:
+        if require_unlock(self.context, self):
+            dialog = SchedulesDialog(self.context, self)
+            dialog.finished.connect(self._changed)
+            dialog.open()
+
     def export_csv(self) -> None:
         if not require_unlock(self.context, self):
             return
         f = self.filters()
         default = self.context.data_dir / f"attendance_{f['day_from']}_{f['day_to']}.csv"
-        path, _ = QFileDialog.getSaveFileName(self, tr("Export attendance"), str(default), tr("CSV files") + " (*.csv)")
-        if not path:
+        chosen = export_path(self, tr("Export attendance"), default, tr("CSV files") + " (*.csv)", ".csv")
+        if chosen is None:
             return
-        force = path.lower().endswith(".csv")  # the save dialog has asked before choosing an existing file
-        if not force:
-            path += ".csv"
-            if Path(path).exists():
-                answer = QMessageBox.question(self, tr("Export attendance"),
-                                              tr("{path} already exists. Replace it?").format(path=path))
-                if answer != QMessageBox.StandardButton.Yes:
-                    return
-                force = True
+        path, force = chosen
 
         outcome = run_with_progress(self, tr("Exporting attendance…"), lambda job: self.context.attendance.export_csv(
             path, f["day_from"], f["day_to"], job, force=force, door=f["door"]))
