@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from faceapp.config import ANTISPOOF
-from faceapp.eval.spoof import load_upright, pad_metrics, read_labels
+from faceapp.eval.spoof import pad_metrics, read_labels
+from faceapp.vision.imageio import load_image
 from faceapp.vision.antispoof import AntiSpoof, context_box
 
 
@@ -22,7 +23,7 @@ def test_onnx_matches_torch_built_from_the_state_dicts(shared):
 
     if not SOURCE_DIR.is_dir():
         pytest.skip("../shared/models/silent-face is not present")
-    image = load_upright(shared / "spoof" / "image_T1.jpg")
+    image = load_image(shared / "spoof" / "image_T1.jpg")
     scorer = AntiSpoof()
     for model, (weights, digest, _, scale) in zip(scorer.models, MODELS.values()):
         assert model.crop_scale == scale
@@ -69,7 +70,7 @@ def test_context_box_stays_inside_and_keeps_its_size():
 def test_stills_print_and_replay_refused_live_accepted(shared, engine, antispoof):
     scores = {}
     for sample in read_labels(shared / "spoof"):
-        image = load_upright(sample.path)
+        image = load_image(sample.path)
         (face,) = engine.detect(image)[:1]
         scores[sample.path.name] = float(antispoof.score(image, face.box[None])[0])
     assert scores["image_F1.jpg"] < ANTISPOOF.threshold and scores["image_F2.jpg"] < ANTISPOOF.threshold, scores

@@ -24,7 +24,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from faceapp.config import ANTISPOOF, DETECTOR
@@ -34,15 +33,13 @@ from faceapp.eval.verification import main_face
 from faceapp.types import Detection
 from faceapp.vision.antispoof import AntiSpoof
 from faceapp.vision.finder import FaceFinder
-from faceapp.vision.imageio import ImageError, load_image
+from faceapp.vision.imageio import load_image
 
 LABELS = "labels.csv"
 # BPCER the "threshold at BPCER 1%" figure is reported for: a person refused once in 100 visits.
 TARGET_BPCER = 0.01
 # Box rescaling factors tried by --boxes (the issue's models were checked at +-20% with their detector).
 BOX_SCALES = (0.8, 0.9, 1.0, 1.1, 1.2, 1.3)
-# EXIF orientation -> the cv2.rotate code that makes the photo upright (mirrored variants are rare).
-_EXIF_ROTATION = {3: cv2.ROTATE_180, 6: cv2.ROTATE_90_CLOCKWISE, 8: cv2.ROTATE_90_COUNTERCLOCKWISE}
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,20 +86,6 @@ def spread(samples: list[Sample], limit: int | None) -> list[Sample]:
     return [samples[int(i)] for i in np.linspace(0, len(samples) - 1, limit)]
 
 
-def load_upright(path: Path) -> np.ndarray:
-    """The image as a camera would have shown it: phone photos are often stored sideways with an
-    EXIF orientation tag (data/spoof's F1, F2, T1), and a sideways face is not what the door sees."""
-    image = load_image(path)
-    try:
-        from PIL import Image
-
-        with Image.open(path) as im:
-            orientation = im.getexif().get(274)
-    except Exception:  # no Pillow, or no EXIF block: the pixels are taken as stored
-        orientation = None
-    return cv2.rotate(image, _EXIF_ROTATION[orientation]) if orientation in _EXIF_ROTATION else image
-
-
 def pad_metrics(scores: np.ndarray, live: np.ndarray, threshold: float) -> dict:
     """APCER, BPCER, ACER at `threshold` (score >= threshold is accepted as live), AUC, and the
     highest threshold with BPCER <= TARGET_BPCER and the APCER it gives."""
@@ -131,7 +114,7 @@ def score_samples(samples: list[Sample], scorers: list[AntiSpoof], find) -> tupl
     scored: list[list[Scored]] = [[] for _ in scorers]
     clock = []
     for sample in samples:
-        image = load_upright(sample.path)
+        image = load_image(sample.path)
         face = main_face(find(image), image.shape)
         for k, antispoof in enumerate(scorers):
             score = None
@@ -179,7 +162,7 @@ def eval_spoof(folder: str | Path, *, threshold: float | None = None, limit: int
                          "score": round(s.score, 4)} for s in wrong]
     result["scores"] = {s.sample.path.name: None if s.score is None else round(s.score, 4) for s in scored}
     if sheet is not None:
-        items = [(load_upright(s.sample.path), s.detection.box,
+        items = [(load_image(s.sample.path), s.detection.box,
                   f"{'live' if s.sample.live else 'spoof'} {s.score:.2f} {s.sample.path.stem[:16]}") for s in wrong]
         result["sheet"] = str(contact_sheet(items, Path(sheet)))
     return result
