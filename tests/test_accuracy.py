@@ -116,4 +116,5 @@ def test_eval_detection_switches():
                                                  "--blazeface-threshold", "0.6"]))
     assert (config.thresholds, config.min_face_size, config.second_pass) == ((0.3, 0.4, 0.4), 20, "never")
     assert config.blazeface_mirrored is False and config.blazeface_threshold == 0.6
+    assert detection_config(parser.parse_args(["eval", "detection", "masked", "--no-presence"])).presence_check is False
     assert detection_config(parser.parse_args(["eval", "detection", "masked"])) == DETECTOR
