@@ -65,7 +65,7 @@ def main(data: Path) -> None:
                       if covers(d.box, p.face)]
     print(f"masked-real close-ups found by MTCNN: {len(main_cues)}, dropped by the gate: {_gated(main_cues)}, "
           f"logit < 0: {sum(c[2] < 0 for c in main_cues)}")
-    photos = sample_photos(data / "faces-sample") + sample_photos(data / "lfw" / "images", 1000)
+    photos = sample_photos(data / "faces-sample") + sample_photos(data / "lfw" / "images", 300)
     mains, extras = [], []
     for path in photos:
         image = load_image(path)
