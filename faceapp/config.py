@@ -53,15 +53,14 @@ class DetectorConfig:
     closeup_min_fraction: float = 0.5
     closeup_margin: float = 0.25
     # Face-presence gate (faceapp.vision.finder.FaceFinder.present): MTCNN also fires on face-like
-    # things (a jack-o'-lantern in fi_protagonist.mp4 scores 0.70-0.97, dark blurred corners). A
-    # detection stays if BlazeFace (both views) puts a box with at least presence_support on it, else
-    # if the face mesh's face-presence logit reaches presence_logit. Measured per detection (BlazeFace
-    # support, mesh logit) with `faceapp eval detection`'s inputs: every masked-real close-up and
-    # every unmasked main face (1,075) have BlazeFace support >= 0.5; real faces without it (large
-    # faces in the 1280x720 clips) read a logit of 15+; the jack-o'-lantern reads BlazeFace < 0.3 on
-    # 89 of 90 sampled frames and a logit of -7..3.6. Support 0.3 and logit 2 drop 86 of its 90
-    # detections, 11 of 38 extras on unmasked photos, no close-up and 4 masked faces of 20-34 px.
-    # Masked faces cannot rest on the logit alone: 18 of 152 close-ups read below 0.
+    # things (a jack-o'-lantern in fi_protagonist.mp4 scores 0.70-0.97, dark blurred corners). An
+    # MTCNN box stays if BlazeFace (both views) puts a box with at least presence_support on it, else
+    # if the face mesh's face-presence logit reaches presence_logit. `python -m faceapp.eval.cues`:
+    # no masked-real close-up, unmasked main face or clip face scoring >= 0.99 is dropped (those
+    # clip faces read a logit of 18+), 100 of fi_protagonist's 104 doubtful detections are, and 10 of
+    # 20 unmasked extras; masked faces cannot rest on the logit alone (8 of 132 close-ups read < 0).
+    # `faceapp eval detection` with and without --no-presence: extras on 1,064 unmasked photos 37 ->
+    # 25, close-ups 152/154 kept, 4 masked faces of 20-34 px lost (docs/benchmarks.md).
     presence_check: bool = True
     presence_support: float = 0.3
     presence_logit: float = 2.0

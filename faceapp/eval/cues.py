@@ -6,8 +6,8 @@ DetectorConfig.presence_*, TrackerConfig.jump_iou / look_change / identity_rejec
 Presence: for each MTCNN detection (no gate) on the masked-real close-ups, the unmasked photos'
 main faces and the clips' frames, the BlazeFace support (best score of a box covering it) and the
 face mesh's presence logit; how many a gate at the shipped values would drop.
-Track cues: on one-person clips, the largest face of every frame (and of every 3rd frame, as a slow
-camera sees it; and under one synthetic mask): the thumbnail correlation and embedding cosine of
+Track cues: on one-person clips, the largest face of the first 150 frames with one (and of every
+3rd frame, as a slow camera sees it; and under one synthetic mask): the thumbnail correlation and embedding cosine of
 consecutive frames; and the same between the two clips' people.
 """
 
@@ -88,9 +88,11 @@ def main(data: Path) -> None:
     engine = Engine()
     style = masks.random_style(2)
 
-    def track(clip: str, every: int, masked: bool = False):
+    def track(clip: str, every: int, masked: bool = False, faces: int = 150):
         out = []
         for index, frame in _frames(data / clip, every):
+            if len(out) == faces:
+                break
             dets = [d for d in engine.detect(frame) if d.score > 0.99]
             if not dets:
                 continue
@@ -107,7 +109,7 @@ def main(data: Path) -> None:
     runs = {}
     for clip, every, masked in (("videos/fi_protagonist.mp4", 1, False), ("videos/fi_protagonist.mp4", 3, False),
                                 ("videos/fi_protagonist.mp4", 1, True), ("blink/blink.mp4", 1, False)):
-        run = track(clip, every, masked)[:150]
+        run = track(clip, every, masked)
         runs[(clip, every, masked)] = run
         pairs = [(a, b) for a, b in zip(run, run[1:]) if b[0] - a[0] == every]
         look = np.array([a[2] @ b[2] for a, b in pairs])

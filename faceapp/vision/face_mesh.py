@@ -26,9 +26,10 @@ INPUT_SIZE = 192
 # Side of the crop the mesh sees, in eye distances around the five points' centre: the whole face
 # with a margin, as MediaPipe's own tracker frames it (its detection box x1.5).
 CROP_EYE_DISTANCES = 3.5
-# Side of the crop for the face-presence score, in detector-box sides around the box's centre: of
-# 1.2, 1.5, 1.8 and 2.2, 1.8 left the fewest masked close-ups of masked-real below a logit of 0
-# (18 of 152) while the jack-o'-lantern of fi_protagonist.mp4 stayed below 3.6.
+# Side of the crop for the face-presence score, in detector-box sides around the box's centre: in a
+# one-off comparison for #13 (not kept as a command) of 1.2, 1.5, 1.8 and 2.2, 1.8 left the fewest
+# masked-real close-ups below a logit of 0 while the jack-o'-lantern of fi_protagonist.mp4 stayed
+# below 3.6; `python -m faceapp.eval.cues` measures the shipped choice.
 PRESENCE_CROP = 1.8
 # Mesh indices: eye corners (image-left eye 33/133, image-right eye 362/263), nose tip, mouth corners.
 _LEFT_EYE, _RIGHT_EYE, _NOSE, _MOUTH = (33, 133), (362, 263), 4, (61, 291)
@@ -64,8 +65,8 @@ class FaceMesh(OnnxModel):
 
     def presence(self, image_bgr: np.ndarray, detection: Detection) -> float:
         """The model's face-presence logit for a detector box (MediaPipe's face flag, before its
-        sigmoid): real faces read 15+, unmasked or masked at kiosk distance mostly 3+, detector false
-        positives below 2 (DetectorConfig.presence_logit). The crop is centred on the box, not on the
+        sigmoid): clear faces read 18+, most detector false positives below 2, some masked faces
+        below 0 too (DetectorConfig.presence_*). The crop is centred on the box, not on the
         landmarks, which ONet guesses on things that are not faces."""
         x, _ = self._crop(image_bgr, centre(detection.box), detection.landmarks, PRESENCE_CROP * detection.size)
         return float(self.run(x)[1].ravel()[0])
