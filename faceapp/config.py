@@ -147,17 +147,18 @@ class TrackerConfig:
     # A track's face is embedded again at once, outside its reembed_s rhythm, when its box jumps (IoU
     # with the last frame's box below jump_iou: at 25-30 FPS a face moves a few % of its size per
     # frame, IoU > 0.7) or its aligned crop stops looking like the last frame's (correlation of 16x16
-    # gray thumbnails below look_change: same-face consecutive frames of fi_protagonist read >= 0.84,
-    # every 3rd frame >= 0.70 only across its changes of shot; the protagonist against blink.mp4's
-    # person <= 0.64; `python -m faceapp.eval.cues`, docs/benchmarks.md). Either is a cut or someone
-    # stepping into the box; a false alarm costs one embedding (3-6 ms).
+    # gray thumbnails below look_change: same-face consecutive frames read >= 0.84 on fi_protagonist,
+    # >= 0.97 on blink.mp4; every 3rd frame, or under a synthetic mask, 1-2 of ~150 pairs fall below
+    # 0.75; the protagonist against blink.mp4's person <= 0.64; `python -m faceapp.eval.cues`,
+    # docs/benchmarks.md). Either is a cut or someone stepping into the box; a false alarm costs one
+    # embedding (3-6 ms).
     jump_iou: float = 0.5
     look_change: float = 0.75
     # A track whose new embedding has a cosine below identity_reject with its last one is someone
     # else: it starts over (new id, no votes, no blink). Consecutive embeddings of one face read
-    # >= 0.80 on fi_protagonist (every frame or every 3rd; eval.cues also prints it under one
-    # synthetic mask and on blink.mp4), the protagonist against blink.mp4's person far less; LFW's
-    # different-person pairs reach 0.58 only rarely (../shared/MODELS.md).
+    # >= 0.80 (fi_protagonist every frame or every 3rd, under one synthetic mask 0.82, blink.mp4
+    # 0.97), the protagonist against blink.mp4's person <= 0.07 (`python -m faceapp.eval.cues`);
+    # LFW's different-person pairs reach 0.58 only rarely (../shared/MODELS.md).
     identity_reject: float = 0.4
     # Without overlap, a track can still be picked up again by its face when the cosine is this high
     # (fast motion, a dropped frame): above the different-person maximum of 0.58.
