@@ -52,6 +52,18 @@ class DetectorConfig:
     closeup_overhang: float = 0.05
     closeup_min_fraction: float = 0.5
     closeup_margin: float = 0.25
+    # Face-presence gate (faceapp.vision.finder.FaceFinder.present): MTCNN also fires on face-like
+    # things (a jack-o'-lantern in fi_protagonist.mp4 scores 0.70-0.97, dark blurred corners). An
+    # MTCNN box stays if BlazeFace (both views) puts a box with at least presence_support on it, else
+    # if the face mesh's face-presence logit reaches presence_logit. `python -m faceapp.eval.cues`:
+    # no masked-real close-up, unmasked main face or clip face scoring >= 0.99 is dropped (those
+    # clip faces read a logit of 18+), 100 of fi_protagonist's 104 doubtful detections are, and 10 of
+    # 20 unmasked extras; masked faces cannot rest on the logit alone (8 of 132 close-ups read < 0).
+    # `faceapp eval detection` with and without --no-presence: extras on 1,064 unmasked photos 37 ->
+    # 25, close-ups 152/154 kept, 4 masked faces of 20-34 px lost (docs/benchmarks.md).
+    presence_check: bool = True
+    presence_support: float = 0.3
+    presence_logit: float = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +144,22 @@ class TrackerConfig:
     # With embeddings on both sides, a pair this dissimilar is never joined (another person stepped
     # into the same spot): same-person cosine is >= 0.52 unmasked, ~0.25 masked (../shared/MODELS.md).
     embed_reject: float = 0.15
+    # A track's face is embedded again at once, outside its reembed_s rhythm, when its box jumps (IoU
+    # with the last frame's box below jump_iou: at 25-30 FPS a face moves a few % of its size per
+    # frame, IoU > 0.7) or its aligned crop stops looking like the last frame's (correlation of 16x16
+    # gray thumbnails below look_change: same-face consecutive frames read >= 0.84 on fi_protagonist,
+    # >= 0.97 on blink.mp4; every 3rd frame, or under a synthetic mask, 1-2 of ~150 pairs fall below
+    # 0.75; the protagonist against blink.mp4's person <= 0.64; `python -m faceapp.eval.cues`,
+    # docs/benchmarks.md). Either is a cut or someone stepping into the box; a false alarm costs one
+    # embedding (3-6 ms).
+    jump_iou: float = 0.5
+    look_change: float = 0.75
+    # A track whose new embedding has a cosine below identity_reject with its last one is someone
+    # else: it starts over (new id, no votes, no blink). Consecutive embeddings of one face read
+    # >= 0.80 (fi_protagonist every frame or every 3rd, under one synthetic mask 0.82, blink.mp4
+    # 0.97), the protagonist against blink.mp4's person <= 0.07 (`python -m faceapp.eval.cues`);
+    # LFW's different-person pairs reach 0.58 only rarely (../shared/MODELS.md).
+    identity_reject: float = 0.4
     # Without overlap, a track can still be picked up again by its face when the cosine is this high
     # (fast motion, a dropped frame): above the different-person maximum of 0.58.
     embed_rejoin: float = 0.6
@@ -263,6 +291,12 @@ class QualityConfig:
     brightness_range: tuple[float, float] = (40.0, 220.0)
     # Share of inner-face pixels at 0-5 or 250-255 (blown highlights, crushed shadows).
     max_clipped: float = 0.15
+    # A photo with several faces is used when its largest face's side is at least this many times
+    # the next one's (1.7x the area): that face is who the photo is of. People posing side by side
+    # differ by 1.07-1.10 (faces-peer two_people.jpg, faces-sample couple.jpg and
+    # selfie-many-people.jpg) and stay refused; a blurred person behind the subject (faces-sample
+    # img40.jpg) reads 1.39, and frames of fi_protagonist.mp4 with a second detection 1.43-7.4.
+    dominant_face_ratio: float = 1.3
 
 
 QUALITY = QualityConfig()

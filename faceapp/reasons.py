@@ -30,6 +30,7 @@ TEMPLATES: dict[str, str] = {
     # enrollment gates (faceapp.vision.quality, faceapp.recognition.enroll)
     "no_face": N_("no face found"),
     "many_faces": N_("{count} faces in the photo; enrollment needs exactly one"),
+    "largest_face_used": N_("{count} faces in the photo; the largest, clearly in front, was used"),
     "unreadable": N_("cannot use this file: {detail}"),
     "too_small": N_("face too small ({size:.0f} px, need {need:.0f})"),
     "unsure": N_("unsure detection (score {score:.2f}, need {need:.2f})"),

@@ -106,6 +106,12 @@ def test_eval_detection(cli, shared, tmp_path):
     assert r["app"]["unmasked"]["photos"] == 4
     code, out = cli("eval", "detection", shared / "masked-real", "--faces", faces)
     assert code == 0 and "close-ups 2/2 (100.0%)" in out
+    # on a clip: plain MTCNN also finds the jack-o'-lantern; the presence check drops it
+    code, out = cli("eval", "detection", shared / "masked-real", "--faces", faces, "--clip",
+                    shared / "videos" / "fi_protagonist.mp4", "--clip-every", "50", "--json")
+    (base,), (app,) = json.loads(out)["baseline"]["clips"], json.loads(out)["app"]["clips"]
+    assert code == 0 and base["frames"] == app["frames"] == 8
+    assert app["frames_by_detections"].get("1", 0) >= 7 and app["detections"] < base["detections"]
 
 
 def test_detect_and_compare(cli, shared, tmp_path):

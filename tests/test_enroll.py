@@ -154,3 +154,21 @@ def test_killed_during_enrollment_leaves_consistent_database(tmp_path, shared):
             plain = [s for s in samples if s.mask_kind == "none"]
             assert len(plain) == 2 and len(samples) % 2 == 0 and len(samples) > 2
             assert set(s.id for s in samples) <= set(sample_ids.tolist())
+
+
+def test_a_face_that_clearly_dominates_is_used_and_said(engine, gallery, shared):
+    """fi_protagonist.mp4 frame 280: the protagonist (283 px) and a detection on the
+    jack-o'-lantern that passes the presence check (134 px): the photo is of her, so she is enrolled
+    with a note; two people side by side are still refused."""
+    cap = cv2.VideoCapture(str(shared / "videos" / "fi_protagonist.mp4"))
+    for _ in range(281):
+        ok, frame = cap.read()
+    assert ok
+    assert len(engine.detect(frame)) == 2
+    report = Enroller(engine, gallery).enroll("Protagonist", [("frame280", frame)])
+    assert report.saved, report.to_json()
+    (note,) = report.accepted[0].notes
+    assert note.code == "largest_face_used" and note.params == {"count": 2}
+    assert report.to_json()["accepted"][0]["notes"][0]["text"].startswith("2 faces in the photo; the largest")
+    couple = Enroller(engine, gallery).enroll("Couple", [shared / "faces-sample" / "couple.jpg"])
+    assert not couple.saved and couple.rejected[0].reasons[0].code == "many_faces"

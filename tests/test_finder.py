@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from faceapp.vision.blazeface import BlazeFace
-from faceapp.config import DetectorConfig
+from faceapp.config import DETECTOR, DetectorConfig
 from faceapp.vision.mtcnn import Detector
 from faceapp.eval.detection import (
     FACES_CSV,
@@ -86,7 +86,7 @@ def test_found_again_in_the_live_loops_window(hard, finder):
 
 
 def test_mtcnn_only_config_loads_no_second_model():
-    assert FaceFinder(DetectorConfig(second_pass="never")).blazeface is None
+    assert FaceFinder(DetectorConfig(second_pass="never", presence_check=False)).blazeface is None
 
 
 def test_blazeface_keypoints_and_mirrored_view(shared):
@@ -196,3 +196,26 @@ def test_an_ordinary_face_needs_no_border(shared, finder):
     big = Detection(np.array([-40, 0, 200, 240], np.float32), 0.99, face.landmarks)
     small = Detection(np.array([-20, 0, 60, 80], np.float32), 0.99, face.landmarks)
     assert finder.cut_close_up(big, (480, 640, 3)) and not finder.cut_close_up(small, (480, 640, 3))
+
+
+def _video_frame(path, index):
+    cap = cv2.VideoCapture(str(path))
+    for _ in range(index + 1):
+        ok, frame = cap.read()
+        assert ok
+    cap.release()
+    return frame
+
+
+def test_presence_check_drops_the_jack_o_lantern(shared):
+    """fi_protagonist.mp4, frame 0: MTCNN also scores the jack-o'-lantern on the shelf (0.91) and a
+    patch below the protagonist's face (0.85); neither BlazeFace nor the face mesh calls them faces."""
+    frame = _video_frame(shared / "videos" / "fi_protagonist.mp4", 0)
+    finder = FaceFinder()
+    unchecked = finder.detect(frame, presence_check=False)
+    (face,) = finder.detect(frame)
+    assert len(unchecked) == 3 and face.size > 250 and face.score > 0.99
+    pumpkin = next(d for d in unchecked if 380 < d.box[0] < 440 and 350 < d.box[1] < 400)
+    assert 0.8 < pumpkin.score < 0.97
+    for false in (d for d in unchecked if d.score < 0.99):
+        assert finder.mesh.presence(frame, false) < DETECTOR.presence_logit < finder.mesh.presence(frame, face)

@@ -143,6 +143,22 @@ def test_someone_else_steps_into_the_box(world):
     assert second[-1].tracks[0].match is not None and not second[-1].tracks[0].match.known
 
 
+def test_a_grant_rests_on_the_face_there_now(world):
+    """Ann is recognised but has not blinked; a stranger takes her place in the same box (nothing
+    else tells the cut) and blinks: the decision embeds the stranger's face first, which starts a new
+    track, and nobody is let in as Ann."""
+    engine, gallery, pipe, ann = world
+    box = (200, 100, 340, 260)
+    first = run(pipe, engine, lambda n: [(box, unit(0), (0.3, 0.3))], 0.6)
+    assert first[-1].tracks[0].match.name == "Ann" and not first[-1].tracks[0].live
+    # the blink comes before the settled track's next routine embedding (reembed_s after it settled)
+    second = run(pipe, engine, lambda n: [(box, unit(5), blinking(n / FPS, (0.8,)))], 2, start=15)
+    assert not any(e["kind"] == "recognised" for e in events(second))
+    assert not any(t.decision is not None and t.decision.granted for r in second for t in r.tracks)
+    assert second[-1].tracks[0].match is not None and not second[-1].tracks[0].match.known
+    assert second[-1].tracks[0].track_id != first[-1].tracks[0].track_id
+
+
 def test_dry_run_logs_nothing(tmp_path):
     engine = ScriptedEngine(tmp_path)
     with Gallery(tmp_path / "g.db") as gallery:

@@ -59,6 +59,7 @@ def cmd_bench(args) -> int:
                   f"{lv['liveness']}):")
             print(f"  {lv['throughput_fps']} FPS throughput (frames / wall seconds), "
                   f"{lv['median_ms']} ms median, {lv['p90_ms']} ms p90 per frame, {lv['cpu_ms_per_frame']} ms CPU per frame")
+            print("  frames each stage ran in: " + ", ".join(f"{k} {v}" for k, v in lv["stage_frames"].items()))
         p = r.get("pipeline")
         if p:
             print(f"every stage on every frame, {p['source']} ({p['frames']} frames {p['size']}, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from faceapp.cli import output
 from faceapp.cli.output import show
@@ -57,7 +58,7 @@ def lfw_engine(args):
         return output.engine()
     config = DETECTOR
     if args.no_blazeface:
-        config = replace(config, second_pass="never")
+        config = replace(config, second_pass="never", presence_check=False)  # MTCNN alone
     if args.no_closeup:
         config = replace(config, closeup_min_fraction=float("inf"))  # no face is big enough for it
     return Engine(config)
@@ -136,7 +137,8 @@ def detection_config(args):
 
     changes = {"thresholds": tuple(args.thresholds) if args.thresholds else None, "min_face_size": args.min_face_size,
                "second_pass": args.second_pass, "blazeface_threshold": args.blazeface_threshold,
-               "blazeface_mirrored": False if args.no_mirror else None}
+               "blazeface_mirrored": False if args.no_mirror else None,
+               "presence_check": False if args.no_presence else None}
     return replace(DETECTOR, **{k: v for k, v in changes.items() if v is not None})
 
 
@@ -145,12 +147,13 @@ def cmd_eval_detection(args) -> int:
 
     with progress_bar("detection", "photo") as job:
         result = eval_detection(args.masked, args.unmasked, config=detection_config(args), limit=args.limit,
-                                faces_csv=args.faces, sheet=args.sheet, job=job)
+                                faces_csv=args.faces, sheet=args.sheet, clips=args.clip, clip_every=args.clip_every,
+                                job=job)
 
     def table(r):
         t = r["settings"]
         app = (f"app: {'/'.join(f'{v:g}' for v in t['thresholds'])}, second pass {t['second_pass']} "
-               f"(BlazeFace >= {t['blazeface_threshold']:g})")
+               f"(BlazeFace >= {t['blazeface_threshold']:g}){', presence check' if t['presence_check'] else ''}")
         rows = (("baseline: MTCNN 0.6/0.7/0.7", r["baseline"]), (app, r["app"]))
         print(f"Masked photos: main face found (close-up: face side >= {CLOSE_UP_SHARE:.0%} of the photo's short side)")
         for name, m in ((n, x["masked"]) for n, x in rows):
@@ -169,6 +172,13 @@ def cmd_eval_detection(args) -> int:
             print(f"    {e['photo']}  box {e['box']}  score {e['score']}  {e['source']}")
         if "sheet" in r:
             print(f"  contact sheet: {r['sheet']}")
+        if r["app"]["clips"]:
+            print("Clips: frames by number of detections")
+        for name, x in rows:
+            for c in x["clips"]:
+                counts = "  ".join(f"{n}: {k}" for n, k in c["frames_by_detections"].items())
+                print(f"  {name:58s} {Path(c['clip']).name}: {c['detections']} detections on {c['frames']} frames"
+                      f"  ({counts})")
 
     show(result, args.json, table)
     return 0
@@ -267,6 +277,10 @@ def add_commands(sub) -> None:
     p.add_argument("--second-pass", choices=("always", "if_none", "never"), help="when BlazeFace runs (app: always)")
     p.add_argument("--blazeface-threshold", type=float, help="BlazeFace score for a face instead of the app's")
     p.add_argument("--no-mirror", action="store_true", help="BlazeFace on the plain view only")
+    p.add_argument("--no-presence", action="store_true", help="ablation: without the face-presence check")
+    p.add_argument("--clip", type=Path, action="append", default=[], metavar="VIDEO",
+                   help="also count detections on this clip's frames (repeatable)")
+    p.add_argument("--clip-every", type=int, default=5, metavar="N", help="every N-th frame of the clips")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval_detection)
 

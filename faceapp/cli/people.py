@@ -54,7 +54,8 @@ def cmd_enroll(args) -> int:
 
     def table(r):
         for a in r["accepted"]:
-            print(f"accepted  {shown(a['source'])}  (+{a['variants']} masked variants)")
+            notes = "".join(f"; {n['text']}" for n in a["notes"])
+            print(f"accepted  {shown(a['source'])}  (+{a['variants']} masked variants{notes})")
         for x in r["rejected"]:
             print(f"rejected  {shown(x['source'])}: {x['reason']}")  # the English of x['reasons'] (code + params)
         for d in r["duplicates"]:

@@ -39,7 +39,7 @@ FACES_CSV = ROOT / "tests" / "fixtures" / "masked_real_faces.csv"
 # close-ups of ../shared/MODELS.md that were picked by eye.
 CLOSE_UP_SHARE = 0.3
 # Plain MTCNN as facenet-pytorch ships it: the reference for recall and for false detections.
-BASELINE = DetectorConfig(thresholds=(0.6, 0.7, 0.7), second_pass="never")
+BASELINE = DetectorConfig(thresholds=(0.6, 0.7, 0.7), second_pass="never", presence_check=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +145,28 @@ def contact_sheet(extras: list[Extra], out: Path) -> Path:
                         f"{e.detection.source[0]} {e.detection.score:.2f} {e.path.stem[:14]}") for e in extras], out)
 
 
+def eval_clip_detections(finder, video: Path, every: int, job: Job | None = None) -> dict:
+    """Detections on every `every`-th frame of a clip, and how many frames had 0, 1, 2... of them: on a
+    clip of known people (fi_protagonist.mp4: one; multispeaker_short.mp4: three) the rest are false."""
+    import cv2
+
+    cap = cv2.VideoCapture(str(video))
+    total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    counts: dict[int, int] = {}
+    index = 0
+    for _ in (job or Job()).each(range(total), Path(video).name):
+        ok, frame = cap.read()
+        if not ok:
+            break
+        if index % every == 0:
+            n = len(finder.detect(frame))
+            counts[n] = counts.get(n, 0) + 1
+        index += 1
+    cap.release()
+    return {"clip": str(video), "frames": sum(counts.values()), "detections": sum(n * k for n, k in counts.items()),
+            "frames_by_detections": {str(n): counts[n] for n in sorted(counts)}}
+
+
 def eval_detection(
     masked_dir: Path,
     unmasked_dirs: list[Path],
@@ -153,9 +175,12 @@ def eval_detection(
     limit: int = 1000,
     faces_csv: Path | None = None,
     sheet: Path | None = None,
+    clips: list[Path] = (),
+    clip_every: int = 5,
     job: Job | None = None,
 ) -> dict:
-    """The app's detector settings (or `config`) against BASELINE on both sets."""
+    """The app's detector settings (or `config`) against BASELINE on both sets (and on `clips`,
+    every `clip_every`-th frame)."""
     from faceapp.config import DETECTOR
 
     config = config or DETECTOR
@@ -163,15 +188,16 @@ def eval_detection(
     paths = [p for folder in unmasked_dirs for p in sample_photos(folder, limit)]
     result = {"settings": {"thresholds": list(config.thresholds), "min_face_size": config.min_face_size,
                            "second_pass": config.second_pass, "blazeface_threshold": config.blazeface_threshold,
-                           "blazeface_mirrored": config.blazeface_mirrored}}
+                           "blazeface_mirrored": config.blazeface_mirrored, "presence_check": config.presence_check}}
     extras = {}
-    job, per_config = job or Job(), len(photos) + len(paths)
+    job, per_config = job or Job(), len(photos) + len(paths) + len(clips)
     for k, (name, cfg) in enumerate((("baseline", BASELINE), ("app", config))):
         finder = FaceFinder(cfg)
         start = k * per_config
         result[name] = {"masked": eval_masked_detection(finder, photos, job.part(start, 2 * per_config))}
         result[name]["unmasked"], extras[name] = eval_false_detections(
             finder, paths, job.part(start + len(photos), 2 * per_config))
+        result[name]["clips"] = [eval_clip_detections(finder, clip, clip_every) for clip in clips]
     added = new_extras(extras["app"], extras["baseline"])
     result["app"]["unmasked"]["extra_not_in_baseline"] = [
         {"photo": str(e.path), "box": [round(float(v), 1) for v in e.detection.box],

@@ -25,7 +25,7 @@ import numpy as np
 
 from faceapp.access.policy import AccessPolicy, ActionRunner, OutputAction, Sighting, decide
 from faceapp.attendance import Attendance
-from faceapp.config import LIVE, TRACKER, LiveConfig
+from faceapp.config import LIVE, LiveConfig
 from faceapp.vision.engine import StageTimer
 from faceapp.storage.gallery import Gallery, GalleryError, now
 from faceapp.recognition.model_versions import model_file, ready_version
@@ -157,9 +157,11 @@ class LivePipeline:
                 continue
             min_face = max(self.config.roi_min_face * tr.detection.size, 20.0)
             # The second detector only where MTCNN lost the face: a masked face it found in the whole
-            # frame stays tracked between whole-frame detections (~2 ms, only for such faces).
+            # frame stays tracked between whole-frame detections (~2 ms, only for such faces). No
+            # presence check: the whole-frame detection that started the track made it.
             crop = frame[y0:y1, x0:x1]
-            for d in self.engine.detector.detect(crop, min_face_size=min_face, second_pass="if_none"):
+            for d in self.engine.detector.detect(crop, min_face_size=min_face, second_pass="if_none",
+                                                 presence_check=False):
                 d = d.moved(1.0, x0, y0)
                 if all(iou(d.box, other.box) < 0.5 for other in found):  # windows of close faces overlap
                     found.append(d)
@@ -169,22 +171,25 @@ class LivePipeline:
         """Run on each track only the stages it still needs; returns the tracks that got an embedding."""
         groups: dict[tuple[bool, bool], list[Track]] = {}
         for tr in tracks:
-            eyes = self._needs_eyes(tr, t)
-            embed = tr.identity is None or tr.embedded_at is None or t - tr.embedded_at >= self.config.reembed_s
-            groups.setdefault((eyes, embed), []).append(tr)
+            groups.setdefault((self._needs_eyes(tr, t), self._needs_embedding(tr, t)), []).append(tr)
         self._check_passive(frame, tracks, t, timer)
         embedded = []
         for (eyes, embed), group in groups.items():
             faces = self.engine.analyze(frame, [tr.detection for tr in group], eyes=eyes, mask=embed, embed=embed,
                                         timer=timer, embedder=self._embedder)
+            if not embed:  # a face that stopped looking like the last frame's is checked now (a cut)
+                changed = [i for i, (tr, face) in enumerate(zip(group, faces)) if tr.looks_changed(face)]
+                again = self.engine.analyze(frame, [faces[i].detection for i in changed], eyes=False, timer=timer,
+                                            embedder=self._embedder) if changed else []
+                for i, face in zip(changed, again):
+                    face.eyes, faces[i] = faces[i].eyes, face
             for tr, face in zip(group, faces):
-                if embed and tr.embedding is not None and tr.identity is not None \
-                        and float(face.embedding @ tr.embedding) < TRACKER.embed_reject:
+                if tr.disagrees(face):
                     tr = self.tracker.restart(tr, face, t)  # someone else stepped into this box
                 tr.analysed(face, t)
                 if eyes:
                     tr.liveness.update(t, face.eyes)
-                if embed:
+                if face.embedding is not None:
                     embedded.append(tr)
         return embedded
 
@@ -199,6 +204,18 @@ class LivePipeline:
         for tr, score in zip(due, self.engine.antispoof.score(frame, np.stack([tr.box for tr in due]))):
             tr.passive.add(t, float(score))
         timer.add("antispoof", start)
+
+    def _needs_embedding(self, tr: Track, t: float) -> bool:
+        """Until the vote settles, then every reembed_s; at once when the box jumped, and on the
+        frame a decision is due, so that it rests on the face in front of the camera now."""
+        return (tr.identity is None or tr.embedded_at is None or t - tr.embedded_at >= self.config.reembed_s
+                or tr.jumped or self._decision_due(tr, t))
+
+    def _decision_due(self, tr: Track, t: float) -> bool:
+        """A known face's decision is made this frame unless its face disagrees (see _decide)."""
+        ident, lv = tr.identity, self._verdict(tr)
+        return (ident is not None and ident.known and (lv.live or lv.spoof_suspected or self._timed_out(tr, t))
+                and tr.state.get("decided") != (ident.person_id, lv.live, lv.spoof_suspected))
 
     def _identify(self, tracks: list[Track], t: float, timer: StageTimer) -> None:
         if not tracks:
@@ -246,6 +263,8 @@ class LivePipeline:
             # waiting for a blink or the passive score; an unknown face that is not live is not
             # worth a log line (a detector's false face would fill the log)
             return None
+        if ident.known and not (tr.votes and tr.votes[-1].t == t and tr.votes[-1].match.person_id == ident.person_id):
+            return None  # a name is decided on a frame whose own face matches it (embedded: _decision_due)
         person = self.recognizer.person(ident.person_id) if ident.known else None
         sighting = Sighting(person=person, score=ident.score, margin=ident.margin, live=lv.live, masked=tr.masked,
                             spoof_suspected=lv.spoof_suspected, passive_score=tr.passive.score)

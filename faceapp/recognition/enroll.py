@@ -35,6 +35,7 @@ class Accepted:
     quality: quality.FaceQuality
     variants: int  # masked variants stored with it
     sample_id: int | None = None
+    notes: list[Reason] = field(default_factory=list)  # what was decided for it (the largest face used)
 
 
 @dataclass(slots=True)
@@ -79,7 +80,8 @@ class EnrollReport:
             "person": None if self.person is None else {"id": self.person.id, "name": self.person.name},
             "saved": self.saved,
             "accepted": [{"source": a.source, "sample_id": a.sample_id, "variants": a.variants,
-                          "quality": a.quality.as_dict()} for a in self.accepted],
+                          "quality": a.quality.as_dict(), "notes": [n.to_json() for n in a.notes]}
+                         for a in self.accepted],
             "rejected": [r.to_json() for r in self.rejected],
             "duplicates": [{"source": d.source, "person_id": d.person_id, "name": d.name,
                             "score": round(d.score, 4)} for d in self.duplicates],
@@ -97,6 +99,7 @@ class Checked:
     quality: quality.FaceQuality
     variants: list[tuple[str, np.ndarray]] = field(default_factory=list)  # (mask kind, crop)
     variant_embeddings: np.ndarray | None = None
+    notes: list[Reason] = field(default_factory=list)  # e.g. the largest of several faces was used
 
 
 @dataclass(slots=True)
@@ -138,15 +141,18 @@ class Enroller:
         detections = self.engine.detect(image)
         if not detections:
             return Rejected(source, [Reason("no_face")])
-        if len(detections) > 1 and not allow_largest:
-            return Rejected(source, [Reason("many_faces", {"count": len(detections)})])
-        det = max(detections, key=lambda d: d.size)
+        ranked = sorted(detections, key=lambda d: -d.size)
+        det, notes = ranked[0], []
+        if len(ranked) > 1:
+            if not allow_largest and det.size < self.config.dominant_face_ratio * ranked[1].size:
+                return Rejected(source, [Reason("many_faces", {"count": len(ranked)})])
+            notes.append(Reason("largest_face_used", {"count": len(ranked)}))
         face = self.engine.analyze(image, [det], eyes=False)[0]
         q = quality.assess(face)
         problems = quality.problems(q, self.config)
         if problems:
             return Rejected(source, problems)
-        return Checked(source, face, q)
+        return Checked(source, face, q, notes=notes)
 
     def _load_and_check(self, item, allow_largest: bool) -> tuple[np.ndarray | None, Checked | Rejected]:
         """(the image, the gates' verdict) for a path or a (source, frame) pair."""
@@ -309,6 +315,6 @@ class Enroller:
             person = self.gallery.get_person(person_id)
         plain_ids = iter(s.id for s in samples if s.parent is None)
         for c in cands:
-            report.accepted.append(Accepted(c.source, c.quality, len(c.variants), next(plain_ids)))
+            report.accepted.append(Accepted(c.source, c.quality, len(c.variants), next(plain_ids), c.notes))
         return person
 

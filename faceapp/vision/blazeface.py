@@ -54,9 +54,15 @@ class BlazeFace(OnnxModel):
         views' candidates: a masked face often scores well in only one of them (on the masked-real
         close-ups, 150 of 155 reach 0.5 in the plain view, 153 in the better of the two).
         """
+        return self.detect_at(image_bgr, (threshold,), mirrored=mirrored)[0]
+
+    def detect_at(self, image_bgr: np.ndarray, thresholds: tuple[float, ...], *, mirrored: bool = True
+                  ) -> list[list[BlazeDetection]]:
+        """`detect` at several thresholds from one run of the network: each list is grouped on its
+        own, so the faces at a threshold are the same as `detect` would find at it."""
         h, w = image_bgr.shape[:2]
         if h == 0 or w == 0:
-            return []
+            return [[] for _ in thresholds]
         scale = INPUT / max(h, w)
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
         small = cv2.resize(image_bgr, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
@@ -67,9 +73,9 @@ class BlazeFace(OnnxModel):
         views = np.stack([canvas, canvas[:, ::-1]] if mirrored else [canvas])
         x = views[..., ::-1].transpose(0, 3, 1, 2).astype(np.float32) / 127.5 - 1.0
         reg, logit = self.run(x)
-        view, anchor = np.nonzero(logit[..., 0] >= np.log(threshold / (1 - threshold)))  # sigmoid >= threshold
+        view, anchor = np.nonzero(logit[..., 0] >= np.log(min(thresholds) / (1 - min(thresholds))))  # sigmoid >= it
         if not anchor.size:
-            return []
+            return [[] for _ in thresholds]
         reg, anchors = reg[view, anchor] / INPUT, _ANCHORS[anchor]
         score = 1.0 / (1.0 + np.exp(-logit[view, anchor, 0].astype(np.float64)))
         centre = reg[:, :2] + anchors
@@ -81,17 +87,22 @@ class BlazeFace(OnnxModel):
         points[flipped] = points[flipped][:, [1, 0, 2, 3, 5, 4]]
         boxes = np.concatenate([centre - half, centre + half], axis=1)
         back = np.array([x0, y0], np.float32)
-        found = []
-        for members in _weighted_groups(boxes, score):
-            weight = (score[members] / score[members].sum())[:, None]
-            box = (boxes[members] * weight).sum(0) * INPUT
-            pts = (points[members] * weight[:, :, None]).sum(0) * INPUT
-            found.append(BlazeDetection(
-                box=((box - np.tile(back, 2)) / scale).astype(np.float32),
-                score=float(score[members[0]]),
-                keypoints=((pts - back) / scale).astype(np.float32),
-            ))
-        return found
+        levels = []
+        for threshold in thresholds:
+            keep = np.nonzero(score >= threshold)[0]
+            found = []
+            for members in _weighted_groups(boxes[keep], score[keep]):
+                members = keep[members]
+                weight = (score[members] / score[members].sum())[:, None]
+                box = (boxes[members] * weight).sum(0) * INPUT
+                pts = (points[members] * weight[:, :, None]).sum(0) * INPUT
+                found.append(BlazeDetection(
+                    box=((box - np.tile(back, 2)) / scale).astype(np.float32),
+                    score=float(score[members[0]]),
+                    keypoints=((pts - back) / scale).astype(np.float32),
+                ))
+            levels.append(found)
+        return levels
 
 
 def _weighted_groups(boxes: np.ndarray, score: np.ndarray) -> list[np.ndarray]:

@@ -44,7 +44,7 @@ class Engine:
         self.embedder = Embedder(embedder_file)
         self.antispoof = AntiSpoof()
         self.eyes = EyeModel()
-        self.mesh = FaceMesh()
+        self.mesh = self.detector.mesh or FaceMesh()
         self.mask_classifier = None
         self.mask_threshold = THRESHOLDS.mask_probability
         if with_mask:

@@ -45,28 +45,50 @@ class FaceFinder:
         self.config = config
         self.mtcnn = Detector(config)
         self.blazeface = None
-        if config.second_pass != "never":
+        self.mesh = None
+        if config.second_pass != "never" or config.presence_check:
             from faceapp.vision.blazeface import BlazeFace
 
             self.blazeface = BlazeFace()
+        if config.presence_check:
+            from faceapp.vision.face_mesh import FaceMesh
+
+            self.mesh = FaceMesh()
 
     def detect(
-        self, image_bgr: np.ndarray, *, min_face_size: float | None = None, second_pass: str | None = None
+        self, image_bgr: np.ndarray, *, min_face_size: float | None = None, second_pass: str | None = None,
+        presence_check: bool | None = None,
     ) -> list[Detection]:
-        """Faces in a BGR image, largest first. second_pass ("always", "if_none", "never") overrides
-        the config's for this call: the live loop looks around tracked faces with "if_none"."""
+        """Faces in a BGR image, largest first. second_pass ("always", "if_none", "never") and
+        presence_check override the config's for this call: the live loop looks around faces it
+        already tracks with "if_none" and no presence check."""
         found = self.mtcnn.detect(image_bgr, min_face_size=min_face_size)
         if any(self.cut_close_up(d, image_bgr.shape) for d in found):
             found = self.detect_with_border(image_bgr, min_face_size) or found
         mode = second_pass or self.config.second_pass
-        if self.blazeface is None or mode == "never" or (mode == "if_none" and found) or image_bgr.size == 0:
+        check = self.config.presence_check if presence_check is None else presence_check
+        second = self.blazeface is not None and mode != "never" and not (mode == "if_none" and found)
+        if not (second or (check and found)) or image_bgr.size == 0:
             return found
         if image_bgr.dtype != np.uint8 or image_bgr.ndim != 3 or image_bgr.shape[2] != 3:
             image_bgr = to_bgr8(image_bgr)
-        extra = self.missed_by_mtcnn(image_bgr, found, min_face_size)
+        cfg = self.config
+        # one BlazeFace run serves both: its faces for the second pass, its weaker boxes as support
+        faces, support = self.blazeface.detect_at(image_bgr, (cfg.blazeface_threshold, cfg.presence_support),
+                                                  mirrored=cfg.blazeface_mirrored)
+        if check:
+            found = [d for d in found if self.present(image_bgr, d, support)]
+        extra = self.missed_by_mtcnn(image_bgr, found, faces, min_face_size) if second else []
         if not extra:
             return found
         return sorted(found + extra, key=lambda d: -d.size)
+
+    def present(self, image_bgr: np.ndarray, face: Detection, support: list) -> bool:
+        """Is this MTCNN box a face? BlazeFace agrees, or the face mesh sees one
+        (DetectorConfig.presence_*); the mesh (~2.5 ms) runs only for boxes BlazeFace does not back."""
+        if any(covers(b.box, face.box) for b in support):
+            return True
+        return self.mesh.presence(image_bgr, face) >= self.config.presence_logit
 
     def cut_close_up(self, face: Detection, shape: tuple[int, ...]) -> bool:
         """A big face running past the frame's edges (DetectorConfig.closeup_*)."""
@@ -82,12 +104,11 @@ class FaceFinder:
         return [d.moved(1.0, -m, -m) for d in self.mtcnn.detect(framed, min_face_size=min_face_size)]
 
     def missed_by_mtcnn(
-        self, image_bgr: np.ndarray, found: list[Detection], min_face_size: float | None = None
+        self, image_bgr: np.ndarray, found: list[Detection], faces: list, min_face_size: float | None = None
     ) -> list[Detection]:
-        """BlazeFace faces that none of `found` (MTCNN's faces) overlaps, with ONet's box and landmarks."""
-        cfg = self.config
-        min_face_size = min_face_size or cfg.min_face_size
-        new = [b for b in self.blazeface.detect(image_bgr, cfg.blazeface_threshold, mirrored=cfg.blazeface_mirrored)
+        """BlazeFace `faces` that none of `found` (MTCNN's faces) overlaps, with ONet's box and landmarks."""
+        min_face_size = min_face_size or self.config.min_face_size
+        new = [b for b in faces
                if min(b.box[2] - b.box[0], b.box[3] - b.box[1]) >= min_face_size
                and not any(overlaps(b.box, d.box) for d in found)]
         if not new:
