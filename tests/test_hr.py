@@ -1,6 +1,6 @@
 """HR attendance on constructed days and months: schedules, statuses, the report and its files."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest

@@ -1,10 +1,10 @@
 """The HR views under pytest-qt: the Today board (live), a person's day, the monthly report dialog
 with its Excel export, the charts, corrections and the schedules dialog."""
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from openpyxl import load_workbook
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate
 
 from faceapp.hr.schedule import Schedule
 from faceapp.ui.dialogs.hr_edit import CorrectionDialog, SchedulesDialog
