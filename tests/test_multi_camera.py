@@ -37,7 +37,7 @@ def test_two_cameras_at_once_log_their_door_and_direction(engine, shared, tmp_pa
         pipelines = []
 
         def make_pipeline(camera, actions):
-            pipelines.append(LivePipeline(engine, gallery, require_liveness=False, camera=camera, searches=searches))
+            pipelines.append(LivePipeline(engine, gallery, liveness="none", camera=camera, searches=searches))
             return pipelines[-1]
 
         cameras = [Camera(str(talking), "Front", "in"), Camera(str(seated), "Front", "out")]
