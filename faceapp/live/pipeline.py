@@ -268,7 +268,8 @@ class LivePipeline:
         tr.state["decision"] = Decision(result.granted, str(result.reason or "granted"), result.message,
                                         tr.passive.score)
         event = result.event(sighting, when)
-        event.details["direction"] = self.camera.direction  # In, Out or both: attendance reads it from here
+        if self.camera.direction != "both":  # an In or Out camera: attendance reads it from here
+            event.details["direction"] = self.camera.direction
         who = ident.person_id if ident.known else ("track", tr.id)
         repeat = t - self._logged.get((who, event.kind), -np.inf) < self.config.event_repeat_s
         attendance, error = None, None
