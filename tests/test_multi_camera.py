@@ -40,7 +40,7 @@ def test_two_cameras_at_once_log_their_door_and_direction(engine, shared, tmp_pa
             pipelines.append(LivePipeline(engine, gallery, liveness="none", camera=camera, searches=searches))
             return pipelines[-1]
 
-        cameras = [Camera(str(talking), "Front", "in"), Camera(str(seated), "Front", "out")]
+        cameras = [Camera(str(talking), "Front", "in"), Camera(str(seated), "Back", "out")]
         multi = MultiSession(cameras, make_pipeline, door=False)
         states, events = {0: [], 1: []}, {0: [], 1: []}
         for item in multi.run(max_frames=30):
@@ -56,9 +56,12 @@ def test_two_cameras_at_once_log_their_door_and_direction(engine, shared, tmp_pa
         assert len(searches) == 1 and pipelines[0].recognizer.search is pipelines[1].recognizer.search
         assert {e["person_name"].split()[0] for e in events[0] if e["kind"] == "recognised"} == {"Talking"}
         assert {e["person_name"].split()[0] for e in events[1] if e["kind"] == "recognised"} == {"Seated"}
-        assert all(e["details"]["direction"] == "in" for e in events[0])
-        assert all(e["details"]["direction"] == "out" for e in events[1])
+        assert all(e["details"]["direction"] == "in" and e["door"] == "Front" for e in events[0])
+        assert all(e["details"]["direction"] == "out" and e["door"] == "Back" for e in events[1])
+        logged = gallery.events()
+        assert {(e.door, e.details.get("direction")) for e in logged} == {("Front", "in"), ("Back", "out")}
 
+        assert {r.door for r in Attendance(gallery).records()} == {"Front", "Back"}
         summary = {d.person_name: d for d in Attendance(gallery).summary()}
         talking_day = summary["Talking 0"]
         assert talking_day.first_in is not None and talking_day.last_out is None  # only the In camera saw them
@@ -66,8 +69,9 @@ def test_two_cameras_at_once_log_their_door_and_direction(engine, shared, tmp_pa
         assert len(seated_days) >= 2 and all(d.first_in is None and d.last_out is not None for d in seated_days)
 
 
-def test_first_in_from_in_cameras_last_out_from_out_cameras(tmp_path):
-    with Gallery(tmp_path / "g.db") as gallery:
+def test_first_in_from_in_cameras_last_out_from_out_cameras(database):
+    """On both backends (the direction column is a migration on each)."""
+    with Gallery(database) as gallery:
         ann = gallery.add_person("Ann")
         att = Attendance(gallery)
         morning = datetime(2026, 12, 7, 8, 0).astimezone()

@@ -268,6 +268,7 @@ class LivePipeline:
         tr.state["decision"] = Decision(result.granted, str(result.reason or "granted"), result.message,
                                         tr.passive.score)
         event = result.event(sighting, when)
+        event.door = self.camera.door or None  # a camera without a door name is at this installation's door
         if self.camera.direction != "both":  # an In or Out camera: attendance reads it from here
             event.details["direction"] = self.camera.direction
         who = ident.person_id if ident.known else ("track", tr.id)
