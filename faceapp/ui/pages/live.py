@@ -384,7 +384,7 @@ class LivePage(QWidget):
         """Door, direction and frame rate above camera i's picture."""
         camera, fps = self.cameras[i], self.tile_fps[i]
         rate = tr("{fps:.1f} FPS").format(fps=fps) if self.tile_states[i][0] == lw.RUNNING and fps else ""
-        name = camera_name(camera.door, camera.direction, self._spec_name(camera.source))
+        name = camera_name(camera.door or self.context.gallery.door, camera.direction, self._spec_name(camera.source))
         self.wall.tiles[i].caption.setText(f"{name}   {rate}" if rate else name)
 
     @staticmethod
@@ -420,7 +420,7 @@ class LivePage(QWidget):
         for event in events:
             if len(self.workers) > 1 and i >= 0:  # where several cameras run, say which one saw it
                 cam = self.cameras[i]
-                event = {**event, "camera": {"door": cam.door, "direction": cam.direction,
+                event = {**event, "camera": {"door": cam.door or self.context.gallery.door, "direction": cam.direction,
                                              "name": self._spec_name(cam.source)}}
             item = QListWidgetItem(describe_event(event, self._event_camera(event)))
             item.setData(Qt.ItemDataRole.UserRole, event)  # to word it again in another language
