@@ -26,6 +26,7 @@ class AttendanceRecord:
     score: float | None
     masked: bool | None
     door: str = ""  # where the person was seen
+    direction: str = "both"  # of the camera that saw the person: "in", "out" or "both"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +36,8 @@ class DaySummary:
     person_name: str
     employee_no: str | None
     department: str
-    first_in: datetime
-    last_out: datetime | None  # None when the person was seen only once that day
+    first_in: datetime | None  # None when only Out cameras saw the person that day
+    last_out: datetime | None  # None when seen only once that day, or only by In cameras
     records: int
 
 
@@ -91,10 +92,13 @@ class Attendance:
         masked: bool | None = None,
         event_id: int | None = None,
         door: str | None = None,
+        direction: str = "both",
     ) -> AttendanceRecord | None:
-        """Record that a person was seen at a door (default: the gallery's), unless they already
-        have a record within the cooldown (either side of `when`, so out-of-order times count too).
-        Returns the new record or None."""
+        """Record that a person was seen at a door (default: the gallery's) by a camera facing
+        `direction`, unless they already have a record within the cooldown (either side of `when`,
+        so out-of-order times count too) that counts the same way: leaving through the Out camera a
+        minute after the In camera is a record, the In camera seeing them again is not. Returns the
+        new record or None."""
         ts, iso, day = stamp(when)
         cooldown = self.cooldown_s
         g = self.gallery
@@ -103,8 +107,9 @@ class Attendance:
             # the same person at once still write one record (SQLite: the file's write lock does it).
             g.lock(person_lock(person_id))
             recent = g.execute(
-                "SELECT 1 FROM attendance WHERE person_id = ? AND ts > ? AND ts < ? LIMIT 1",
-                (person_id, ts - cooldown, ts + cooldown),
+                "SELECT 1 FROM attendance WHERE person_id = ? AND ts > ? AND ts < ?"
+                " AND (direction = ? OR direction = 'both' OR ? = 'both') LIMIT 1",
+                (person_id, ts - cooldown, ts + cooldown, direction, direction),
             ).fetchone()
             if recent:
                 return None
@@ -121,15 +126,18 @@ class Attendance:
                 "masked": None if masked is None else int(masked),
                 "event_id": event_id,
                 "door": g.door if door is None else door,
+                "direction": direction,
             }
             row_id = g.insert("attendance", row)
         return self._record({**row, "id": row_id})
 
     def log(self, event: Event) -> AttendanceRecord | None:
         """Store an event; a recognised person also gets an attendance record (cooldown
-        permitting). Both in one transaction; an event stored before (the same uid: sent again by a
-        door's offline queue) changes nothing. A door that cannot reach its server keeps the event
-        for later (faceapp.storage.door) and returns None."""
+        permitting) in the direction of the camera that saw them (the event's details say it, so it
+        travels with the event, an offline queue included). Both in one transaction; an event
+        stored before (the same uid: sent again by a door's offline queue) changes nothing. A door
+        that cannot reach its server keeps the event for later (faceapp.storage.door) and returns
+        None."""
         g = self.gallery
         if g.keep_for_later(event):
             return None
@@ -146,7 +154,7 @@ class Attendance:
             if event_id is None or event.kind != EventKind.RECOGNISED or event.person_id is None:
                 return None
             return self.record(event.person_id, event.time, score=event.score, masked=event.masked, event_id=event_id,
-                               door=event.door)
+                               door=event.door, direction=event.details.get("direction", "both"))
 
     @staticmethod
     def _record(row: dict) -> AttendanceRecord:
@@ -160,6 +168,7 @@ class Attendance:
             score=row["score"],
             masked=None if row["masked"] is None else bool(row["masked"]),
             door=row["door"],
+            direction=row["direction"],
         )
 
     def records(
@@ -175,7 +184,7 @@ class Attendance:
         if door is not None:
             where, params = where + " AND a.door = ?", [*params, door]
         rows = self.gallery.query(
-            f"""SELECT a.id, a.person_id, a.time, a.score, a.masked, a.door,
+            f"""SELECT a.id, a.person_id, a.time, a.score, a.masked, a.door, a.direction,
                       coalesce(p.name, a.person_name) AS person_name,
                       CASE WHEN p.id IS NULL THEN a.employee_no ELSE p.employee_no END AS employee_no,
                       coalesce(p.department, a.department) AS department
@@ -193,26 +202,28 @@ class Attendance:
         self, date_from: date | str | None = None, date_to: date | str | None = None, person_id: int | None = None,
         door: str | None = None,
     ) -> list[DaySummary]:
-        """Per day and person (or of one person): first in, last out and number of records, over
-        every door (or one); by day, then name."""
+        """Per day and person (or of one person), over every door (or one): first in (the earliest
+        record of an In or both-ways camera), last out (the latest of an Out or both-ways camera,
+        unless that is the first-in record itself) and number of records; by day, then name."""
         groups: dict[tuple[str, object], list[AttendanceRecord]] = {}
         for rec in self.records(date_from, date_to, person_id, door):
             # a removed person has no id any more: their recorded name keeps their days apart
             who = rec.person_id if rec.person_id is not None else ("removed", rec.person_name)
             groups.setdefault((rec.time.date().isoformat(), who), []).append(rec)
-        days = [
-            DaySummary(
+        days = []
+        for (day, _), recs in groups.items():
+            ins = [r for r in recs if r.direction != "out"]
+            outs = [r for r in recs if r.direction != "in" and (not ins or r is not ins[0])]
+            days.append(DaySummary(
                 day=day,
                 person_id=recs[0].person_id,
                 person_name=recs[-1].person_name,
                 employee_no=recs[-1].employee_no,
                 department=recs[-1].department,
-                first_in=recs[0].time,
-                last_out=recs[-1].time if len(recs) > 1 else None,
+                first_in=ins[0].time if ins else None,
+                last_out=outs[-1].time if outs else None,
                 records=len(recs),
-            )
-            for (day, _), recs in groups.items()
-        ]
+            ))
         return sorted(days, key=lambda d: (d.day, d.person_name.casefold()))
 
     def export_csv(self, path: str | os.PathLike, date_from: date | str | None = None, date_to: date | str | None = None,
@@ -234,7 +245,7 @@ class Attendance:
                     _cell(d.person_name),
                     _cell(d.employee_no),
                     _cell(d.department),
-                    d.first_in.isoformat(timespec="seconds"),
+                    d.first_in.isoformat(timespec="seconds") if d.first_in else "",
                     d.last_out.isoformat(timespec="seconds") if d.last_out else "",
                     d.records,
                 )))

@@ -390,7 +390,19 @@ class AccessConfig:
     action_queue: int = 16
 
 
+@dataclass(frozen=True, slots=True)
+class CamerasConfig:
+    """Several cameras on one PC (faceapp/live/multi.py)."""
+
+    # Every camera beyond the first shares the same two cores (docs/benchmarks.md, "Several cameras"):
+    # past four, each would get too few frames to see a blink (a blink lasts ~100-300 ms).
+    max_cameras: int = 4
+    # A door name is a label on screens, reports and exports, not a description.
+    door_name_max: int = 64
+
+
 STORAGE = StorageConfig()
+CAMERAS = CamerasConfig()
 ATTENDANCE = AttendanceConfig()
 ACCESS = AccessConfig()
 
@@ -417,6 +429,8 @@ SETTING_DEFAULTS: dict[str, object] = {
     "liveness.spoof_threshold": ANTISPOOF.threshold,
     # Camera 0, the one a laptop or a kiosk has built in; an index or a video/stream address.
     "camera.source": 0,
+    # Several cameras on one PC ([{"source", "door", "direction"}, ...]); empty: camera.source alone.
+    "camera.list": [],
     # No admin PIN until one is set: a fresh install must be usable (hash of the PIN, faceapp.access.admin_pin).
     "admin.pin_hash": None,
 }

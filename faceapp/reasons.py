@@ -69,6 +69,10 @@ TEMPLATES: dict[str, str] = {
     "no_command": N_("Enter the command to run when access is granted."),
     "bad_command": N_("The command cannot be read: {detail}."),
     "bad_url": N_("Enter a web address starting with http:// or https://."),
+    "bad_direction": N_("“{direction}” is not a direction: use in, out or both."),
+    "door_name_too_long": N_("A door name may have at most {high} characters."),
+    "too_many_cameras": N_("At most {high} cameras can run on one PC."),
+    "camera_twice": N_("The camera {source} is in the list twice."),
     "unknown_setting": N_("There is no setting called “{key}”."),
     # a door on a shared server (faceapp.storage.door)
     "door_online": N_("Online, {waiting} events waiting"),

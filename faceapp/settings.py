@@ -28,6 +28,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"))
 ACTION_KINDS = ("none", "command", "http")
 LIVENESS_MODES = tuple(LivenessMode)
+DIRECTIONS = ("in", "out", "both")  # what a camera's recognitions count for in attendance
 
 
 # --- checks: each takes a stored (or typed) value and returns it normalised, or raises ReasonError ---
@@ -150,6 +151,58 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any, str], str]:
 
     check.options = options  # the Settings page fills its combo box from it
     return check
+@dataclass(frozen=True, slots=True)
+class Camera:
+    """One of several cameras on this PC: its source, the door it watches ('' = this installation's
+    door) and the direction it faces: "in" counts for first-in, "out" for last-out, "both" for either."""
+
+    source: int | str
+    door: str = ""
+    direction: str = "both"
+
+    @classmethod
+    def parse(cls, text: str) -> Camera:
+        """SOURCE or SOURCE:DOOR:DIRECTION as typed after --camera (split from the right, so a stream
+        address keeps its own colons)."""
+        parts = str(text).rsplit(":", 2)
+        # a last part with no / . or digits only is a direction (checked), not a port or a path
+        if len(parts) == 3 and not any(c in parts[2] for c in "/.\\") and not parts[2].strip().isdigit():
+            return _camera_entry(dict(zip(("source", "door", "direction"), parts)), N_("Camera"))
+        return _camera_entry({"source": text}, N_("Camera"))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, "door": self.door, "direction": self.direction}
+
+
+def _camera_entry(value: Any, label: str) -> Camera:
+    if isinstance(value, Camera):
+        value = value.to_json()
+    if not isinstance(value, Mapping):
+        raise ReasonError("bad_camera")
+    door = " ".join(str(value.get("door") or "").split())  # as typed: no stray spaces in reports
+    if len(door) > config.CAMERAS.door_name_max:
+        raise ReasonError("door_name_too_long", high=config.CAMERAS.door_name_max)
+    direction = str(value.get("direction") or "both").strip().lower()
+    if direction not in DIRECTIONS:
+        raise ReasonError("bad_direction", direction=direction)
+    return Camera(_camera(value.get("source"), label), door, direction)
+
+
+def _cameras(value: Any, label: str) -> list[dict[str, Any]]:
+    """The cameras this PC runs at once; empty: the one camera of camera.source at this door."""
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
+        raise ReasonError("bad_camera")
+    cameras = [_camera_entry(v, label) for v in value]
+    if len(cameras) > config.CAMERAS.max_cameras:
+        raise ReasonError("too_many_cameras", high=config.CAMERAS.max_cameras)
+    seen = set()
+    for cam in cameras:
+        if cam.source in seen:  # one device cannot be opened twice, one clip need not be
+            raise ReasonError("camera_twice", source=str(cam.source))
+        seen.add(cam.source)
+    return [cam.to_json() for cam in cameras]
 
 
 def _text_or_none(value: Any, label: str) -> str | None:
@@ -181,12 +234,17 @@ class Settings:
     action: dict = _setting("access.action", N_("Output action"), _action)
     action_timeout_s: float = _setting("access.action_timeout_s", N_("Output action time limit"), _number(0.5, 60.0))
     camera: int | str = _setting("camera.source", N_("Camera"), _camera)
+    cameras: list = _setting("camera.list", N_("Cameras"), _cameras)
     pin_hash: str | None = _setting("admin.pin_hash", N_("Admin PIN"), _text_or_none)
 
     @classmethod
     def load(cls, gallery) -> Settings:
         """The stored settings (defaults for keys never saved), checked like a save checks them."""
         return cls(**{FIELD_OF[key]: value for key, value in validate({k: gallery.setting(k) for k in SPECS}).items()})
+
+    def camera_list(self) -> list[Camera]:
+        """The cameras to run: the list when one is set, else the one camera at this door."""
+        return [Camera(**c) for c in self.cameras] or [Camera(self.camera)]
 
     def values(self) -> dict[str, Any]:
         """{settings-table key: value}."""

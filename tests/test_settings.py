@@ -129,3 +129,42 @@ def test_load_refuses_a_bad_stored_value(gallery):
     with pytest.raises(ReasonError, match="between"):
         Settings.load(gallery)
     assert settings.value(gallery, "attendance.cooldown_s") == 300.0  # the other keys still read
+
+
+def test_camera_list_is_typed_and_checked(gallery):
+    typed = validate({"camera.list": [{"source": "0", "door": "  Front   door ", "direction": "IN"},
+                                      {"source": "rtsp://cam.local:554/out", "door": "Front door", "direction": "out"}]})
+    assert typed["camera.list"] == [{"source": 0, "door": "Front door", "direction": "in"},
+                                    {"source": "rtsp://cam.local:554/out", "door": "Front door", "direction": "out"}]
+    save(gallery, typed)
+    loaded = Settings.load(gallery)
+    assert [(c.source, c.direction) for c in loaded.camera_list()] == [(0, "in"), ("rtsp://cam.local:554/out", "out")]
+    save(gallery, {"camera.list": [], "camera.source": 2})
+    assert Settings.load(gallery).camera_list() == [settings.Camera(2)]  # no list: the one camera, either way
+
+
+@pytest.mark.parametrize("cameras, code", [
+    ([{"source": 0, "direction": "sideways"}], "bad_direction"),
+    ([{"source": "", "direction": "in"}], "bad_camera"),
+    ([{"source": 0}, {"source": "0", "direction": "out"}], "camera_twice"),
+    ([{"source": i} for i in range(5)], "too_many_cameras"),
+    ([{"source": 0, "door": "x" * 65}], "door_name_too_long"),
+    ("0:Front:in", "bad_camera"),
+    ([3], "bad_camera"),
+])
+def test_bad_camera_lists_are_refused(gallery, cameras, code):
+    assert refused({"camera.list": cameras}).reason.code == code
+    assert Settings.load(gallery).cameras == []  # nothing stored
+
+
+def test_camera_as_typed_after_dash_dash_camera():
+    parse = settings.Camera.parse
+    assert parse("0:Front:in") == settings.Camera(0, "Front", "in")
+    assert parse("rtsp://cam.local:554/s1:Back door:OUT") == settings.Camera("rtsp://cam.local:554/s1", "Back door", "out")
+    assert parse("rtsp://cam.local:554/s1") == settings.Camera("rtsp://cam.local:554/s1")
+    assert parse("clip.mp4") == settings.Camera("clip.mp4", "", "both")
+    assert parse("rtsp://cam.local:554") == settings.Camera("rtsp://cam.local:554")
+    with pytest.raises(ReasonError):
+        parse(":Front:in")
+    with pytest.raises(ReasonError, match="sideways"):
+        parse("clip.mp4:Front:sideways")

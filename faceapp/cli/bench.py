@@ -41,7 +41,10 @@ def cmd_bench(args) -> int:
         from faceapp.hr.bench import bench_report
 
         result["report"] = bench_report(args.report)
-    if not (args.gallery or args.startup or args.doors or args.report) or args.source:
+    if args.cameras:
+        result["cameras"] = bench.bench_cameras(output.engine(), args.cameras, args.seconds, not args.interleave,
+                                                not args.every_frame)
+    if not (args.gallery or args.startup or args.doors or args.report or args.cameras) or args.source:
         source = args.source or bench.DEFAULT_VIDEO
         frames = bench.read_frames(source, args.frames)
         engine = output.engine()
@@ -71,6 +74,16 @@ def cmd_bench(args) -> int:
         ref = r.get("reference_mtcnn_torch")
         if ref:
             print(f"facenet-pytorch MTCNN (torch): {ref}")
+        cams = r.get("cameras")
+        if cams:
+            print(f"{len(cams['cameras'])} cameras at once ({cams['mode']}), {cams['seconds_per_camera']:g} s each, "
+                  f"clips standing in for live 640x480 cameras, every check on:")
+            for i, c in enumerate(cams["cameras"]):
+                print(f"  camera {i}: {c['throughput_fps']} FPS (frames / wall s) of {c['fps_offered']} offered, "
+                      f"{c['frames']} handled, {c['dropped']} of {c['frames_due']} dropped, "
+                      f"{c['median_ms']} ms median, {c['p90_ms']} ms p90 per frame  ({c['source']})")
+            print(f"  CPU: {cams['cpu_ms_per_frame']} ms per frame, {cams['cpu_cores_used']} cores used; "
+                  f"load average {cams['load_average']}")
         for key in ("gallery", "gallery_server", "doors", "startup", "report"):
             if key in r:
                 print(f"{key}: {json.dumps(r[key])}")
@@ -96,5 +109,13 @@ def add_commands(sub) -> None:
     p.add_argument("--no-reference", action="store_true", help="skip timing facenet-pytorch's torch MTCNN")
     p.add_argument("--liveness", choices=["both", "blink", "passive", "none"],
                    help="liveness mode of the live figure (default: the settings' default, both)")
+    p.add_argument("--cameras", nargs="+", metavar="CLIP",
+                   help="run several cameras at once, one clip standing in for each live camera: per-camera "
+                   "throughput and dropped frames")
+    p.add_argument("--seconds", type=float, default=15.0, help="how long each --cameras clip plays (it loops)")
+    p.add_argument("--interleave", action="store_true",
+                   help="--cameras in one thread, frame by frame, instead of a thread per camera (for comparison)")
+    p.add_argument("--every-frame", action="store_true",
+                   help="--cameras without the camera clock: every frame as fast as it goes, none dropped (capacity)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_bench)

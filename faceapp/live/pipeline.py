@@ -25,12 +25,14 @@ import numpy as np
 
 from faceapp.access.policy import AccessPolicy, ActionRunner, OutputAction, Sighting, decide
 from faceapp.attendance import Attendance
+from faceapp.settings import Camera
 from faceapp.config import LIVE, LiveConfig
 from faceapp.vision.engine import StageTimer
 from faceapp.storage.gallery import Gallery, GalleryError, now
 from faceapp.recognition.model_versions import model_file, ready_version
 from faceapp.recognition.recognizer import Recognizer, embedder_version
 from faceapp.live.passive import LivenessMode, Verdict, verdict
+from faceapp.recognition.search import GallerySearch
 from faceapp.live.tracker import Track, Tracker, iou
 from faceapp.types import Decision, Detection, Face, FrameResult, TrackView
 
@@ -41,7 +43,11 @@ class LivePipeline:
     """Owns the tracker and the per-track state. One thread calls `process`; the GUI reads the results.
 
     log_events=False keeps the gallery untouched (a dry run); actions=None runs no door output.
-    liveness overrides the settings' liveness mode (e.g. "none" treats every face as live)."""
+    liveness overrides the settings' liveness mode (e.g. "none" treats every face as live). camera says
+    which door this camera watches and which way it faces (one of several cameras on this PC): its
+    events carry them and its attendance records count for first-in, last-out or both. searches:
+    the gallery search index per model version, shared by the pipelines of several cameras (one
+    index in memory, reloaded once per gallery change)."""
 
     def __init__(
         self,
@@ -52,18 +58,22 @@ class LivePipeline:
         liveness: LivenessMode | str | None = None,
         log_events: bool = True,
         actions: ActionRunner | None = None,
+        camera: Camera | None = None,
+        searches: dict[int, GallerySearch] | None = None,
     ):
         self.engine = engine
+        self.camera = camera or Camera(None)
         self.gallery = gallery
         self.config = config
         self.liveness_override = None if liveness is None else LivenessMode(liveness)
         self.log_events = log_events
         self.actions = actions
+        self._searches = {} if searches is None else searches
         # The weights the recognizer's model version belongs to: every frame embeds with them, even if
         # the engine switches model mid-frame (the next frame follows it, see _follow_embedder).
         self._embedder = engine.embedder
         self.model_version = embedder_version(gallery, engine.embedder)
-        self.recognizer = Recognizer(gallery, self.model_version)
+        self.recognizer = Recognizer(gallery, self.model_version, search=self._search())
         self.attendance = Attendance(gallery)
         self.tracker = Tracker()
         self.frame_index = 0
@@ -90,7 +100,7 @@ class LivePipeline:
         matches came from the old weights."""
         self._embedder = self.engine.embedder
         self.model_version = embedder_version(self.gallery, self._embedder)
-        self.recognizer = Recognizer(self.gallery, self.model_version, self.policy)
+        self.recognizer = Recognizer(self.gallery, self.model_version, self.policy, self._search())
         self.reset()
 
     def _follow_active_version(self) -> None:
@@ -114,6 +124,10 @@ class LivePipeline:
             return
         self._followed = mv.id
         log.info("recognising with model version %s (%s)", mv.id, mv.name)
+
+    def _search(self) -> GallerySearch:
+        # setdefault is atomic: two cameras' loaders asking at once still share one index
+        return self._searches.setdefault(self.model_version.id, GallerySearch(self.gallery, self.model_version))
 
     def reset(self) -> None:
         """Forget every track (a new source, a camera that reconnected)."""
@@ -273,6 +287,9 @@ class LivePipeline:
         tr.state["decision"] = Decision(result.granted, str(result.reason or "granted"), result.message,
                                         tr.passive.score)
         event = result.event(sighting, when)
+        event.door = self.camera.door or None  # a camera without a door name is at this installation's door
+        if self.camera.direction != "both":  # an In or Out camera: attendance reads it from here
+            event.details["direction"] = self.camera.direction
         who = ident.person_id if ident.known else ("track", tr.id)
         repeat = t - self._logged.get((who, event.kind), -np.inf) < self.config.event_repeat_s
         attendance, error = None, None

@@ -35,9 +35,11 @@ def embedder_version(gallery: Gallery, embedder) -> ModelVersion:
 class Recognizer:
     """1:N identification against one model version of the gallery; follows gallery changes."""
 
-    def __init__(self, gallery: Gallery, model_version: int | ModelVersion, policy: AccessPolicy | None = None):
+    def __init__(self, gallery: Gallery, model_version: int | ModelVersion, policy: AccessPolicy | None = None,
+                 search: GallerySearch | None = None):
+        """search: an index of this model version shared with other recognizers (several cameras)."""
         self.gallery = gallery
-        self.search = GallerySearch(gallery, model_version)
+        self.search = search or GallerySearch(gallery, model_version)
         self.policy = policy or AccessPolicy.from_settings(gallery)
 
     def person(self, person_id: int) -> Person | None:

@@ -198,6 +198,14 @@ CREATE TABLE model_files (
 """
 
 
+# Several cameras on one PC: the direction of the camera that saw the person ('in', 'out' or 'both'):
+# first-in is read from In cameras, last-out from Out cameras (faceapp/attendance.py); rows from
+# before were 'both'.
+_DIRECTION_V8 = """
+ALTER TABLE attendance ADD COLUMN direction TEXT NOT NULL DEFAULT 'both' CHECK (direction IN ('in', 'out', 'both'));
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     """One schema step, as a script for each engine (keyed by Connection.dialect)."""
@@ -215,6 +223,7 @@ MIGRATIONS: list[Migration] = [
     Migration("", _POSTGRES_VECTORS_V5),
     Migration(_MODEL_FILES_V6.format(blob="BLOB"), _MODEL_FILES_V6.format(blob="BYTEA")),
     Migration(HR_SCHEMA, _postgres_tables(HR_SCHEMA, people=False)),
+    Migration(_DIRECTION_V8, _DIRECTION_V8),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -48,6 +48,7 @@ class AppContext(QObject):
         self.ui_settings = QSettings(str(self.data_dir / "ui.ini"), QSettings.Format.IniFormat)
         self._engine = engine
         self._engine_lock = threading.Lock()
+        self._searches: dict = {}  # the gallery search index per model version, shared by the cameras
         self.live_view = None  # the Live tab (set by it): enrollment borrows its camera
         self._unlocked = not self.pin_is_set()
         self.model_changed.connect(self.follow_active_model)
@@ -94,17 +95,21 @@ class AppContext(QObject):
         self.gallery.close()
         remove_logging(self._log_handler)
 
-    def make_pipeline(self, actions):
-        """The live pipeline driving the session's door `actions` (called in the worker's loader
-        thread: loading models takes seconds)."""
+    def make_pipeline(self, actions, camera=None):
+        """The live pipeline of one camera (settings.Camera; the first camera when None) driving the
+        session's door `actions` (called in the worker's loader thread: loading models takes
+        seconds). The cameras' pipelines share the engine and the search index."""
         from faceapp.live.pipeline import LivePipeline
 
-        return LivePipeline(self.engine(), self.gallery, actions=actions)
+        return LivePipeline(self.engine(), self.gallery, actions=actions, camera=camera or self.cameras()[0],
+                            searches=self._searches)
 
-    def apply_settings(self, pipeline) -> None:
-        """Make a running pipeline follow changed settings, liveness mode included (called in the
-        worker thread)."""
+    def apply_settings(self, pipeline, camera=None) -> None:
+        """Make a running pipeline follow changed settings, liveness mode and its camera's door and
+        direction included (called in the worker thread)."""
         pipeline.reload_settings()
+        if camera is not None:
+            pipeline.camera = camera
 
     def enroller(self):
         """An Enroller on the shared engine (loads the models if they are not loaded yet)."""
@@ -123,9 +128,23 @@ class AppContext(QObject):
 
         return probe_cameras()
 
-    def default_source(self):
-        """The camera chosen in Settings (an index, or a stream URL), camera 0 by default."""
+    def cameras(self) -> list:
+        """The cameras to run (settings.Camera): the Settings' list, or its one camera (camera 0 by
+        default); a stored list that no longer passes the checks leaves the one camera."""
+        try:
+            listed = settings.value(self.gallery, "camera.list")
+        except ValueError as exc:  # ReasonError
+            log.warning("stored camera list refused: %s", exc)
+            listed = []
+        return [settings.Camera(**c) for c in listed] or [settings.Camera(self.default_camera())]
+
+    def default_camera(self):
+        """The one camera chosen in Settings (an index, or a stream URL), camera 0 by default."""
         return settings.value(self.gallery, "camera.source")
+
+    def default_source(self):
+        """What the live view starts with: the first camera."""
+        return self.cameras()[0].source
 
     # --- gallery views ------------------------------------------------------------------------
     def photos(self, person_id: int) -> tuple:

@@ -220,7 +220,7 @@ class AttendancePage(RefreshWhenShown, QWidget):
         _fill(self.records, [[r.time.strftime("%Y-%m-%d %H:%M:%S"), r.person_name, r.employee_no or "", r.department,
                               "" if r.score is None else f"{r.score:.2f}",
                               "" if r.masked is None else (tr("yes") if r.masked else tr("no"))] for r in reversed(records)])
-        _fill(self.summary, [[d.day, d.person_name, d.employee_no or "", d.department, d.first_in.strftime("%H:%M:%S"),
+        _fill(self.summary, [[d.day, d.person_name, d.employee_no or "", d.department, d.first_in.strftime("%H:%M:%S") if d.first_in else "",
                               d.last_out.strftime("%H:%M:%S") if d.last_out else "", str(d.records)] for d in summary])
         self.count_label.setText(tr("{n} records, {m} person-days").format(n=len(records), m=len(summary)))
 

@@ -1,4 +1,8 @@
-"""Live tab: the camera picture with overlays, the door banner, latest recognitions and the source picker."""
+"""Live tab: the camera pictures with overlays, the door banner, latest recognitions and the source picker.
+
+Several cameras on one PC (the Settings' camera list) each get their own LiveWorker and picture,
+labelled with the door and direction, side by side or one large (faceapp/ui/widgets/camera_wall.py).
+The source picker, Start and Stop act on the first camera; Start and Stop on every camera."""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtGui import QColor, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -27,13 +31,16 @@ from faceapp.ui.workers import live as lw
 from faceapp.ui.context import AppContext
 from faceapp.ui.i18n import tr
 from faceapp.ui.workers.tasks import call_in_background
-from faceapp.ui.widgets.video_view import VideoView
+from faceapp.ui.widgets.camera_list import DIRECTION_NAMES
+from faceapp.ui.widgets.camera_wall import CameraWall
 
 # Seconds the GRANTED / DENIED banner stays after the decided face has gone.
 BANNER_HOLD_S = 3.0
 # Latest recognitions kept in the side panel.
 RECENT_MAX = 50
 VIDEO_FILTER = "*.mp4 *.avi *.mkv *.mov *.webm *.m4v *.mpg *.mpeg *.wmv"
+# Steps the live view through side by side -> each camera large -> side by side ("next pane").
+CYCLE_KEY = "F6"
 
 
 
@@ -45,9 +52,15 @@ def decision_text(code: str | None, name: str | None, fallback: str) -> str:
     return Reason(code, {"name": name or tr("Unknown face")}).text(tr)
 
 
-def describe_event(event: dict) -> str:
-    """One line for the latest-recognitions list, from a pipeline event (gallery.Event.to_json + extras)."""
-    when = str(event.get("time", ""))[11:19]
+def camera_name(door: str, direction: str, fallback: str) -> str:
+    """A camera's label: its door (or the fallback, its source) and its direction."""
+    return f"{door or fallback} · {tr(DIRECTION_NAMES.get(direction, direction))}"
+
+
+def describe_event(event: dict, camera: str = "") -> str:
+    """One line for the latest-recognitions list, from a pipeline event (gallery.Event.to_json + extras);
+    camera: which one saw it, where several run."""
+    when = str(event.get("time", ""))[11:19] + (f"  [{camera}]" if camera else "")
     name = event.get("person_name") or tr("Unknown face")
     access = (event.get("details") or {}).get("access")
     if access == "granted":
@@ -109,9 +122,11 @@ class LivePage(QWidget):
     def __init__(self, context: AppContext, parent=None):
         super().__init__(parent)
         self.context = context
-        self.current_spec = None
+        self.current_spec = None  # the first camera's source
+        self.cameras = context.cameras()
+        self.tile_states: list[tuple[str, str]] = []  # (state, detail) per camera
+        self.tile_fps: list[float] = []
         self.camera_sizes: dict[int, str] = {}  # "  (640×480)" per camera found by probing
-        self.state, self.state_detail = lw.STOPPED, ""
         self.banner_until = 0.0
 
         self.source_label = QLabel()
@@ -140,8 +155,11 @@ class LivePage(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.fps_label)
 
-        self.video = VideoView()
-        self.video.setObjectName("videoView")
+        self.wall = CameraWall()
+        self.wall.setObjectName("cameraWall")
+        self.workers: list[lw.LiveWorker] = []
+        self._set_camera_count(len(self.cameras))
+        self.cycle_shortcut = QShortcut(QKeySequence(CYCLE_KEY), self, activated=self.wall.cycle)
         self.banner = DecisionBanner()
         self.recent_title = QLabel()
         self.recent_title.setStyleSheet("font-weight: 600;")
@@ -158,19 +176,12 @@ class LivePage(QWidget):
         side_widget.setFixedWidth(320)
 
         body = QHBoxLayout()
-        body.addWidget(self.video, 1)
+        body.addWidget(self.wall, 1)
         body.addWidget(side_widget)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addLayout(body, 1)
 
-        self.worker = lw.LiveWorker(context.open_source, context.make_pipeline)
-        self.worker.frame_ready.connect(self._on_frame)
-        self.worker.state_changed.connect(self._on_state)
-        self.worker.fps_changed.connect(self._on_fps)
-        self.worker.events_ready.connect(self._on_events)
-        self.worker.action_failed.connect(context.action_failed)
-        self.worker.start()
         context.live_view = self
         context.settings_changed.connect(self._settings_changed)
         self.banner_timer = QTimer(self)
@@ -179,31 +190,94 @@ class LivePage(QWidget):
         self.banner_timer.start()
         self.retranslate()
 
+    # --- cameras ------------------------------------------------------------------------------
+    @property
+    def worker(self) -> lw.LiveWorker:
+        """The first camera's worker: the source picker's, and the one enrollment borrows."""
+        return self.workers[0]
+
+    @property
+    def video(self):
+        return self.wall.tiles[0].view
+
+    @property
+    def state(self) -> str:
+        return self.tile_states[0][0]
+
+    @property
+    def state_detail(self) -> str:
+        return self.tile_states[0][1]
+
+    def _set_camera_count(self, count: int) -> None:
+        """One worker and one picture per camera; the first ones keep running."""
+        while len(self.workers) > count:
+            self.workers.pop().stop()
+        self.wall.set_count(count)
+        while len(self.workers) < count:
+            i = len(self.workers)
+            worker = lw.LiveWorker(self.context.open_source,
+                                   lambda actions, i=i: self.context.make_pipeline(actions, self.cameras[i]))
+            worker.frame_ready.connect(self._on_frame)
+            worker.state_changed.connect(self._on_state)
+            worker.fps_changed.connect(self._on_fps)
+            worker.events_ready.connect(self._on_events)
+            worker.action_failed.connect(self.context.action_failed)
+            worker.start()
+            self.workers.append(worker)
+        self.tile_states = (self.tile_states + [(lw.STOPPED, "")] * count)[:count]
+        self.tile_fps = (self.tile_fps + [0.0] * count)[:count]
+
+    def _camera_of(self, worker) -> int:
+        """Which camera a signal came from (queued signals of a removed camera: -1)."""
+        return next((i for i, w in enumerate(self.workers) if w is worker), -1)
+
     # --- sources ------------------------------------------------------------------------------
     def start(self, spec) -> None:
-        """Show a camera index, a video file path or a stream URL."""
+        """Show a camera index, a video file path or a stream URL on the first camera, and start the
+        other cameras of the Settings' list."""
         if isinstance(spec, str) and spec.isdigit():
             spec = int(spec)  # "--source 0" is a camera
         self.current_spec = spec
         self._select_in_box(spec)
-        self.video.clear()  # no stale picture under "Opening…"
         self.banner.idle()
+        self.video.clear()  # no stale picture under "Opening…"
         self.worker.set_source(spec)
+        self._start_others()
+
+    def _start_others(self) -> None:
+        """Start the cameras after the first that are not running."""
+        for i in range(1, len(self.workers)):
+            if self.tile_states[i][0] in (lw.STOPPED, lw.ENDED, lw.FAILED):
+                self.wall.tiles[i].view.clear()
+                self.workers[i].set_source(self.cameras[i].source)
 
     def stop(self) -> None:
         self.current_spec = None
-        self.worker.set_source(None)
-        self.video.clear()
+        for worker, tile in zip(self.workers, self.wall.tiles):
+            worker.set_source(None)
+            tile.view.clear()
         self.fps_label.clear()
 
     def shutdown(self) -> None:
-        self.worker.stop()
+        for worker in self.workers:
+            worker.stop()
 
     def _settings_changed(self) -> None:
-        self.worker.post(self.context.apply_settings)
-        camera = self.context.default_source()
-        if isinstance(self.current_spec, int) and camera != self.current_spec:
-            self.start(camera)  # the camera chosen in Settings replaces the one showing
+        cameras = self.context.cameras()
+        if cameras != self.cameras:
+            self.cameras = cameras
+            self._set_camera_count(len(cameras))
+            self._render_state()
+            first = cameras[0].source
+            # the first camera in Settings replaces a camera showing (a video opened by hand stays,
+            # where it is the only one)
+            if self.current_spec is not None and first != self.current_spec \
+                    and (isinstance(self.current_spec, int) or len(cameras) > 1):
+                self.start(first)
+            elif self.current_spec is not None:
+                self._start_others()
+        for worker, camera in zip(self.workers, self.cameras):
+            worker.post(lambda pipeline, camera=camera: self.context.apply_settings(pipeline, camera))
 
     def _toggle_running(self) -> None:
         if self.state in (lw.STOPPED, lw.ENDED, lw.FAILED) or self.current_spec is None:
@@ -270,8 +344,11 @@ class LivePage(QWidget):
     # --- worker signals -----------------------------------------------------------------------
     @Slot(QImage, object)
     def _on_frame(self, image: QImage, result: FrameResult | None) -> None:
-        self.video.show_frame(image, result)
-        self.worker.frame_shown()
+        i = self._camera_of(self.sender())
+        if i < 0:
+            return
+        self.wall.tiles[i].view.show_frame(image, result)
+        self.workers[i].frame_shown()
         if result is None:
             return
         for track in result.tracks:
@@ -285,12 +362,33 @@ class LivePage(QWidget):
 
     @Slot(str, str)
     def _on_state(self, state: str, detail: str) -> None:
-        self.state, self.state_detail = state, detail
-        self._render_state()
+        i = self._camera_of(self.sender())
+        if i >= 0:
+            self.tile_states[i] = (state, detail)
+            self._render_state()
 
     def _render_state(self) -> None:
-        state, detail = self.state, self.state_detail
-        source = "" if self.current_spec is None else self._spec_name(self.current_spec)
+        several = len(self.workers) > 1
+        for i, tile in enumerate(self.wall.tiles):
+            state, detail = self.tile_states[i]
+            spec = self.current_spec if i == 0 else self.cameras[i].source
+            tile.view.set_message(self._state_message(state, detail, "" if spec is None else self._spec_name(spec)))
+            tile.caption.setVisible(several)
+            self._render_caption(i)
+        running = self.state in (lw.OPENING, lw.LOADING, lw.RUNNING, lw.LOST, lw.NO_MODELS)
+        self.run_button.setText(tr("Stop") if running else tr("Start"))
+        if not running:
+            self.fps_label.clear()
+
+    def _render_caption(self, i: int) -> None:
+        """Door, direction and frame rate above camera i's picture."""
+        camera, fps = self.cameras[i], self.tile_fps[i]
+        rate = tr("{fps:.1f} FPS").format(fps=fps) if self.tile_states[i][0] == lw.RUNNING and fps else ""
+        name = camera_name(camera.door or self.context.gallery.door, camera.direction, self._spec_name(camera.source))
+        self.wall.tiles[i].caption.setText(f"{name}   {rate}" if rate else name)
+
+    @staticmethod
+    def _state_message(state: str, detail: str, source: str) -> str:
         messages = {
             lw.OPENING: tr("Opening {source}…").format(source=source) if source else "",
             lw.LOADING: tr("Loading the recognition models…"),
@@ -301,20 +399,30 @@ class LivePage(QWidget):
             lw.FAILED: tr("The picture cannot be shown: {detail}").format(detail=detail),
             lw.NO_MODELS: tr("Recognition is unavailable: the models could not be loaded. Details are in the log file."),
         }
-        self.video.set_message(messages.get(state, ""))
-        running = state in (lw.OPENING, lw.LOADING, lw.RUNNING, lw.LOST, lw.NO_MODELS)
-        self.run_button.setText(tr("Stop") if running else tr("Start"))
-        if not running:
-            self.fps_label.clear()
+        return messages.get(state, "")
 
     @Slot(float)
     def _on_fps(self, fps: float) -> None:
-        self.fps_label.setText(tr("{fps:.1f} FPS").format(fps=fps))
+        i = self._camera_of(self.sender())
+        if i == 0:
+            self.fps_label.setText(tr("{fps:.1f} FPS").format(fps=fps))
+        if i >= 0 and len(self.workers) > 1:
+            self.tile_fps[i] = fps
+            self._render_caption(i)
+
+    def _event_camera(self, event: dict) -> str:
+        camera = event.get("camera")
+        return "" if camera is None else camera_name(camera["door"], camera["direction"], camera["name"])
 
     @Slot(list)
     def _on_events(self, events: list) -> None:
+        i = self._camera_of(self.sender())
         for event in events:
-            item = QListWidgetItem(describe_event(event))
+            if len(self.workers) > 1 and i >= 0:  # where several cameras run, say which one saw it
+                cam = self.cameras[i]
+                event = {**event, "camera": {"door": cam.door or self.context.gallery.door, "direction": cam.direction,
+                                             "name": self._spec_name(cam.source)}}
+            item = QListWidgetItem(describe_event(event, self._event_camera(event)))
             item.setData(Qt.ItemDataRole.UserRole, event)  # to word it again in another language
             granted = (event.get("details") or {}).get("access") == "granted"
             item.setForeground(QColor("#2ea043") if granted else QColor("#da3633"))
@@ -334,5 +442,6 @@ class LivePage(QWidget):
             self.source_box.setItemText(i, self._spec_name(self.source_box.itemData(i)))
         for i in range(self.recent.count()):
             item = self.recent.item(i)
-            item.setText(describe_event(item.data(Qt.ItemDataRole.UserRole)))
+            event = item.data(Qt.ItemDataRole.UserRole)
+            item.setText(describe_event(event, self._event_camera(event)))
         self._render_state()

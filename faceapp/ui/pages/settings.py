@@ -34,6 +34,7 @@ from faceapp.ui.context import AppContext
 from faceapp.ui.errors import show_error
 from faceapp.ui.i18n import N_, tr
 from faceapp.ui.dialogs.lock import pin_field
+from faceapp.ui.widgets.camera_list import CameraListEditor
 from faceapp.ui.workers.tasks import call_in_background
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,10 @@ class SettingsPage(QWidget):
         self.general = QGroupBox()
         general_form = QFormLayout(self.general)
         general_form.addRow(self._new_label("camera"), camera_row)
+        self.camera_list = CameraListEditor()
+        self.camera_list_hint = hint_label()
+        general_form.addRow(self._new_label("cameras"), self.camera_list)
+        general_form.addRow("", self.camera_list_hint)
         general_form.addRow(self._new_label("language"), self.language)
         # admin PIN
         self.pin_state = QLabel()
@@ -276,6 +281,11 @@ class SettingsPage(QWidget):
         self._action_kind_changed()
         self.general.setTitle(tr("Camera and language"))
         self.labels["camera"].setText(tr("Camera:"))
+        self.labels["cameras"].setText(tr("Several cameras:"))
+        self.camera_list_hint.setText(tr(
+            "Leave the list empty to run the one camera above. Each camera watches a door: an In camera's "
+            "recognitions count for first-in, an Out camera's for last-out. Changes apply to the live view when saved."))
+        self.camera_list.retranslate()
         self.labels["language"].setText(tr("Language:"))
         self.probe_button.setText(tr("Find cameras"))
         self.admin.setTitle(tr("Admin PIN"))
@@ -341,6 +351,7 @@ class SettingsPage(QWidget):
         self.action_target.setText(settings.join_command(action["argv"]) if command else action.get("url", ""))
         self.camera.clear()
         self.camera.addItem(str(s.camera), s.camera)
+        self.camera_list.set_cameras(s.cameras)
         self.saved_label.setText(problem)
 
     def values(self) -> dict:
@@ -361,6 +372,7 @@ class SettingsPage(QWidget):
             "access.schedule": schedule,
             "access.action": self.action(),
             "camera.source": self._camera_spec(),
+            "camera.list": self.camera_list.cameras(),
         }
 
     def action(self) -> dict:
