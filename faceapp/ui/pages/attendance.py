@@ -104,10 +104,12 @@ class AttendancePage(RefreshWhenShown, QWidget):
         self.export_button.clicked.connect(self.export_csv)
         bar = QHBoxLayout()
         for w in (self.from_label, self.date_from, self.to_label, self.date_to, self.department_label, self.department,
-                  self.person_label, self.person, self.door_label, self.door):
+                  self.person_label, self.person):
             bar.addWidget(w)
         bar.addStretch(1)
         actions = QHBoxLayout()  # a second row: the window must still fit an 800-pixel-wide screen
+        actions.addWidget(self.door_label)
+        actions.addWidget(self.door)
         actions.addStretch(1)
         for w in (self.report_button, self.correct_button, self.schedules_button, self.export_button):
             actions.addWidget(w)
