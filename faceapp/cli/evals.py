@@ -170,6 +170,31 @@ def far_at(parser) -> None:
                         help="also report FAR and TAR at this similarity threshold (repeatable)")
 
 
+def cmd_eval_openset(args) -> int:
+    from pathlib import Path
+
+    from faceapp.eval import openset
+
+    def ints(text):
+        return tuple(int(x) for x in text.split(",") if x)
+
+    last = {}
+
+    def progress(what, done, total):
+        if not args.json and (done == total or done - last.get(what, 0) >= 100):
+            last[what] = done
+            print(f"  {what}: {done}/{total}", file=sys.stderr, flush=True)
+
+    result = openset.eval_openset(output.engine, Path(args.folder), args.masked_real and Path(args.masked_real),
+                                  Path(args.cache) if args.cache else openset.default_cache_dir(),
+                                  embedders=tuple(args.embedders.split(",")), sizes=ints(args.sizes),
+                                  three_photo_sizes=ints(args.three_photo), strangers=args.strangers, progress=progress)
+    if args.det:
+        result["det_plots"] = openset.det_plots(result, Path(args.det))
+    show(result, args.json, openset.print_report)
+    return 0
+
+
 def add_commands(sub) -> None:
     ev = sub.add_parser("eval", help="accuracy evaluations").add_subparsers(dest="evaluation", metavar="EVALUATION", required=True)
     p = ev.add_parser("blink", help="blink times of the main face in a video")
@@ -189,6 +214,18 @@ def add_commands(sub) -> None:
     far_at(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval_lfw)
+
+    p = ev.add_parser("openset", help="open-set 1:N identification: FPIR (strangers named) and FNIR at gallery sizes N")
+    p.add_argument("folder", metavar="LFW_DIR", help="folder with images/<Name>/ (../shared/data/lfw)")
+    p.add_argument("--masked-real", metavar="DIR", help="real masked strangers (../shared/data/masked-real)")
+    p.add_argument("--embedders", default="mobilefacenet", help="comma-separated: mobilefacenet, sface, fusion")
+    p.add_argument("--sizes", default="100,1000", help="gallery sizes N, one photo each")
+    p.add_argument("--three-photo", default="100", help="gallery sizes N with three photos each")
+    p.add_argument("--strangers", type=int, default=1200, help="stranger count (one photo each)")
+    p.add_argument("--cache", metavar="DIR", help="crop and embedding cache (default: the user cache folder)")
+    p.add_argument("--det", metavar="PNG", help="write DET plots (FNIR vs FPIR, log axes) here, one per embedder")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval_openset)
 
     p = ev.add_parser("verify", help="leave-one-out verification on a labelled folder (faces-sample)")
     p.add_argument("folder", metavar="DIR")

@@ -1,4 +1,5 @@
-"""Face embeddings: MobileFaceNet (ArcFace-trained, 192-D) on 112x112 ArcFace-aligned crops."""
+"""Face embeddings on 112x112 ArcFace-aligned crops: MobileFaceNet (ArcFace-trained, 192-D, the
+default) and SFace (OpenCV Zoo, 128-D, stronger at strict thresholds: ../shared/MODELS.md)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ class Embedder(OnnxModel):
 
     file = "mobilefacenet.onnx"
     key = "mobilefacenet"
+    dim = 192
+    # network input = (RGB - offset) / scale
+    offset, scale = 127.5, 128.0
 
     def embed(self, aligned_bgr: np.ndarray, flip: bool = False) -> np.ndarray:
         """aligned_bgr: (N, 112, 112, 3) or (112, 112, 3) uint8. flip=True also embeds the mirror
@@ -29,11 +33,20 @@ class Embedder(OnnxModel):
             raise ValueError(f"expected (N, 112, 112, 3) aligned crops, got {crops.shape}")
         n = len(crops)
         if n == 0:
-            return np.zeros((0, 192), np.float32)
+            return np.zeros((0, self.dim), np.float32)
         if flip:
             crops = np.concatenate([crops, crops[:, :, ::-1]])
-        x = (crops[..., ::-1].transpose(0, 3, 1, 2).astype(np.float32) - 127.5) / 128.0  # BGR->RGB, NCHW
+        x = (crops[..., ::-1].transpose(0, 3, 1, 2).astype(np.float32) - self.offset) / self.scale  # BGR->RGB, NCHW
         out = self.run(x)[0]
         if flip:
             out = out[:n] + out[n:]
         return (out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+class SFaceEmbedder(Embedder):
+    """SFace: RGB 0..255 in (the graph scales it; BGR measured slightly worse), 128 floats out."""
+
+    file = "sface.onnx"
+    key = "sface"
+    dim = 128
+    offset, scale = 0.0, 1.0
