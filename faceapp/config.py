@@ -90,7 +90,7 @@ MASK_ADAPTER = MaskAdapterConfig()
 # 15 ms on 1 thread vs 22-25 ms on 2, ../shared/MODELS.md), so detection runs single-threaded.
 # The mask classifier is ~2.4M multiply-adds per face: 0.13 ms on 1 thread, no faster on 2.
 ORT_THREADS = {
-    "pnet": 1, "rnet": 1, "onet": 1, "mobilefacenet": 2, "sface": 2, "face_mesh": 1, "iris": 1, "blazeface": 1,
+    "pnet": 1, "rnet": 1, "onet": 1, "mobilefacenet": 2, "face_mesh": 1, "iris": 1, "blazeface": 1,
     "mask_classifier": 1,
 }
 

@@ -91,7 +91,8 @@ def test_fused_cosine_is_the_mean_of_both():
 def test_sface_ships_with_its_manifest_entry_and_tells_people_apart(shared, engine):
     from faceapp.eval.verification import faces_sample_identities
     from faceapp.resources import resources_dir
-    from faceapp.vision.embedder import SFaceEmbedder
+    from faceapp.resources import model_path
+    from faceapp.vision.embedder import Embedder
 
     manifest = json.loads((resources_dir() / "models" / "MANIFEST.json").read_text())
     entry = next(e for e in manifest["models"] if e["file"] == "sface.onnx")
@@ -104,7 +105,7 @@ def test_sface_ships_with_its_manifest_entry_and_tells_people_apart(shared, engi
         face = engine.analyze(image, [main_face(engine.detect(image), image.shape)], eyes=False, embed=False)[0]
         crops.append(face.aligned)
         who.append(labels[p])
-    emb = SFaceEmbedder().embed(np.stack(crops))
+    emb = Embedder(model_path("sface.onnx")).embed(np.stack(crops))
     assert emb.shape == (len(photos), 128)
     sims, same = emb @ emb.T, np.equal.outer(who, who)
     off = ~np.eye(len(photos), dtype=bool)

@@ -530,6 +530,7 @@ class Cohort:
 # --- the evaluation -----------------------------------------------------------------------------------------
 
 PROBE_KINDS = (PLAIN, MASKED_APP, MASKED_OTHER)
+EMBEDDERS = {"mobilefacenet": "mobilefacenet.onnx", "sface": "sface.onnx"}  # and "fusion": the mean of both cosines
 TARGETS = (0.001, 0.01)  # FPIR at which FNIR is reported
 
 
@@ -636,13 +637,15 @@ def eval_openset(engine, lfw_dir: Path, real_dir: Path | None, cache_dir: Path, 
 
 
 def embedder_vectors(name: str, crops: Crops, cache_dir: Path) -> tuple[Vectors, int]:
-    from faceapp.vision.embedder import Embedder, SFaceEmbedder
+    from faceapp.resources import model_path
+    from faceapp.vision.embedder import Embedder
 
     if name == "fusion":
-        a, _ = embedder_vectors("mobilefacenet", crops, cache_dir)
-        b, _ = embedder_vectors("sface", crops, cache_dir)
-        return fuse(a, b), Embedder.dim + SFaceEmbedder.dim
-    embedder = {"mobilefacenet": Embedder, "sface": SFaceEmbedder}[name]()
+        (a, da), (b, db) = embedder_vectors("mobilefacenet", crops, cache_dir), embedder_vectors("sface", crops, cache_dir)
+        return fuse(a, b), da + db
+    if name not in EMBEDDERS:
+        raise ValueError(f"unknown embedder {name!r}; choose from {', '.join(EMBEDDERS)}")
+    embedder = Embedder(model_path(EMBEDDERS[name]))
     return embed_crops(crops, embedder, cache_dir), embedder.dim
 
 
