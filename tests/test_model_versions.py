@@ -107,3 +107,23 @@ def test_model_files_must_live_in_the_data_folder(gallery, tmp_path_factory):
     outside = _perturbed_model(tmp_path_factory.mktemp("elsewhere") / "ft.onnx")
     with pytest.raises(ValueError, match="data folder"):
         register_finetuned(gallery, outside, {})
+
+
+def test_a_gallery_on_the_earlier_shipped_base_moves_to_sface(tmp_path, trainer_faces):
+    """Galleries enrolled with the MobileFaceNet that shipped before SFace: their crops are embedded
+    again by SFace, once, when the app or a command first meets them."""
+    from faceapp.recognition.recognizer import embedder_version
+    from faceapp.resources import model_path
+
+    faces, _ = trainer_faces
+    g = Gallery(tmp_path / "faceapp.db")
+    old = Embedder(model_path("mobilefacenet.onnx"))
+    mv = embedder_version(g, old)  # the first version of a new gallery is made active
+    crops = faces.crops[:4]
+    g.add_person("p", samples=[Sample(c) for c in crops], embeddings=old.embed(crops), model_version=mv)
+    assert g.active_model().file == "mobilefacenet.onnx"
+    new = embedder_version(g, Embedder())  # the shipped embedder now: SFace
+    assert new.file == "sface.onnx" and new.dim == 128 and g.active_model().id == new.id
+    assert len(g.embedding_matrix(new)[0]) == 4
+    assert model_versions.upgrade_base(g) is None  # once
+    g.close()

@@ -35,6 +35,7 @@ class DenyReason(StrEnum):
     INACTIVE = "inactive"
     OUTSIDE_SCHEDULE = "outside_schedule"
     MASK_REQUIRED = "mask_required"
+    LOWER_MASK = "lower_mask"
 
 
 
@@ -58,11 +59,16 @@ class WeeklySchedule:
 
 @dataclass(frozen=True, slots=True)
 class AccessPolicy:
+    """Two operating points: naming a face (attendance, the live view) and opening the door, stricter."""
+
     threshold_unmasked: float = config.THRESHOLDS.match_unmasked
     threshold_masked: float = config.THRESHOLDS.match_masked
     min_margin: float = config.THRESHOLDS.match_margin
     mask_required: bool = False
     schedule: WeeklySchedule | None = None
+    door_unmasked: float = config.THRESHOLDS.door_unmasked
+    door_masked: float = config.THRESHOLDS.door_masked
+    lower_mask: bool = True  # ask a masked face to lower the mask rather than match it (not with mask_required)
 
     @classmethod
     def from_settings(cls, gallery: Gallery) -> AccessPolicy:
@@ -73,6 +79,9 @@ class AccessPolicy:
             min_margin=s.margin,
             mask_required=s.mask_required,
             schedule=WeeklySchedule.from_json(s.schedule) if s.schedule is not None else None,
+            door_unmasked=s.door_threshold_unmasked,
+            door_masked=s.door_threshold_masked,
+            lower_mask=s.lower_mask,
         )
 
 
@@ -125,8 +134,9 @@ class AccessDecision:
 
 
 def decide(sighting: Sighting, policy: AccessPolicy, when: datetime | None = None) -> AccessDecision:
-    """Granted only for a live face of a known, active person, clearly above the threshold (the
-    masked one for a masked face), inside the schedule and masked when masks are required."""
+    """Granted only for a live face of a known, active person, clearly above the door's threshold
+    (the masked one for a masked face), inside the schedule and masked when masks are required. A
+    masked face is asked to lower the mask when the policy says so (and masks are not required)."""
     when = when or now()
 
     def deny(reason: DenyReason, person: Person | None = None) -> AccessDecision:
@@ -134,7 +144,9 @@ def decide(sighting: Sighting, policy: AccessPolicy, when: datetime | None = Non
 
     if not sighting.live:
         return deny(DenyReason.NOT_LIVE)  # before naming anyone: a photo must learn nothing
-    threshold = policy.threshold_masked if sighting.masked else policy.threshold_unmasked
+    if sighting.masked and policy.lower_mask and not policy.mask_required:
+        return deny(DenyReason.LOWER_MASK)  # before naming anyone: the masked match is not trusted here
+    threshold = policy.door_masked if sighting.masked else policy.door_unmasked
     person = sighting.person
     if person is None or sighting.score < threshold:
         return deny(DenyReason.UNKNOWN)

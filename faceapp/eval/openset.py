@@ -548,6 +548,9 @@ def kind_report(genuine: Ranked | None, strangers: Ranked, thresholds: tuple[flo
         out.update({"genuine": int(len(genuine.top)), "genuine_no_face": int((~genuine.probes.found).sum()),
                     "genuine_called_masked": int(genuine.probes.masked.sum()),
                     "fnir": round(fnir(genuine, per_probe(genuine), margin), 4)})
+    if thresholds[0] < 0:  # no thresholds given: only the counts and the curve's figures
+        out.pop("fpir")
+        out.pop("fnir", None)
         for target in TARGETS:
             t = threshold_at_fpir(strangers, target, margin)
             out[f"fnir_at_fpir_{_pct(target)}"] = round(fnir(genuine, t, margin), 4)
@@ -610,7 +613,7 @@ def operating_point(genuine: dict[str, Ranked], strangers: dict[str, Ranked], ta
     return out
 
 
-def eval_openset(engine, lfw_dir: Path, real_dir: Path | None, cache_dir: Path, *, embedders: tuple[str, ...] = ("mobilefacenet",),
+def eval_openset(engine, lfw_dir: Path, real_dir: Path | None, cache_dir: Path, *, embedders: tuple[str, ...] = ("sface",),
                  sizes: tuple[int, ...] = (100, 1000), three_photo_sizes: tuple[int, ...] = (100,),
                  gallery_pool: int = 1100, strangers: int = 1200, development: int = 300,
                  progress: Callable[[str, int, int], None] | None = None) -> dict:
@@ -628,8 +631,7 @@ def eval_openset(engine, lfw_dir: Path, real_dir: Path | None, cache_dir: Path, 
     result = {"protocol": {"gallery_pool": len(split.gallery_pool), "strangers": len(split.strangers),
                            "strangers_with_second_photo": len(split.stranger_more), "development": len(split.development),
                            "real_photos": len(crops["real"]), "sizes": list(sizes), "three_photo_sizes": list(three_photo_sizes),
-                           "shipped": {"threshold_unmasked": THRESHOLDS.match_unmasked,
-                                       "threshold_masked": THRESHOLDS.match_masked, "margin": THRESHOLDS.match_margin}},
+                           "margin": THRESHOLDS.match_margin},
               "embedders": {}}
     for name in embedders:
         result["embedders"][name] = evaluate_embedder(name, split, crops, cache_dir, sizes, three_photo_sizes)
@@ -653,20 +655,23 @@ def dev_adapter(split: Split, crops: Crops, vectors: Vectors):
     """A mask adapter fitted on the development people only (the shipped one has seen all of LFW)."""
     from faceapp.vision.mask_adapter import MaskAdapter
 
-    masked, plain = [], []
-    for rel in split.development:
-        e = _row(crops, vectors, "enroll", rel, ENROLL)
-        if e is not None:
-            pc = crops["enroll"][rel]
-            for k, v in zip(pc.kinds, vectors["enroll"][rel]):
-                if k != ENROLL:
-                    masked.append(v)
-                    plain.append(e[0])
-        p, m = _row(crops, vectors, "probe", rel, PLAIN), _row(crops, vectors, "probe", rel, MASKED_APP)
-        if p is not None and m is not None:
-            masked.append(m[0])
-            plain.append(p[0])
-    return MaskAdapter.fit(np.array(masked), np.array(plain), "", photos=len(split.development))
+    return MaskAdapter.fit(*adapter_pairs(crops, vectors, set(split.development)), "", photos=len(split.development))
+
+
+def operating_points(name: str) -> dict[str, tuple[float, float]]:
+    """(unmasked, masked) thresholds the app uses or used with this embedder."""
+    from faceapp.config import THRESHOLDS
+
+    if name == "sface":  # the shipped embedder
+        return {"attendance": (THRESHOLDS.match_unmasked, THRESHOLDS.match_masked),
+                "door": (THRESHOLDS.door_unmasked, THRESHOLDS.door_masked)}
+    if name == "mobilefacenet":
+        return {"shipped before": MOBILEFACENET_THRESHOLDS}
+    return {}
+
+
+# The thresholds shipped with MobileFaceNet before the open-set measurement (set on LFW 1:1 pairs).
+MOBILEFACENET_THRESHOLDS = (0.45, 0.42)
 
 
 def evaluate_embedder(name: str, split: Split, crops: Crops, cache_dir: Path, sizes, three_photo_sizes) -> dict:
@@ -674,7 +679,7 @@ def evaluate_embedder(name: str, split: Split, crops: Crops, cache_dir: Path, si
 
     vectors, dim = embedder_vectors(name, crops, cache_dir)
     adapter = dev_adapter(split, crops, vectors)
-    shipped = (THRESHOLDS.match_unmasked, THRESHOLDS.match_masked)
+    points = operating_points(name)
     stranger_items = [(-1, "probe", r) for r in split.strangers]
     more_items = [(-1, "probe", split.stranger_more.get(r, "")) for r in split.strangers]
     real_items = [(-1, "real", r) for r in crops["real"]]
@@ -692,10 +697,13 @@ def evaluate_embedder(name: str, split: Split, crops: Crops, cache_dir: Path, si
                 s = probe_set(stranger_items, crops, vectors, kind, dim)
                 ranked_g[kind] = Ranked.of(gallery.person_scores(g.vectors, g.masked), g)
                 ranked_s[kind] = Ranked.of(gallery.person_scores(s.vectors, s.masked), s)
-                rep["kinds"][kind] = kind_report(ranked_g[kind], ranked_s[kind], shipped, THRESHOLDS.match_margin)
+                rep["kinds"][kind] = kind_report(ranked_g[kind], ranked_s[kind], (-1.0, -1.0), THRESHOLDS.match_margin)
             r = probe_set(real_items, crops, vectors, REAL, dim)
             ranked_s[REAL] = Ranked.of(gallery.person_scores(r.vectors, r.masked), r)
-            rep["kinds"][REAL] = kind_report(None, ranked_s[REAL], shipped, THRESHOLDS.match_margin)
+            rep["kinds"][REAL] = kind_report(None, ranked_s[REAL], (-1.0, -1.0), THRESHOLDS.match_margin)
+            rep["points"] = {label: {"thresholds": list(t), **{
+                kind: {k: v for k, v in kind_report(ranked_g.get(kind), ranked_s[kind], t, THRESHOLDS.match_margin).items()
+                       if k in ("fpir", "fnir")} for kind in ranked_s}} for label, t in points.items()}
             if photos == 1:
                 rep["strategies"] = strategies(gallery, ranked_g, ranked_s, cohort, stranger_items, more_items, crops, vectors, dim)
                 rep["operating_points"] = {label: operating_point(ranked_g, ranked_s, target, THRESHOLDS.match_margin)
@@ -809,18 +817,21 @@ def det_plots(result: dict, path: Path) -> list[str]:
 
 def print_report(r: dict) -> None:
     p = r["protocol"]
-    s = p["shipped"]
-    print(f"Open-set identification on LFW: {p['strangers']} strangers (one photo each), {p['real_photos']} masked-real photos; "
-          f"shipped thresholds {s['threshold_unmasked']}/{s['threshold_masked']} (unmasked/masked), margin {s['margin']}")
+    print(f"Open-set identification on LFW: {p['strangers']} strangers (one photo each), {p['real_photos']} masked-real "
+          f"photos, development (cohort, adapter) {p['development']} people; margin {p['margin']}")
     for name, e in r["embedders"].items():
         for gname, g in e["galleries"].items():
             print(f"\n{name}: N = {g['people']}, {g['photos_each']} photo(s) each")
-            print(f"  {'probe kind':24s} {'genuine':>7s} {'strangers':>9s}  {'FPIR':>6s} {'FNIR':>6s}  "
-                  f"{'FNIR@FPIR0.1%':>13s} {'FNIR@FPIR1%':>11s}   (at shipped thresholds)")
+            print(f"  {'probe kind':24s} {'genuine':>7s} {'strangers':>9s}  {'FNIR@FPIR0.1%':>13s} {'FNIR@FPIR1%':>11s}")
             for kind, k in g["kinds"].items():
                 fn = lambda key: f"{k[key]:.4f}" if key in k else "-"  # noqa: E731
-                print(f"  {KIND_LABELS[kind]:24s} {k.get('genuine', '-'):>7} {k['strangers']:>9}  {k['fpir']:.4f} {fn('fnir'):>6s}  "
+                print(f"  {KIND_LABELS[kind]:24s} {k.get('genuine', '-'):>7} {k['strangers']:>9}  "
                       f"{fn('fnir_at_fpir_0.1%'):>13s} {fn('fnir_at_fpir_1%'):>11s}")
+            for label, point in g["points"].items():
+                t = point["thresholds"]
+                cells = [f"{KIND_LABELS[k]} FPIR {v['fpir']:.4f}" + (f" FNIR {v['fnir']:.4f}" if "fnir" in v else "")
+                         for k, v in point.items() if k != "thresholds"]
+                print(f"  at {label} thresholds {t[0]:.2f}/{t[1]:.2f}: " + "; ".join(cells))
             if "strategies" in g:
                 print("  FNIR at FPIR 0.1% / 1% by scoring:")
                 for kind, rows in g["strategies"].items():
@@ -830,7 +841,7 @@ def print_report(r: dict) -> None:
                     print(f"    {'':22s} two photos ({two['people']} people, {two['strangers']} strangers, FPIR "
                           f"{two['target_fpir']:.0%}): FNIR {two['two_photos']['fnir']:.3f} vs one photo {two['one_photo']['fnir']:.3f}")
             for label, op in g.get("operating_points", {}).items():
-                print(f"  operating point FPIR {op['target_fpir']:.1%}: thresholds {op['threshold_unmasked']:.3f}/"
+                print(f"  thresholds for FPIR {op['target_fpir']:.1%}: {op['threshold_unmasked']:.3f}/"
                       f"{op['threshold_masked']:.3f}, margin {op['margin']}")
                 for kind, k in op.items():
                     if isinstance(k, dict):

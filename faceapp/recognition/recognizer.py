@@ -16,14 +16,17 @@ import numpy as np
 
 from faceapp.access.policy import AccessPolicy
 from faceapp.storage.gallery import Gallery, GalleryError, ModelVersion, Person
-from faceapp.recognition.model_versions import file_sha256
+from faceapp.recognition.model_versions import BASE_MODEL_FILE, file_sha256, upgrade_base
 from faceapp.recognition.search import GallerySearch, SearchResult, Templates
 from faceapp.types import Face, Match
 
 def embedder_version(gallery: Gallery, embedder) -> ModelVersion:
     """The gallery's model version for this embedder's weights (registered if new, and made active
-    when no version is active yet): embeddings of different weights must never be compared."""
+    when no version is active yet, or when the gallery is still on an earlier shipped base model and
+    this is the current one): embeddings of different weights must never be compared."""
     path = Path(embedder.path)
+    if path.name == BASE_MODEL_FILE:
+        upgrade_base(gallery)
     dim = embedder.embed(np.zeros((1, 112, 112, 3), np.uint8)).shape[1]  # the model's own output size
     mv = gallery.register_model(path.stem, path.name, file_sha256(path), int(dim))
     if gallery.active_model() is None:

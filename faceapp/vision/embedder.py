@@ -34,7 +34,7 @@ class Embedder(OnnxModel):
     (../shared/MODELS.md), so the channel swap happens here and callers keep OpenCV's BGR.
     """
 
-    file = "mobilefacenet.onnx"
+    file = "sface.onnx"  # the shipped one (faceapp.recognition.model_versions.BASE_MODEL_FILE)
     key = "mobilefacenet"  # thread count, whichever network
 
     def __init__(self, path: str | os.PathLike | None = None, threads: int | None = None):
