@@ -848,3 +848,33 @@ def print_report(r: dict) -> None:
                         held = f" (held out {k['fpir_held_out']:.4f})" if "fpir_held_out" in k else ""
                         fnir_text = f"  FNIR {k['fnir']:.4f}" if "fnir" in k else ""
                         print(f"    {KIND_LABELS[kind]:24s} FPIR {k['fpir']:.4f}{held}{fnir_text}")
+
+
+def cached_crops(cache_dir: Path) -> Crops:
+    """Every LFW photo the cache holds (enroll and probe parts), whatever split computed it."""
+    folder = Path(cache_dir) / f"crops-{pipeline_key()}"
+    out: Crops = {}
+    for part in ("enroll", "probe"):
+        out[part] = {}
+        for file in sorted((folder / part).glob("*.npz")):
+            if not file.name.endswith(".tmp.npz"):
+                out[part][file.stem.replace("__", "/") + ".jpg"] = PhotoCrops.load(file)
+    return out
+
+
+def adapter_pairs(crops: Crops, vectors: Vectors, rels=None) -> tuple[np.ndarray, np.ndarray]:
+    """(masked, plain) embedding rows of the same photos, to fit a mask adapter on: each masked
+    enrollment template against its photo's enrolled face, each app-masked probe against the plain
+    probe. The second renderer's masks are never used (they stay a held-out test)."""
+    masked, plain = [], []
+    for part, base, kinds in (("enroll", ENROLL, None), ("probe", PLAIN, (MASKED_APP,))):
+        for rel, pc in crops[part].items():
+            if (rels is not None and rel not in rels) or base not in pc.kinds:
+                continue
+            v = vectors[part][rel]
+            b = v[pc.kinds.index(base)]
+            for k, row in zip(pc.kinds, v):
+                if k != base and (kinds is None or k in kinds):
+                    masked.append(row)
+                    plain.append(b)
+    return np.array(masked, np.float32), np.array(plain, np.float32)
