@@ -296,6 +296,11 @@ Crops = dict[str, dict[str, PhotoCrops]]  # part -> rel -> crops
 Vectors = dict[str, dict[str, np.ndarray]]  # part -> rel -> (K, D), rows as PhotoCrops.kinds
 
 
+# Crops per onnxruntime run: activations grow with the batch (SFace: ~3 MB per crop per layer).
+EMBED_BATCH = 32
+EMBED_PHOTOS = 256  # photos gathered per round
+
+
 def embed_crops(crops: Crops, embedder, cache_dir: Path) -> Vectors:
     """Every crop through one embedder, cached on disk per embedder weights and pipeline."""
     from faceapp.recognition.model_versions import file_sha256
@@ -315,10 +320,11 @@ def embed_crops(crops: Crops, embedder, cache_dir: Path) -> Vectors:
                 out[part][rel] = cached[key]
             else:
                 missing.append((part, rel, pc))
-    for i in range(0, len(missing), 256):
-        batch = missing[i:i + 256]
+    for i in range(0, len(missing), EMBED_PHOTOS):
+        batch = missing[i:i + EMBED_PHOTOS]
         stacked = np.concatenate([pc.crops for _, _, pc in batch]) if batch else np.zeros((0, 112, 112, 3), np.uint8)
-        vecs = embedder.embed(stacked) if len(stacked) else np.zeros((0, embedder.dim), np.float32)
+        vecs = np.concatenate([embedder.embed(stacked[j:j + EMBED_BATCH]) for j in range(0, len(stacked), EMBED_BATCH)]
+                              or [np.zeros((0, embedder.dim), np.float32)])
         at = 0
         for part, rel, pc in batch:
             out[part][rel] = cached[f"{part}|{rel}"] = vecs[at:at + len(pc.kinds)].reshape(len(pc.kinds), embedder.dim)
