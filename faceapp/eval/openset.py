@@ -267,17 +267,24 @@ def prepare(engine, lfw_dir: Path, real_dir: Path | None, cache_dir: Path, split
                            (lambda d, t: progress(what, d, t)) if progress else None)
 
     enroll: dict[str, PhotoCrops] = {}
-    enrolled = 0
-    for name, cands in split.candidates.items():
-        if enrolled >= n_max:
-            break
-        for rel in cands:
-            enroll.update(get([rel], "enroll", "enroll"))
-            if not enroll[rel].enroll_problem:
-                enrolled += 1
+
+    def enroll_people(names, photos: int, most: int, what: str) -> None:
+        """Try each person's candidates in order until `photos` pass, until `most` people are enrolled."""
+        enrolled = 0
+        for name in names:
+            if enrolled >= most:
                 break
-        if progress:
-            progress("gallery", enrolled, n_max)
+            passed = 0
+            for rel in split.candidates[name]:
+                enroll.update(get([rel], "enroll", what))
+                passed += not enroll[rel].enroll_problem
+                if passed == photos:
+                    enrolled += 1
+                    break
+            if progress:
+                progress(what, enrolled, most)
+
+    enroll_people(split.candidates, 1, n_max, "gallery")
     tried = [n for n in split.candidates if any(r in enroll for r in split.candidates[n])]
     out = {"enroll": enroll,
            "probe": get([r for n in tried for r in split.probes[n]], "probe", "genuine probes")}
@@ -285,8 +292,7 @@ def prepare(engine, lfw_dir: Path, real_dir: Path | None, cache_dir: Path, split
     out["probe"].update(get(split.development, "probe", "development"))
     out["enroll"].update(get(split.development, "enroll", "development"))
     out["real"] = get([r for r, _ in real_photos(real_dir)], "real", "masked-real", Path(real_dir)) if real_dir else {}
-    three = [n for n in tried if len(split.candidates[n]) >= 3][:three_max]
-    out["enroll"].update(get([r for n in three for r in split.candidates[n]], "enroll", "three-photo gallery"))
+    enroll_people([n for n in tried if len(split.candidates[n]) >= 3], 3, three_max, "three-photo gallery")
     return out
 
 
