@@ -221,7 +221,7 @@ def add_commands(sub) -> None:
     p.add_argument("--embedders", default="sface", help="comma-separated: sface (shipped), mobilefacenet, fusion (the mean of both cosines)")
     p.add_argument("--sizes", default="100,1000", help="gallery sizes N, one photo each")
     p.add_argument("--three-photo", default="100", help="gallery sizes N with three photos each")
-    p.add_argument("--strangers", type=int, default=1200, help="stranger count (one photo each)")
+    p.add_argument("--strangers", type=int, default=1100, help="stranger count (one photo each)")
     p.add_argument("--cache", metavar="DIR", help="crop and embedding cache (default: the user cache folder)")
     p.add_argument("--det", metavar="PNG", help="write DET plots (FNIR vs FPIR, log axes) here, one per embedder")
     p.add_argument("--json", action="store_true")

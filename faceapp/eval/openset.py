@@ -230,7 +230,7 @@ class Split:
     development: list[str]  # adapter fit and normalisation cohort
 
 
-def split_people(photos: list[str], *, gallery_pool: int = 1100, strangers: int = 1200, development: int = 300) -> Split:
+def split_people(photos: list[str], *, gallery_pool: int = 1200, strangers: int = 1100, development: int = 300) -> Split:
     """Split LFW's people: probes are a person's last photo (last two with 5+ photos), the rest
     enrollment candidates; strangers are the multi-photo people after the pool, then one-photo people."""
     people: dict[str, list[str]] = {}
@@ -627,7 +627,7 @@ def operating_point(genuine: dict[str, Ranked], strangers: dict[str, Ranked], ta
 
 def eval_openset(engine, lfw_dir: Path, real_dir: Path | None, cache_dir: Path, *, embedders: tuple[str, ...] = ("sface",),
                  sizes: tuple[int, ...] = (100, 1000), three_photo_sizes: tuple[int, ...] = (100,),
-                 gallery_pool: int = 1100, strangers: int = 1200, development: int = 300,
+                 gallery_pool: int = 1200, strangers: int = 1100, development: int = 300,
                  progress: Callable[[str, int, int], None] | None = None) -> dict:
     """The whole protocol (module docstring) for each embedder ('mobilefacenet', 'sface', 'fusion')."""
     from faceapp.config import THRESHOLDS
