@@ -1,5 +1,6 @@
 import json
 
+from faceapp.config import THRESHOLDS
 from faceapp.reasons import TEMPLATES
 from faceapp.resources import resources_dir
 from faceapp.ui.main_window import PEOPLE, SETTINGS
@@ -68,5 +69,5 @@ def test_reasons_follow_the_language(window, context, qtbot):
     (box,) = [b for b in settings.findChildren(QMessageBox) if b.objectName() == "errorDialog"]
     assert box.text() == zh[TEMPLATES["bad_url"]]
     # refused as a whole: the threshold saved with it is not written either
-    assert context.gallery.setting("match.threshold_unmasked") == 0.45 and settings.saved_label.text() == ""
+    assert context.gallery.setting("match.threshold_unmasked") == THRESHOLDS.match_unmasked and settings.saved_label.text() == ""
     box.close()
