@@ -116,19 +116,19 @@ def test_sface_ships_with_its_manifest_entry_and_tells_people_apart(shared, engi
 def test_openset_protocol_on_a_small_fixed_subset(shared, tmp_path):
     from faceapp.vision.engine import Engine
 
-    result = openset.eval_openset(Engine, shared / "lfw", None, tmp_path, sizes=(20,), three_photo_sizes=(), embedders=("sface",),
-                                  gallery_pool=25, strangers=30, development=15)
-    g = result["embedders"]["sface"]["galleries"]["1photo_N20"]
+    result = openset.eval_openset(Engine, shared / "lfw", None, tmp_path, sizes=(10,), three_photo_sizes=(), embedders=("sface",),
+                                  gallery_pool=12, strangers=20, development=10)
+    g = result["embedders"]["sface"]["galleries"]["1photo_N10"]
     unmasked = g["kinds"][openset.PLAIN]
-    assert unmasked["strangers"] == 30 and unmasked["genuine"] >= 20
+    assert unmasked["strangers"] == 20 and unmasked["genuine"] >= 10
     # LFW people are easy unmasked: most of them named right, few strangers named, at shipped thresholds
     attendance = g["points"]["attendance"][openset.PLAIN]
     assert attendance["fnir"] <= 0.3 and attendance["fpir"] <= 0.2
-    assert g["kinds"][openset.MASKED_APP]["genuine_called_masked"] >= 10
+    assert g["kinds"][openset.MASKED_APP]["genuine_called_masked"] >= 5
     assert set(g["strategies"][openset.PLAIN]) >= {"Z-norm", "T-norm", "S-norm", "margin 0.05"}
     # the second run reads every crop and embedding from the cache
     again = openset.eval_openset(lambda: pytest.fail("no model should load"), shared / "lfw", None, tmp_path,
-                                 sizes=(20,), three_photo_sizes=(), embedders=("sface",), gallery_pool=25, strangers=30, development=15)
+                                 sizes=(10,), three_photo_sizes=(), embedders=("sface",), gallery_pool=12, strangers=20, development=10)
     assert again["embedders"] == result["embedders"]
     paths = openset.det_plots(result, tmp_path / "det.png")
     assert cv2.imread(paths[0]) is not None

@@ -451,8 +451,8 @@ def probe_set(items: list[tuple[int, str, str]], crops: Crops, vectors: Vectors,
             found.append(got is not None)
             vecs.append(got[0] if got else np.zeros(dim, np.float32))
             masked.append(got is not None and got[1] >= THRESHOLDS.mask_probability)
-    return Probes(np.array(truth), np.array(vecs, np.float32).reshape(-1, dim), np.array(found), np.array(masked),
-                  np.array(group))
+    return Probes(np.array(truth, np.int64), np.array(vecs, np.float32).reshape(-1, dim), np.array(found, bool),
+                  np.array(masked, bool), np.array(group, str))
 
 
 # --- decisions and rates -------------------------------------------------------------------------------
