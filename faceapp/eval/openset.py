@@ -560,10 +560,10 @@ def kind_report(genuine: Ranked | None, strangers: Ranked, thresholds: tuple[flo
         out.update({"genuine": int(len(genuine.top)), "genuine_no_face": int((~genuine.probes.found).sum()),
                     "genuine_called_masked": int(genuine.probes.masked.sum()),
                     "fnir": round(fnir(genuine, per_probe(genuine), margin), 4)})
-    if thresholds[0] < 0:  # no thresholds given: only the counts and the curve's figures
+    if thresholds[0] < 0:  # no thresholds given: the counts and the curve's figures
         out.pop("fpir")
         out.pop("fnir", None)
-        for target in TARGETS:
+        for target in TARGETS if genuine is not None else ():
             t = threshold_at_fpir(strangers, target, margin)
             out[f"fnir_at_fpir_{_pct(target)}"] = round(fnir(genuine, t, margin), 4)
             out[f"threshold_at_fpir_{_pct(target)}"] = round(t, 4)
