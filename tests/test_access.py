@@ -156,3 +156,13 @@ def test_command_failures_are_reported():
         OutputAction("command", ("/no/such/program",)).run(EVENT)
     with pytest.raises(ActionError, match="POST to http://127.0.0.1:9/ failed"):
         OutputAction("http", url="http://127.0.0.1:9/", timeout_s=2).run(EVENT)  # port 9 (discard): refused
+
+
+def test_thresholds_rise_with_the_gallery_beyond_the_calibrated_size():
+    from faceapp.config import THRESHOLDS
+
+    p = AccessPolicy()
+    assert p.for_people(10) is p and p.for_people(THRESHOLDS.calibrated_people) is p
+    big = p.for_people(10 * THRESHOLDS.calibrated_people)
+    assert big.door_unmasked == pytest.approx(p.door_unmasked + THRESHOLDS.per_decade)
+    assert big.threshold_masked == pytest.approx(p.threshold_masked + THRESHOLDS.per_decade)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import queue
 import subprocess
@@ -12,7 +13,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from datetime import time as clock
 from enum import StrEnum
@@ -69,6 +70,17 @@ class AccessPolicy:
     door_unmasked: float = config.THRESHOLDS.door_unmasked
     door_masked: float = config.THRESHOLDS.door_masked
     lower_mask: bool = True  # ask a masked face to lower the mask rather than match it (not with mask_required)
+
+    def for_people(self, people: int) -> AccessPolicy:
+        """The thresholds for a gallery of this many people: set at THRESHOLDS.calibrated_people, they
+        rise by THRESHOLDS.per_decade per tenfold beyond it (every enrolled person is one more
+        chance for a stranger to match)."""
+        t = config.THRESHOLDS
+        if people <= t.calibrated_people:
+            return self
+        up = t.per_decade * math.log10(people / t.calibrated_people)
+        return replace(self, threshold_unmasked=self.threshold_unmasked + up, threshold_masked=self.threshold_masked + up,
+                       door_unmasked=self.door_unmasked + up, door_masked=self.door_masked + up)
 
     @classmethod
     def from_settings(cls, gallery: Gallery) -> AccessPolicy:

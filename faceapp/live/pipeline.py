@@ -190,7 +190,7 @@ class LivePipeline:
             return None  # "please blink"; an unknown face that never blinks is not worth a log line
         person = self.recognizer.person(ident.person_id) if ident.known else None
         sighting = Sighting(person=person, score=ident.score, margin=ident.margin, live=live, masked=tr.masked)
-        result = decide(sighting, self.policy, when)
+        result = decide(sighting, self.recognizer.policy_now(), when)
         tr.state["decided"] = key
         tr.state["decision"] = Decision(result.granted, str(result.reason or "granted"), result.message)
         event = result.event(sighting, when)

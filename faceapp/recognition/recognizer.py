@@ -54,10 +54,15 @@ class Recognizer:
         """Pick up thresholds changed in Settings."""
         self.policy = AccessPolicy.from_settings(self.gallery)
 
+    def policy_now(self) -> AccessPolicy:
+        """The policy with its thresholds for the gallery's size now (AccessPolicy.for_people)."""
+        return self.policy.for_people(self.search.people())
+
     def _match(self, result: SearchResult, masked: bool) -> Match:
-        threshold = self.policy.threshold_masked if masked else self.policy.threshold_unmasked
+        policy = self.policy_now()
+        threshold = policy.threshold_masked if masked else policy.threshold_unmasked
         best = result.best
-        known = best is not None and result.score >= threshold and result.margin >= self.policy.min_margin
+        known = best is not None and result.score >= threshold and result.margin >= policy.min_margin
         person = self.person(best.person_id) if known else None
         return Match(
             person_id=person.id if person else None,
