@@ -794,7 +794,7 @@ def det_plot(curves: dict[str, tuple[np.ndarray, np.ndarray]], path: Path, title
         cv2.putText(img, label, (left - 50, int(y) + 5), font, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
     cv2.rectangle(img, (left, top), (w - right, h - bottom), (0, 0, 0), 1)
     cv2.putText(img, "FPIR (strangers named)", (left + 120, h - 15), font, 0.55, (0, 0, 0), 1, cv2.LINE_AA)
-    cv2.putText(img, "FNIR", (10, top + 15), font, 0.55, (0, 0, 0), 1, cv2.LINE_AA)
+    cv2.putText(img, "FNIR", (10, (top + h - bottom) // 2), font, 0.55, (0, 0, 0), 1, cv2.LINE_AA)
     cv2.putText(img, title, (left, top - 15), font, 0.55, (0, 0, 0), 1, cv2.LINE_AA)
     for i, (label, (fp, fn)) in enumerate(curves.items()):
         colour = _COLOURS[i % len(_COLOURS)]

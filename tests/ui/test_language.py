@@ -71,3 +71,13 @@ def test_reasons_follow_the_language(window, context, qtbot):
     # refused as a whole: the threshold saved with it is not written either
     assert context.gallery.setting("match.threshold_unmasked") == THRESHOLDS.match_unmasked and settings.saved_label.text() == ""
     box.close()
+
+
+def test_the_door_asks_to_lower_the_mask_in_both_languages(window, qtbot):
+    from faceapp.types import Decision
+
+    live, settings = window.live, window.settings
+    live.banner.show_decision(Decision(False, "lower_mask", "Please lower your mask."), None)
+    assert "Please lower your mask." in live.banner.text()
+    settings.language.setCurrentIndex(settings.language.findData("zh_CN"))
+    assert "请摘下口罩。" in live.banner.text()

