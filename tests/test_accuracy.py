@@ -62,7 +62,7 @@ def test_faces_sample_verify(engine, shared):
     assert r["photos"] == 55 and r["no_face"] == []
     assert r["unmasked"]["rank1"] == 1.0 and r["unmasked"]["tar_at_far_1%"] == 1.0
     assert r["masked"]["rank1"] >= 0.98
-    assert r["masked"]["tar_at_far_1%"] == pytest.approx(0.953, abs=0.02)
+    assert r["masked"]["tar_at_far_1%"] == pytest.approx(1.0, abs=0.02)  # SFace (MobileFaceNet: 0.953)
     d = r["landmark_drift"]
     assert d["onet_nose_mouth"]["median"] == pytest.approx(0.136, abs=0.02)
     assert d["onet_eyes"]["median"] == pytest.approx(0.040, abs=0.01)
