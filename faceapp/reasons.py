@@ -27,6 +27,7 @@ TEMPLATES: dict[str, str] = {
     "inactive": N_("Access for {name} is switched off."),
     "outside_schedule": N_("Access is not allowed at this time."),
     "mask_required": N_("Please wear a mask."),
+    "lower_mask": N_("Please lower your mask."),
     # enrollment gates (faceapp.vision.quality, faceapp.recognition.enroll)
     "no_face": N_("no face found"),
     "many_faces": N_("{count} faces in the photo; enrollment needs exactly one"),

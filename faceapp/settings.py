@@ -230,6 +230,10 @@ class Settings:
     liveness_mode: str = _setting("liveness.mode", N_("Liveness check"), _choice(LIVENESS_MODES))
     spoof_threshold: float = _setting("liveness.spoof_threshold", N_("Photo/screen threshold"), _number(0.05, 0.95))
     mask_required: bool = _setting("access.mask_required", N_("Mask rule"), _flag)
+    door_threshold_unmasked: float = _setting("access.threshold_unmasked", N_("Door threshold, no mask"),
+                                              _number(0.10, 0.95))
+    door_threshold_masked: float = _setting("access.threshold_masked", N_("Door threshold, with mask"), _number(0.10, 0.95))
+    lower_mask: bool = _setting("access.lower_mask", N_("Ask masked faces at the door to lower the mask"), _flag)
     schedule: dict | None = _setting("access.schedule", N_("Opening hours"), _schedule)
     action: dict = _setting("access.action", N_("Output action"), _action)
     action_timeout_s: float = _setting("access.action_timeout_s", N_("Output action time limit"), _number(0.5, 60.0))

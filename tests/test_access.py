@@ -18,7 +18,7 @@ from faceapp.storage.gallery import EventKind, Gallery, Person
 
 ANN = Person(id=1, name="Ann", employee_no=None, department="", active=True, created="")
 MONDAY_NOON = datetime(2025, 3, 3, 12, 0)
-POLICY = AccessPolicy(threshold_unmasked=0.45, threshold_masked=0.30, min_margin=0.05)
+POLICY = AccessPolicy(door_unmasked=0.45, door_masked=0.30, min_margin=0.05, lower_mask=False)
 
 
 def seen(person=ANN, score=0.8, margin=0.3, live=True, masked=False):
@@ -37,6 +37,13 @@ def seen(person=ANN, score=0.8, margin=0.3, live=True, masked=False):
         (seen(margin=0.01), POLICY, DenyReason.AMBIGUOUS),
         (seen(person=Person(2, "Bob", None, "", False, "")), POLICY, DenyReason.INACTIVE),
         (seen(), AccessPolicy(mask_required=True), DenyReason.MASK_REQUIRED),
+        # the door's own thresholds, stricter than the ones that name a face
+        (seen(score=0.45), AccessPolicy(threshold_unmasked=0.40, door_unmasked=0.50), DenyReason.UNKNOWN),
+        # a masked face at the door is asked to lower the mask, whoever it looks like...
+        (seen(masked=True), AccessPolicy(lower_mask=True), DenyReason.LOWER_MASK),
+        (seen(person=None, score=-1.0, masked=True), AccessPolicy(lower_mask=True), DenyReason.LOWER_MASK),
+        (seen(), AccessPolicy(lower_mask=True), None),  # ...an unmasked one is matched
+        (seen(masked=True), AccessPolicy(lower_mask=True, mask_required=True), None),  # masks required: no such ask
         (seen(masked=None), AccessPolicy(mask_required=True), DenyReason.MASK_REQUIRED),
         (seen(masked=True), AccessPolicy(mask_required=True), None),
         (seen(), AccessPolicy(schedule=WeeklySchedule.from_json({"tue": [["00:00", "24:00"]]})), DenyReason.OUTSIDE_SCHEDULE),
@@ -47,7 +54,7 @@ def test_decision(sighting, policy, reason):
     decision = decide(sighting, policy, MONDAY_NOON)
     assert decision.granted == (reason is None) and decision.reason == reason
     assert decision.message
-    if reason in (DenyReason.NOT_LIVE, DenyReason.UNKNOWN, DenyReason.AMBIGUOUS):
+    if reason in (DenyReason.NOT_LIVE, DenyReason.UNKNOWN, DenyReason.AMBIGUOUS, DenyReason.LOWER_MASK):
         assert decision.person is None  # nobody is named for a spoof or an uncertain match
 
 
@@ -149,3 +156,13 @@ def test_command_failures_are_reported():
         OutputAction("command", ("/no/such/program",)).run(EVENT)
     with pytest.raises(ActionError, match="POST to http://127.0.0.1:9/ failed"):
         OutputAction("http", url="http://127.0.0.1:9/", timeout_s=2).run(EVENT)  # port 9 (discard): refused
+
+
+def test_thresholds_rise_with_the_gallery_beyond_the_calibrated_size():
+    from faceapp.config import THRESHOLDS
+
+    p = AccessPolicy()
+    assert p.for_people(10) is p and p.for_people(THRESHOLDS.calibrated_people) is p
+    big = p.for_people(10 * THRESHOLDS.calibrated_people)
+    assert big.door_unmasked == pytest.approx(p.door_unmasked + THRESHOLDS.per_decade)
+    assert big.threshold_masked == pytest.approx(p.threshold_masked + THRESHOLDS.per_decade)

@@ -23,7 +23,7 @@ from faceapp.vision.finder import FaceFinder
 
 
 # What the current code gives on each subset (measured with these very calls).
-LFW_UNMASKED_ACC, LFW_UNMASKED_AUC = 98.0, 0.9988  # 4 of 200 pairs wrong
+LFW_UNMASKED_ACC, LFW_UNMASKED_AUC = 99.5, 0.9988  # SFace: 1 of 200 pairs wrong (MobileFaceNet: 4, AUC 0.9988)
 LFW_MASKED_ACC, LFW_MASKED_AUC = 94.5, 0.9865
 DET_CLOSE_UPS_FOUND, DET_ALL_FOUND, DET_EXTRAS = 74, 119, 18  # of 74 close-ups, 149 faces; on 264 photos
 MASKS_FACES, MASKS_RATE, MASKS_LFW_FALSE = 99, 0.893, 1  # faces in 100 masked-real photos (103 before the presence check); 1 of 200 LFW
@@ -62,7 +62,7 @@ def test_faces_sample_verify(engine, shared):
     assert r["photos"] == 55 and r["no_face"] == []
     assert r["unmasked"]["rank1"] == 1.0 and r["unmasked"]["tar_at_far_1%"] == 1.0
     assert r["masked"]["rank1"] >= 0.98
-    assert r["masked"]["tar_at_far_1%"] == pytest.approx(0.953, abs=0.02)
+    assert r["masked"]["tar_at_far_1%"] == pytest.approx(1.0, abs=0.02)  # SFace (MobileFaceNet: 0.953)
     d = r["landmark_drift"]
     assert d["onet_nose_mouth"]["median"] == pytest.approx(0.136, abs=0.02)
     assert d["onet_eyes"]["median"] == pytest.approx(0.040, abs=0.01)

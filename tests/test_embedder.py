@@ -1,4 +1,5 @@
-"""MobileFaceNet embeddings: format, colour order, and identity separation on faces-sample."""
+"""Embeddings of both shipped networks (SFace, the default, and MobileFaceNet, the fine-tuning base):
+format, colour order, and identity separation on faces-sample."""
 
 import csv
 import json
@@ -17,9 +18,15 @@ from faceapp.vision.imageio import load_image
 LANDMARKS = Path(__file__).parent / "fixtures" / "faces_sample_landmarks.json"
 
 
-@pytest.fixture(scope="module")
-def embedder():
-    return Embedder()
+@pytest.fixture(scope="module", params=["sface.onnx", "mobilefacenet.onnx"])
+def embedder(request):
+    from faceapp.resources import model_path
+
+    return Embedder(model_path(request.param))
+
+
+def test_the_default_is_sface():
+    assert Path(Embedder().path).name == "sface.onnx" and Embedder().dim == 128
 
 
 def identities(folder: Path) -> list[list[str]]:
@@ -47,16 +54,17 @@ def test_shape_norm_and_batching(embedder):
     rng = np.random.default_rng(0)
     crops = rng.integers(0, 256, (3, 112, 112, 3), dtype=np.uint8)
     e = embedder.embed(crops)
-    assert e.shape == (3, 192) and e.dtype == np.float32
+    assert e.shape == (3, embedder.dim) and e.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(e, axis=1), 1.0, atol=1e-5)
     np.testing.assert_allclose(embedder.embed(crops[1]), e[1:2], atol=1e-5)
-    assert embedder.embed(np.zeros((0, 112, 112, 3), np.uint8)).shape == (0, 192)
+    assert embedder.embed(np.zeros((0, 112, 112, 3), np.uint8)).shape == (0, embedder.dim)
 
 
 def test_feeds_rgb(embedder):
     """embed() takes BGR and swaps to RGB: the raw network output on the RGB crop, normalised."""
     crop = np.random.default_rng(1).integers(0, 256, (112, 112, 3), dtype=np.uint8)
-    raw = embedder.run(((crop[None, :, :, ::-1].astype(np.float32) - 127.5) / 128).transpose(0, 3, 1, 2))[0]
+    p = embedder.preprocessing
+    raw = embedder.run(((crop[None, :, :, ::-1].astype(np.float32) - p.offset) / p.scale).transpose(0, 3, 1, 2))[0]
     np.testing.assert_allclose(embedder.embed(crop), raw / np.linalg.norm(raw), atol=1e-5)
 
 

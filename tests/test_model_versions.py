@@ -63,7 +63,10 @@ def test_activate_reembeds_and_rollback_restores(gallery):
     assert len(vec_ft) == 8 and masked.sum() == 2
     crops = dict(gallery.iter_crops())
     np.testing.assert_allclose(vec_ft, Embedder(path).embed(np.stack([crops[i] for i in sample_ids])), atol=1e-5)
-    assert not np.allclose(vec_ft, vec_base, atol=1e-3)
+    assert vec_base.shape[1] == 128  # the base is SFace; the fine-tuned model differs from the MobileFaceNet it started from
+    from faceapp.resources import model_path
+    start = Embedder(model_path("mobilefacenet.onnx")).embed(np.stack([crops[i] for i in sample_ids]))
+    assert not np.allclose(vec_ft, start, atol=1e-3)
 
     # enrolled under the fine-tuned model, then rolled back: the base embeds the newcomer too
     new = gallery.add_person("p2", samples=[Sample(crops[sample_ids[0]])],
@@ -107,3 +110,23 @@ def test_model_files_must_live_in_the_data_folder(gallery, tmp_path_factory):
     outside = _perturbed_model(tmp_path_factory.mktemp("elsewhere") / "ft.onnx")
     with pytest.raises(ValueError, match="data folder"):
         register_finetuned(gallery, outside, {})
+
+
+def test_a_gallery_on_the_earlier_shipped_base_moves_to_sface(tmp_path, trainer_faces):
+    """Galleries enrolled with the MobileFaceNet that shipped before SFace: their crops are embedded
+    again by SFace, once, when the app or a command first meets them."""
+    from faceapp.recognition.recognizer import embedder_version
+    from faceapp.resources import model_path
+
+    faces, _ = trainer_faces
+    g = Gallery(tmp_path / "faceapp.db")
+    old = Embedder(model_path("mobilefacenet.onnx"))
+    mv = embedder_version(g, old)  # the first version of a new gallery is made active
+    crops = faces.crops[:4]
+    g.add_person("p", samples=[Sample(c) for c in crops], embeddings=old.embed(crops), model_version=mv)
+    assert g.active_model().file == "mobilefacenet.onnx"
+    new = embedder_version(g, Embedder())  # the shipped embedder now: SFace
+    assert new.file == "sface.onnx" and new.dim == 128 and g.active_model().id == new.id
+    assert len(g.embedding_matrix(new)[0]) == 4
+    assert model_versions.upgrade_base(g) is None  # once
+    g.close()

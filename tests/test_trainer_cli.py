@@ -59,5 +59,5 @@ def test_train_registers_activates_and_rolls_back(tmp_path, trainer_faces, capsy
     assert cmd_train(_args("--data-dir", str(tmp_path), "--rollback", "--json")) == 0
     active = json.loads(capsys.readouterr().out)["active"]
     with Gallery(tmp_path / "faceapp.db") as g:
-        assert g.active_model().id == active and g.active_model().file == "mobilefacenet.onnx"
+        assert g.active_model().id == active and g.active_model().file == "sface.onnx"  # the shipped base
         assert len(g.embedding_matrix(active)[0]) == 20

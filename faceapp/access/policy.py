@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import queue
 import subprocess
@@ -12,7 +13,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from datetime import time as clock
 from enum import StrEnum
@@ -37,6 +38,7 @@ class DenyReason(StrEnum):
     INACTIVE = "inactive"
     OUTSIDE_SCHEDULE = "outside_schedule"
     MASK_REQUIRED = "mask_required"
+    LOWER_MASK = "lower_mask"
 
 
 
@@ -60,6 +62,8 @@ class WeeklySchedule:
 
 @dataclass(frozen=True, slots=True)
 class AccessPolicy:
+    """Two operating points: naming a face (attendance, the live view) and opening the door, stricter."""
+
     threshold_unmasked: float = config.THRESHOLDS.match_unmasked
     threshold_masked: float = config.THRESHOLDS.match_masked
     min_margin: float = config.THRESHOLDS.match_margin
@@ -67,6 +71,20 @@ class AccessPolicy:
     schedule: WeeklySchedule | None = None
     liveness_mode: LivenessMode = LivenessMode.BOTH
     spoof_threshold: float = config.ANTISPOOF.threshold
+    door_unmasked: float = config.THRESHOLDS.door_unmasked
+    door_masked: float = config.THRESHOLDS.door_masked
+    lower_mask: bool = True  # ask a masked face to lower the mask rather than match it (not with mask_required)
+
+    def for_people(self, people: int) -> AccessPolicy:
+        """The thresholds for a gallery of this many people: set at THRESHOLDS.calibrated_people, they
+        rise by THRESHOLDS.per_decade per tenfold beyond it (every enrolled person is one more
+        chance for a stranger to match)."""
+        t = config.THRESHOLDS
+        if people <= t.calibrated_people:
+            return self
+        up = t.per_decade * math.log10(people / t.calibrated_people)
+        return replace(self, threshold_unmasked=self.threshold_unmasked + up, threshold_masked=self.threshold_masked + up,
+                       door_unmasked=self.door_unmasked + up, door_masked=self.door_masked + up)
 
     @classmethod
     def from_settings(cls, gallery: Gallery) -> AccessPolicy:
@@ -79,6 +97,9 @@ class AccessPolicy:
             schedule=WeeklySchedule.from_json(s.schedule) if s.schedule is not None else None,
             liveness_mode=LivenessMode(s.liveness_mode),
             spoof_threshold=s.spoof_threshold,
+            door_unmasked=s.door_threshold_unmasked,
+            door_masked=s.door_threshold_masked,
+            lower_mask=s.lower_mask,
         )
 
 
@@ -135,8 +156,9 @@ class AccessDecision:
 
 
 def decide(sighting: Sighting, policy: AccessPolicy, when: datetime | None = None) -> AccessDecision:
-    """Granted only for a live face of a known, active person, clearly above the threshold (the
-    masked one for a masked face), inside the schedule and masked when masks are required."""
+    """Granted only for a live face of a known, active person, clearly above the door's threshold
+    (the masked one for a masked face), inside the schedule and masked when masks are required. A
+    masked face is asked to lower the mask when the policy says so (and masks are not required)."""
     when = when or now()
 
     def deny(reason: DenyReason, person: Person | None = None) -> AccessDecision:
@@ -146,7 +168,9 @@ def decide(sighting: Sighting, policy: AccessPolicy, when: datetime | None = Non
         return deny(DenyReason.SPOOF_SUSPECTED)  # before naming anyone: a photo must learn nothing
     if not sighting.live:
         return deny(DenyReason.NOT_LIVE)
-    threshold = policy.threshold_masked if sighting.masked else policy.threshold_unmasked
+    if sighting.masked and policy.lower_mask and not policy.mask_required:
+        return deny(DenyReason.LOWER_MASK)  # before naming anyone: the masked match is not trusted here
+    threshold = policy.door_masked if sighting.masked else policy.door_unmasked
     person = sighting.person
     if person is None or sighting.score < threshold:
         return deny(DenyReason.UNKNOWN)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from faceapp.cli import output
@@ -227,6 +228,28 @@ def cmd_eval_spoof(args) -> int:
             print(f"  contact sheet of the errors: {r['sheet']}")
 
     show(result, args.json, table)
+def cmd_eval_openset(args) -> int:
+    from pathlib import Path
+
+    from faceapp.eval import openset
+
+    def ints(text):
+        return tuple(int(x) for x in text.split(",") if x)
+
+    last = {}
+
+    def progress(what, done, total):
+        if not args.json and (done == total or done - last.get(what, 0) >= 100):
+            last[what] = done
+            print(f"  {what}: {done}/{total}", file=sys.stderr, flush=True)
+
+    result = openset.eval_openset(output.engine, Path(args.folder), args.masked_real and Path(args.masked_real),
+                                  Path(args.cache) if args.cache else openset.default_cache_dir(),
+                                  embedders=tuple(args.embedders.split(",")), sizes=ints(args.sizes),
+                                  three_photo_sizes=ints(args.three_photo), strangers=args.strangers, progress=progress)
+    if args.det:
+        result["det_plots"] = openset.det_plots(result, Path(args.det))
+    show(result, args.json, openset.print_report)
     return 0
 
 
@@ -249,6 +272,18 @@ def add_commands(sub) -> None:
     far_at(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval_lfw)
+
+    p = ev.add_parser("openset", help="open-set 1:N identification: FPIR (strangers named) and FNIR at gallery sizes N")
+    p.add_argument("folder", metavar="LFW_DIR", help="folder with images/<Name>/ (../shared/data/lfw)")
+    p.add_argument("--masked-real", metavar="DIR", help="real masked strangers (../shared/data/masked-real)")
+    p.add_argument("--embedders", default="sface", help="comma-separated: sface (shipped), mobilefacenet, fusion (the mean of both cosines)")
+    p.add_argument("--sizes", default="100,1000", help="gallery sizes N, one photo each")
+    p.add_argument("--three-photo", default="100", help="gallery sizes N with three photos each")
+    p.add_argument("--strangers", type=int, default=1100, help="stranger count (one photo each)")
+    p.add_argument("--cache", metavar="DIR", help="crop and embedding cache (default: the user cache folder)")
+    p.add_argument("--det", metavar="PNG", help="write DET plots (FNIR vs FPIR, log axes) here, one per embedder")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval_openset)
 
     p = ev.add_parser("verify", help="leave-one-out verification on a labelled folder (faces-sample)")
     p.add_argument("folder", metavar="DIR")

@@ -282,7 +282,7 @@ class LivePipeline:
         person = self.recognizer.person(ident.person_id) if ident.known else None
         sighting = Sighting(person=person, score=ident.score, margin=ident.margin, live=lv.live, masked=tr.masked,
                             spoof_suspected=lv.spoof_suspected, passive_score=tr.passive.score)
-        result = decide(sighting, self.policy, when)
+        result = decide(sighting, self.recognizer.policy_now(), when)
         tr.state["decided"] = key
         tr.state["decision"] = Decision(result.granted, str(result.reason or "granted"), result.message,
                                         tr.passive.score)

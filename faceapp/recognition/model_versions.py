@@ -19,7 +19,11 @@ from faceapp.jobs import Job
 from faceapp.storage.gallery import Gallery, GalleryError, ModelVersion
 from faceapp.resources import model_path
 
-BASE_MODEL_FILE = "mobilefacenet.onnx"  # in resources/models
+# The shipped embedder, in resources/models: SFace, whose lower FNIR at a strict FPIR is what 1:N at a
+# door needs (docs/benchmarks.md, open-set section). Fine-tuning starts from MobileFaceNet (trainer/).
+BASE_MODEL_FILE = "sface.onnx"
+# Shipped base models of earlier versions: a gallery still on one moves to the current base.
+LEGACY_BASE_FILES = ("mobilefacenet.onnx",)
 FINETUNED_DIR = "models"  # in the data folder
 # Crops embedded per onnxruntime call while re-embedding: large enough to amortise the call, small
 # enough that cancel answers within a fraction of a second.
@@ -72,7 +76,7 @@ def _embed_dim(path: Path) -> int:
 
 
 def base_version(gallery: Gallery) -> ModelVersion:
-    """The shipped MobileFaceNet's version (registered if new)."""
+    """The shipped embedder's version (registered if new)."""
     path = model_path(BASE_MODEL_FILE)
     return gallery.register_model(path.stem, path.name, file_sha256(path), _embed_dim(path))
 
@@ -178,3 +182,13 @@ def rollback_to_base(gallery: Gallery, job: Job | None = None) -> ModelVersion |
     """Make the shipped base model active again (embedding any crops enrolled meanwhile); None if
     the job was cancelled."""
     return activate_version(gallery, base_version(gallery), job)
+
+
+def upgrade_base(gallery: Gallery, job: Job | None = None) -> ModelVersion | None:
+    """A gallery whose active version is an earlier shipped base model moves to the current one: its
+    stored crops are embedded again and the new base made active (the thresholds in config are the
+    current base's). Returns the new active version, or None when there was nothing to do."""
+    mv = gallery.active_model()
+    if mv is None or mv.file not in LEGACY_BASE_FILES:
+        return None
+    return rollback_to_base(gallery, job)

@@ -16,14 +16,17 @@ import numpy as np
 
 from faceapp.access.policy import AccessPolicy
 from faceapp.storage.gallery import Gallery, ModelVersion, Person
-from faceapp.recognition.model_versions import file_sha256
+from faceapp.recognition.model_versions import BASE_MODEL_FILE, file_sha256, upgrade_base
 from faceapp.recognition.search import GallerySearch, SearchResult, Templates
 from faceapp.types import Face, Match
 
 def embedder_version(gallery: Gallery, embedder) -> ModelVersion:
     """The gallery's model version for this embedder's weights (registered if new, and made active
-    when no version is active yet): embeddings of different weights must never be compared."""
+    when no version is active yet, or when the gallery is still on an earlier shipped base model and
+    this is the current one): embeddings of different weights must never be compared."""
     path = Path(embedder.path)
+    if path.name == BASE_MODEL_FILE:
+        upgrade_base(gallery)
     dim = embedder.embed(np.zeros((1, 112, 112, 3), np.uint8)).shape[1]  # the model's own output size
     mv = gallery.register_model(path.stem, path.name, file_sha256(path), int(dim))
     if gallery.active_model() is None:
@@ -50,10 +53,15 @@ class Recognizer:
         """Pick up thresholds changed in Settings."""
         self.policy = AccessPolicy.from_settings(self.gallery)
 
+    def policy_now(self) -> AccessPolicy:
+        """The policy with its thresholds for the gallery's size now (AccessPolicy.for_people)."""
+        return self.policy.for_people(self.search.people())
+
     def _match(self, result: SearchResult, masked: bool) -> Match:
-        threshold = self.policy.threshold_masked if masked else self.policy.threshold_unmasked
+        policy = self.policy_now()
+        threshold = policy.threshold_masked if masked else policy.threshold_unmasked
         best = result.best
-        known = best is not None and result.score >= threshold and result.margin >= self.policy.min_margin
+        known = best is not None and result.score >= threshold and result.margin >= policy.min_margin
         person = self.person(best.person_id) if known else None
         return Match(
             person_id=person.id if person else None,

@@ -100,6 +100,7 @@ class EmbeddingIndex:
         self.sample_ids = np.asarray(sample_ids, np.int64)[order]
         split = int(np.searchsorted(masked[order], True))  # sorted: False rows, then True rows
         self.adapter = adapter
+        self.people = len(np.unique(person_ids))  # enrolled people: the thresholds depend on it
         if adapter is not None and split < len(order):
             self.matrix[split:] = adapter.apply(self.matrix[split:])
         self._rows = {
@@ -210,6 +211,10 @@ class GallerySearch:
         door shows at once), from memory; None if removed."""
         self.refresh()
         return self._people.get(person_id)
+    def people(self) -> int:
+        """How many people the searched embeddings belong to."""
+        index = self.refresh()
+        return index.people if index is not None else 0
 
     def search(self, embedding: np.ndarray, k: int = 5, templates: Templates = Templates.ALL,
                masked_probe: bool = False) -> SearchResult:

@@ -68,10 +68,11 @@ class AppContext(QObject):
     def active_embedder_file(self) -> Path:
         """The ONNX file of the gallery's active model version; the shipped model if that file is gone."""
         from faceapp.storage.gallery import GalleryError
-        from faceapp.recognition.model_versions import BASE_MODEL_FILE, active_model_file
+        from faceapp.recognition.model_versions import BASE_MODEL_FILE, active_model_file, upgrade_base
         from faceapp.resources import model_path
 
         try:
+            upgrade_base(self.gallery)  # a gallery from an earlier version: its crops embedded again, once
             return active_model_file(self.gallery)
         except GalleryError as exc:
             log.error("%s; recognising with the shipped model", exc)

@@ -1,21 +1,46 @@
-"""Face embeddings: MobileFaceNet (ArcFace-trained, 192-D) on 112x112 ArcFace-aligned crops."""
+"""Face embeddings on 112x112 ArcFace-aligned crops: MobileFaceNet (ArcFace-trained, 192-D; its
+fine-tuned versions too) and SFace (OpenCV Zoo, 128-D, stronger at strict thresholds: docs/benchmarks.md,
+open-set section)."""
 
 from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from faceapp.vision.onnx_model import OnnxModel
 
 
-class Embedder(OnnxModel):
-    """embed(aligned BGR crops) -> (N, 192) float32, L2-normalised.
+@dataclass(frozen=True, slots=True)
+class Preprocessing:
+    offset: float  # network input = (RGB - offset) / scale
+    scale: float
+    dim: int  # output size
 
-    The network was trained on RGB, (x - 127.5) / 128: feeding BGR cost 13 points of masked rank-1
+
+MOBILEFACENET = Preprocessing(127.5, 128.0, 192)
+# SFace scales inside its graph; BGR measured slightly worse than RGB (../shared/MODELS.md).
+SFACE = Preprocessing(0.0, 1.0, 128)
+# By file name: fine-tuned models (data folder's models/) are MobileFaceNets.
+PREPROCESSING = {"mobilefacenet.onnx": MOBILEFACENET, "sface.onnx": SFACE}
+
+
+class Embedder(OnnxModel):
+    """embed(aligned BGR crops) -> (N, dim) float32, L2-normalised.
+
+    Both networks were trained on RGB: feeding BGR cost MobileFaceNet 13 points of masked rank-1
     (../shared/MODELS.md), so the channel swap happens here and callers keep OpenCV's BGR.
     """
 
-    file = "mobilefacenet.onnx"
-    key = "mobilefacenet"
+    file = "sface.onnx"  # the shipped one (faceapp.recognition.model_versions.BASE_MODEL_FILE)
+    key = "mobilefacenet"  # thread count, whichever network
+
+    def __init__(self, path: str | os.PathLike | None = None, threads: int | None = None):
+        super().__init__(path, threads)
+        self.preprocessing = PREPROCESSING.get(Path(self.path).name, MOBILEFACENET)
+        self.dim = self.preprocessing.dim
 
     def embed(self, aligned_bgr: np.ndarray, flip: bool = False) -> np.ndarray:
         """aligned_bgr: (N, 112, 112, 3) or (112, 112, 3) uint8. flip=True also embeds the mirror
@@ -29,10 +54,11 @@ class Embedder(OnnxModel):
             raise ValueError(f"expected (N, 112, 112, 3) aligned crops, got {crops.shape}")
         n = len(crops)
         if n == 0:
-            return np.zeros((0, 192), np.float32)
+            return np.zeros((0, self.dim), np.float32)
         if flip:
             crops = np.concatenate([crops, crops[:, :, ::-1]])
-        x = (crops[..., ::-1].transpose(0, 3, 1, 2).astype(np.float32) - 127.5) / 128.0  # BGR->RGB, NCHW
+        p = self.preprocessing
+        x = (crops[..., ::-1].transpose(0, 3, 1, 2).astype(np.float32) - p.offset) / p.scale  # BGR->RGB, NCHW
         out = self.run(x)[0]
         if flip:
             out = out[:n] + out[n:]

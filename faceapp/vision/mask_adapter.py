@@ -24,7 +24,15 @@ from faceapp.config import MASK_ADAPTER
 from faceapp.recognition.model_versions import file_sha256
 from faceapp.resources import resources_dir
 
-SHIPPED_FILE = "mask_adapter.npz"  # in resources/models
+SHIPPED_FILE = "mask_adapter.npz"  # in resources/models: MobileFaceNet's
+# One adapter per shipped embedder, named mask_adapter[_<embedder stem>].npz; each names its weights' sha256.
+SHIPPED_PATTERN = "mask_adapter*.npz"
+
+
+def shipped_file(embedder_file: str) -> str:
+    """The adapter file name for a shipped embedder ("sface.onnx" -> "mask_adapter_sface.npz")."""
+    stem = Path(embedder_file).stem
+    return SHIPPED_FILE if stem == "mobilefacenet" else f"mask_adapter_{stem}.npz"
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -62,21 +70,17 @@ class MaskAdapter:
             return cls(f["matrix"].astype(np.float32), str(f["embedder_sha256"]), json.loads(str(f["info"])))
 
 
-def shipped_path() -> Path:
-    return resources_dir() / "models" / SHIPPED_FILE
-
-
 @lru_cache(maxsize=1)
-def _shipped() -> MaskAdapter | None:
-    path = shipped_path()
-    return MaskAdapter.load(path) if path.is_file() else None
+def _shipped() -> dict[str, MaskAdapter]:
+    """{embedder sha256: adapter} of every shipped adapter."""
+    adapters = (MaskAdapter.load(p) for p in sorted((resources_dir() / "models").glob(SHIPPED_PATTERN)))
+    return {a.embedder_sha256: a for a in adapters}
 
 
 def for_embedder(embedder_sha256: str) -> MaskAdapter | None:
-    """The shipped adapter if it was fitted for these weights, else None (masked probes are then
-    matched as they are: a map fitted for other weights would only scramble them)."""
-    adapter = _shipped()
-    return adapter if adapter is not None and adapter.embedder_sha256 == embedder_sha256 else None
+    """The shipped adapter fitted for these weights, else None (masked probes are then matched as
+    they are: a map fitted for other weights would only scramble them)."""
+    return _shipped().get(embedder_sha256)
 
 
 def for_weights(path: str | Path) -> MaskAdapter | None:

