@@ -17,6 +17,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
@@ -165,6 +166,29 @@ class TrainerPage(QWidget):
         unseen_row = QHBoxLayout()
         unseen_row.addWidget(self.unseen, 1)
         unseen_row.addWidget(self.unseen_button)
+        # expert options: the occluded-face recipe's extras, off by default (docs/finetune.md, "Options")
+        self.focal = QDoubleSpinBox()
+        self.focal.setObjectName("focalSpin")
+        self.focal.setRange(0.0, 5.0)
+        self.focal.setSingleStep(0.5)
+        self.cutmix = QSpinBox()
+        self.cutmix.setObjectName("cutmixSpin")
+        self.mixup = QSpinBox()
+        self.mixup.setObjectName("mixupSpin")
+        for spin in (self.cutmix, self.mixup):
+            spin.setRange(0, 100)
+            spin.setSuffix(" %")
+        self.attention = QCheckBox()
+        self.attention.setObjectName("attentionCheck")
+        self.expert_box = QGroupBox()
+        self.expert_box.setObjectName("expertOptions")
+        self.expert_box.setCheckable(True)  # unchecked: the options are hidden and not used
+        self.expert_box.toggled.connect(self._show_expert)
+        expert_form = QFormLayout(self.expert_box)
+        self.expert_labels = {name: QLabel() for name in ("focal", "cutmix", "mixup")}
+        for name, field in (("focal", self.focal), ("cutmix", self.cutmix), ("mixup", self.mixup)):
+            expert_form.addRow(self.expert_labels[name], field)
+        expert_form.addRow(self.attention)
         self.defaults_button = QPushButton()
         self.defaults_button.setObjectName("defaultsButton")
         self.defaults_button.clicked.connect(self.restore_defaults)
@@ -178,6 +202,7 @@ class TrainerPage(QWidget):
                   ("distill", self.distill), ("batch", self.batch), ("unseen", unseen_row))
         for name, field in fields:
             form.addRow(self.form_labels[name], field)
+        form.addRow(self.expert_box)
         form.addRow(self.settings_hint)
         form.addRow("", self.defaults_button)
 
@@ -291,12 +316,27 @@ class TrainerPage(QWidget):
         self.mask_share.setValue(round(100 * d.mask_share))
         self.distill.setValue(d.distill_weight)
         self.batch.setValue(d.batch_size)
+        self.focal.setValue(d.focal_gamma)
+        self.cutmix.setValue(round(100 * d.cutmix))
+        self.mixup.setValue(round(100 * d.mixup))
+        self.attention.setChecked(d.attention)
+        self.expert_box.setChecked(False)
+        self._show_expert(False)
         self.unseen.clear()
 
+    def _show_expert(self, shown: bool) -> None:
+        for widget in (self.focal, self.cutmix, self.mixup, self.attention, *self.expert_labels.values()):
+            widget.setVisible(shown)
+
     def training_settings(self) -> TrainingSettings:
+        expert = {}
+        if self.expert_box.isChecked():  # unchecked: every option stays off, whatever the boxes hold
+            expert = dict(focal_gamma=self.focal.value(), cutmix=self.cutmix.value() / 100,
+                          mixup=self.mixup.value() / 100, attention=self.attention.isChecked())
         return TrainingSettings(epochs=self.epochs.value(), layers=str(self.layers.currentData()), lr=self.lr.value(),
                                 batch_size=self.batch.value(), mask_share=self.mask_share.value() / 100,
-                                distill_weight=self.distill.value(), unseen_dir=self.unseen.text().strip())
+                                distill_weight=self.distill.value(), unseen_dir=self.unseen.text().strip(),
+                                **expert)
 
     def _choose_unseen(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, tr("Photos of people not enrolled"), self.unseen.text())
@@ -623,6 +663,18 @@ class TrainerPage(QWidget):
                                   "that the new model still tells strangers apart."))
         self.settings_hint.setText(tr("The defaults suit most galleries. Training uses {n} CPU cores; recognition "
                                       "keeps running meanwhile.").format(n=FINETUNE.gui_threads))
+        self.expert_box.setTitle(tr("Expert options"))
+        self.expert_labels["focal"].setText(tr("Focal Loss gamma:"))
+        self.expert_labels["cutmix"].setText(tr("Batches with CutMix:"))
+        self.expert_labels["mixup"].setText(tr("Batches with MixUp:"))
+        self.attention.setText(tr("Add a channel-attention block (kept in the model)"))
+        self.focal.setToolTip(tr("Above 0, photos the model already gets right count less, so people with few or "
+                                 "hard photos count more. 0: plain ArcFace."))
+        self.cutmix.setToolTip(tr("Share of training steps where part of each photo is replaced by part of "
+                                  "another person's, as a hand or a scarf would cover it."))
+        self.mixup.setToolTip(tr("Share of training steps where photos of two people are blended."))
+        self.attention.setToolTip(tr("Lets the model weigh its features by what is visible; the fine-tuned "
+                                     "model keeps the block."))
         self.defaults_button.setText(tr("Restore defaults"))
         self.start_button.setText(tr("Start training"))
         self.cancel_button.setText(tr("Cancel"))
