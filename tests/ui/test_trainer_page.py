@@ -125,6 +125,7 @@ def test_tiny_finetune_activate_and_roll_back(page, context, qtbot, trainer_face
 
 def test_expert_options_start_hidden_and_off_and_reach_the_settings(page):
     assert not page.expert_box.isChecked() and not page.focal.isVisible()
+    assert page.focal.toolTip().startswith("Above 0") and page.expert_labels["mixup"].text() == "Batches with MixUp:"
     s = page.training_settings()
     assert (s.focal_gamma, s.cutmix, s.mixup, s.attention) == (0.0, 0.0, 0.0, False)
     page.expert_box.setChecked(True)

@@ -118,6 +118,26 @@ def too_few_text(exc) -> str | None:
     return None
 
 
+def percent_box(name: str) -> QSpinBox:
+    box = QSpinBox()
+    box.setObjectName(name)
+    box.setRange(0, 100)
+    box.setSuffix(" %")
+    return box
+
+
+# Expert option (the page's attribute) -> (form label or None, tooltip).
+EXPERT_TEXTS = {
+    "focal": (N_("Focal Loss gamma:"), N_("Above 0, photos the model already gets right count less, so people with "
+                                           "few or hard photos count more. 0: plain ArcFace.")),
+    "cutmix": (N_("Batches with CutMix:"), N_("Share of training steps where part of each photo is replaced by part "
+                                               "of another person's, as a hand or a scarf would cover it.")),
+    "mixup": (N_("Batches with MixUp:"), N_("Share of training steps where photos of two people are blended.")),
+    "attention": (None, N_("Lets the model weigh its features by what is visible; the fine-tuned model keeps the "
+                           "block.")),
+}
+
+
 class TrainerPage(QWidget):
     def __init__(self, context: AppContext, parent=None):
         super().__init__(parent)
@@ -146,10 +166,7 @@ class TrainerPage(QWidget):
         self.lr.setDecimals(5)
         self.lr.setRange(1e-5, 1e-2)
         self.lr.setSingleStep(1e-4)
-        self.mask_share = QSpinBox()
-        self.mask_share.setObjectName("maskShareSpin")
-        self.mask_share.setRange(0, 100)
-        self.mask_share.setSuffix(" %")
+        self.mask_share = percent_box("maskShareSpin")
         self.distill = QDoubleSpinBox()
         self.distill.setObjectName("distillSpin")
         self.distill.setRange(0.0, 10.0)
@@ -171,13 +188,8 @@ class TrainerPage(QWidget):
         self.focal.setObjectName("focalSpin")
         self.focal.setRange(0.0, 5.0)
         self.focal.setSingleStep(0.5)
-        self.cutmix = QSpinBox()
-        self.cutmix.setObjectName("cutmixSpin")
-        self.mixup = QSpinBox()
-        self.mixup.setObjectName("mixupSpin")
-        for spin in (self.cutmix, self.mixup):
-            spin.setRange(0, 100)
-            spin.setSuffix(" %")
+        self.cutmix = percent_box("cutmixSpin")
+        self.mixup = percent_box("mixupSpin")
         self.attention = QCheckBox()
         self.attention.setObjectName("attentionCheck")
         self.expert_box = QGroupBox()
@@ -664,17 +676,11 @@ class TrainerPage(QWidget):
         self.settings_hint.setText(tr("The defaults suit most galleries. Training uses {n} CPU cores; recognition "
                                       "keeps running meanwhile.").format(n=FINETUNE.gui_threads))
         self.expert_box.setTitle(tr("Expert options"))
-        self.expert_labels["focal"].setText(tr("Focal Loss gamma:"))
-        self.expert_labels["cutmix"].setText(tr("Batches with CutMix:"))
-        self.expert_labels["mixup"].setText(tr("Batches with MixUp:"))
         self.attention.setText(tr("Add a channel-attention block (kept in the model)"))
-        self.focal.setToolTip(tr("Above 0, photos the model already gets right count less, so people with few or "
-                                 "hard photos count more. 0: plain ArcFace."))
-        self.cutmix.setToolTip(tr("Share of training steps where part of each photo is replaced by part of "
-                                  "another person's, as a hand or a scarf would cover it."))
-        self.mixup.setToolTip(tr("Share of training steps where photos of two people are blended."))
-        self.attention.setToolTip(tr("Lets the model weigh its features by what is visible; the fine-tuned "
-                                     "model keeps the block."))
+        for name, (label, tip) in EXPERT_TEXTS.items():
+            if label:
+                self.expert_labels[name].setText(tr(label))
+            getattr(self, name).setToolTip(tr(tip))
         self.defaults_button.setText(tr("Restore defaults"))
         self.start_button.setText(tr("Start training"))
         self.cancel_button.setText(tr("Cancel"))
