@@ -124,11 +124,11 @@ def test_tiny_finetune_activate_and_roll_back(page, context, qtbot, trainer_face
 
 
 def test_expert_options_start_hidden_and_off_and_reach_the_settings(page):
-    assert not page.expert_box.isChecked() and not page.focal.isVisible()
+    assert not page.expert_button.isChecked() and not page.expert_box.isVisible()
     assert page.focal.toolTip().startswith("Above 0") and page.expert_labels["mixup"].text() == "Batches with MixUp:"
     s = page.training_settings()
     assert (s.focal_gamma, s.cutmix, s.mixup, s.attention) == (0.0, 0.0, 0.0, False)
-    page.expert_box.setChecked(True)
+    page.expert_button.click()
     assert page.focal.isVisible() and page.attention.isVisible()
     page.focal.setValue(2.0)
     page.cutmix.setValue(30)
@@ -137,6 +137,6 @@ def test_expert_options_start_hidden_and_off_and_reach_the_settings(page):
     s = page.training_settings()
     assert (s.focal_gamma, s.cutmix, s.mixup, s.attention) == (2.0, 0.3, 0.2, True)
     page.restore_defaults()
-    assert page.training_settings().attention is False and not page.expert_box.isChecked()
+    assert page.training_settings().attention is False and not page.expert_box.isVisible()
     page.attention.setChecked(True)
     assert page.training_settings().attention is False  # the box is closed: no option applies

@@ -194,8 +194,11 @@ class TrainerPage(QWidget):
         self.attention.setObjectName("attentionCheck")
         self.expert_box = QGroupBox()
         self.expert_box.setObjectName("expertOptions")
-        self.expert_box.setCheckable(True)  # unchecked: the options are hidden and not used
-        self.expert_box.toggled.connect(self._show_expert)
+        # Shown by a button beside "Restore defaults", so that closed they take no room; closed, no option applies.
+        self.expert_button = QPushButton()
+        self.expert_button.setObjectName("expertButton")
+        self.expert_button.setCheckable(True)
+        self.expert_button.toggled.connect(self.expert_box.setVisible)
         expert_form = QFormLayout(self.expert_box)
         self.expert_labels = {name: QLabel() for name in ("focal", "cutmix", "mixup")}
         for name, field in (("focal", self.focal), ("cutmix", self.cutmix), ("mixup", self.mixup)):
@@ -216,7 +219,11 @@ class TrainerPage(QWidget):
             form.addRow(self.form_labels[name], field)
         form.addRow(self.expert_box)
         form.addRow(self.settings_hint)
-        form.addRow("", self.defaults_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.expert_button)
+        buttons.addWidget(self.defaults_button)
+        buttons.addStretch(1)
+        form.addRow("", buttons)
 
         self.start_button = QPushButton()
         self.start_button.setObjectName("startTraining")
@@ -332,17 +339,13 @@ class TrainerPage(QWidget):
         self.cutmix.setValue(round(100 * d.cutmix))
         self.mixup.setValue(round(100 * d.mixup))
         self.attention.setChecked(d.attention)
-        self.expert_box.setChecked(False)
-        self._show_expert(False)
+        self.expert_button.setChecked(False)
+        self.expert_box.setVisible(False)
         self.unseen.clear()
-
-    def _show_expert(self, shown: bool) -> None:
-        for widget in (self.focal, self.cutmix, self.mixup, self.attention, *self.expert_labels.values()):
-            widget.setVisible(shown)
 
     def training_settings(self) -> TrainingSettings:
         expert = {}
-        if self.expert_box.isChecked():  # unchecked: every option stays off, whatever the boxes hold
+        if self.expert_button.isChecked():  # closed: every option stays off, whatever the boxes hold
             expert = dict(focal_gamma=self.focal.value(), cutmix=self.cutmix.value() / 100,
                           mixup=self.mixup.value() / 100, attention=self.attention.isChecked())
         return TrainingSettings(epochs=self.epochs.value(), layers=str(self.layers.currentData()), lr=self.lr.value(),
@@ -676,6 +679,7 @@ class TrainerPage(QWidget):
         self.settings_hint.setText(tr("The defaults suit most galleries. Training uses {n} CPU cores; recognition "
                                       "keeps running meanwhile.").format(n=FINETUNE.gui_threads))
         self.expert_box.setTitle(tr("Expert options"))
+        self.expert_button.setText(tr("Expert options"))
         self.attention.setText(tr("Add a channel-attention block (kept in the model)"))
         for name, (label, tip) in EXPERT_TEXTS.items():
             if label:
