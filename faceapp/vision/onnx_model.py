@@ -34,6 +34,7 @@ _choice = "automatic"
 _active: dict[str, str] = {}  # model file name -> provider its session runs on
 _notices: list[Reason] = []  # fallback messages the GUI has not shown yet
 _shown: list[Reason] = []  # and those it has: a message is shown once per run
+_failed: set[str] = set()  # providers that failed to start: the next models go straight to the CPU
 
 
 def use_provider(choice: str) -> None:
@@ -42,10 +43,6 @@ def use_provider(choice: str) -> None:
     if choice not in PROVIDER_CHOICES:
         raise ValueError(f"unknown execution provider {choice!r}; choose one of {', '.join(PROVIDER_CHOICES)}")
     _choice = choice
-
-
-def requested_provider() -> str:
-    return _choice
 
 
 def provider_name(provider: str) -> str:
@@ -65,8 +62,11 @@ def plan(choice: str, available: list[str] | None = None) -> tuple[str, Reason |
 
 
 def _notice(reason: Reason) -> None:
+    """Log and keep `reason` unless one with the same code and provider was already given (each
+    model's failure carries its own detail; the user needs to hear it once)."""
+    key = (reason.code, reason.params.get("provider"))
     with _lock:
-        if reason not in _notices and reason not in _shown:
+        if all((r.code, r.params.get("provider")) != key for r in _notices + _shown):
             log.warning("%s", reason.text())
             _notices.append(reason)
 
@@ -112,7 +112,7 @@ class OnnxModel:
         provider, why = plan(_choice)
         if why:
             _notice(why)
-        if provider == CPU:
+        if provider == CPU or provider in _failed:
             return ort.InferenceSession(self.path, opts, providers=[CPU])
         try:
             session = ort.InferenceSession(self.path, opts, providers=[provider, CPU])
@@ -122,6 +122,7 @@ class OnnxModel:
             if session.get_providers()[0] == provider:
                 return session
             why = Reason("provider_failed", {"provider": provider_name(provider), "detail": "onnxruntime chose the CPU"})
+        _failed.add(provider)
         _notice(why)
         return ort.InferenceSession(self.path, opts, providers=[CPU])
 
