@@ -533,7 +533,6 @@ def _build_models(cfg: FinetuneConfig, d: _Dist, base_model: nn.Module | None, t
     if cfg.attention:
         from trainer.mobilefacenet import ChannelAttention
 
-        torch.manual_seed(cfg.seed)
         student.attention = ChannelAttention(student.conv_last.conv.out_channels).to(d.device)
     trainable = select_trainable(student, cfg.layers, cfg.last_blocks)
     trunk = FrozenTrunk(base, first_trainable_block(student, cfg.layers, cfg.last_blocks))
