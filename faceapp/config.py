@@ -451,6 +451,9 @@ SETTING_DEFAULTS: dict[str, object] = {
     "camera.list": [],
     # No admin PIN until one is set: a fresh install must be usable (hash of the PIN, faceapp.access.admin_pin).
     "admin.pin_hash": None,
+    # The first accelerator onnxruntime offers, else the CPU (faceapp.vision.onnx_model): a user
+    # only picks one to force the CPU or to rule out an accelerator that misbehaves.
+    "inference.provider": "automatic",
 }
 
 

@@ -61,6 +61,9 @@ TEMPLATES: dict[str, str] = {
     "not_a_number": N_("{label} must be a number."),
     "not_yes_no": N_("{label} must be on or off."),
     "not_a_choice": N_("{label} must be one of: {options}."),
+    # execution providers (faceapp.vision.onnx_model): the app runs on, and says so
+    "provider_not_offered": N_("{provider} is not offered by the installed onnxruntime; running on the CPU."),
+    "provider_failed": N_("{provider} failed to start ({detail}); running on the CPU."),
     "bad_camera": N_("The camera must be a camera number or a stream address."),
     "camera_out_of_range": N_("There is no camera number {detail}: camera numbers go from 0 to {high}."),
     "bad_weekday": N_("Unknown weekday “{day}” in the opening hours."),

@@ -23,6 +23,7 @@ from typing import Any
 from faceapp import config
 from faceapp.live.passive import LivenessMode
 from faceapp.reasons import N_, ReasonError
+from faceapp.vision.providers import PROVIDER_CHOICES
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"))
@@ -240,6 +241,7 @@ class Settings:
     camera: int | str = _setting("camera.source", N_("Camera"), _camera)
     cameras: list = _setting("camera.list", N_("Cameras"), _cameras)
     pin_hash: str | None = _setting("admin.pin_hash", N_("Admin PIN"), _text_or_none)
+    provider: str = _setting("inference.provider", N_("Inference hardware"), _choice(PROVIDER_CHOICES))
 
     @classmethod
     def load(cls, gallery) -> Settings:

@@ -105,6 +105,12 @@ class FinetuneConfig:
     m: float = 0.4  # ArcFace angular margin (radians)
     easy_margin: bool = False
     label_smoothing: float = 0.0
+    # The options of the occluded-face recipe, each off until measured (docs/finetune.md, "Options"):
+    focal_gamma: float = 0.0  # Focal Loss on the ArcFace logits: (1 - p_true)^gamma down-weights easy photos; 0 = cross-entropy
+    cutmix: float = 0.0  # share of batches where a box of another photo is pasted in, labels mixed by area
+    mixup: float = 0.0  # share of batches blended with a shuffled copy, labels mixed by the blend weight
+    mix_alpha: float = 1.0  # Beta(alpha, alpha) of the CutMix area / MixUp weight
+    attention: bool = False  # channel attention over the last feature map (trains, and the ONNX keeps it)
     patience: int = 4  # epochs without a better held-out score before stopping
     seed: int = 0
     held_out_fraction: float = TRAINER.held_out_fraction
@@ -124,6 +130,10 @@ class TrainingSettings:
     batch_size: int = FINETUNE.batch_size
     mask_share: float = FINETUNE.mask_share
     distill_weight: float = FINETUNE.distill_weight
+    focal_gamma: float = 0.0  # expert options (FinetuneConfig says what each does); all off by default
+    cutmix: float = 0.0
+    mixup: float = 0.0
+    attention: bool = False
     unseen_dir: str = ""  # photos of people not enrolled, with deepface-style pair lists; "" for none
     threads: int | None = None  # torch threads; None: torch's default (the GUI passes FINETUNE.gui_threads)
 
@@ -141,6 +151,13 @@ class TrainingSettings:
             raise ValueError(f"the masked share must be between 0 and 1, not {self.mask_share}")
         if self.distill_weight < 0:
             raise ValueError(f"the distillation weight must be 0 or more, not {self.distill_weight}")
+        if not 0 <= self.focal_gamma <= 5:
+            raise ValueError(f"the focal loss gamma must be between 0 and 5, not {self.focal_gamma}")
+        for name, share in (("CutMix", self.cutmix), ("MixUp", self.mixup)):
+            if not 0 <= share <= 1:
+                raise ValueError(f"the {name} share must be between 0 and 1, not {share}")
+        if self.cutmix + self.mixup > 1:
+            raise ValueError(f"CutMix and MixUp shares add up to more than 1 ({self.cutmix} + {self.mixup})")
 
     def config(self, **expert) -> FinetuneConfig:
         """The one builder of FinetuneConfig, after validate(). `expert` sets other FinetuneConfig
@@ -148,7 +165,9 @@ class TrainingSettings:
         self.validate()
         augment = replace(expert.pop("augment", AugmentConfig()), mask_p=self.mask_share)
         return FinetuneConfig(epochs=self.epochs, layers=self.layers, lr=self.lr, batch_size=self.batch_size,  # type: ignore[arg-type]
-                              distill_weight=self.distill_weight, threads=self.threads, augment=augment, **expert)
+                              distill_weight=self.distill_weight, focal_gamma=self.focal_gamma, cutmix=self.cutmix,
+                              mixup=self.mixup, attention=self.attention, threads=self.threads, augment=augment,
+                              **expert)
 
 
 # --- progress ------------------------------------------------------------------------------------

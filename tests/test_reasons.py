@@ -21,8 +21,7 @@ def test_every_code_renders_in_both_languages():
               "yaw": 31.2, "roll": -27.0, "limit": 25, "pitch": 0.1, "brightness": 30.0, "clipped": 0.2, "best": 0.31,
               "label": "Match margin", "low": 0.0, "high": 0.5, "day": "Friday", "time": "8 am", "kind": "email",
               "key": "no.such", "waiting": 3, "since": "14:05", "direction": "sideways", "source": "0",
-              "key": "no.such", "waiting": 3, "since": "14:05", "direction": "sideways", "source": "0",
-              "month": "2026-13", "zone": "Mars/Base", "options": "blink, passive"}
+              "month": "2026-13", "zone": "Mars/Base", "options": "blink, passive", "provider": "CUDA"}
     for code in TEMPLATES:
         reason = Reason(code, params)
         english, translated = reason.text(), reason.text(chinese)

@@ -72,6 +72,25 @@ class Bottleneck(nn.Module):
         return x + y if self.residual else y
 
 
+class ChannelAttention(nn.Module):
+    """Squeeze-and-excitation over the last feature map (512 x 7 x 7), the occlusion-aware block of the
+    fine-tuning options: a mask or a hand covers the same rows of every aligned face, and weighting
+    the channels by the whole map lets the network turn down those that only answer to the covered
+    part. Scales by 2 * sigmoid(.) with the last layer zeroed, so it starts as the identity and a
+    fine-tune begins from the base model's embeddings exactly."""
+
+    def __init__(self, channels: int = 512, reduction: int = 16):
+        super().__init__()
+        self.squeeze = nn.Conv2d(channels, channels // reduction, 1)
+        self.excite = nn.Conv2d(channels // reduction, channels, 1)
+        nn.init.zeros_(self.excite.weight)
+        nn.init.zeros_(self.excite.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        weights = self.excite(F.relu(self.squeeze(x.mean(dim=(2, 3), keepdim=True))))
+        return x * (2.0 * torch.sigmoid(weights))
+
+
 # (input channels, expanded channels, output channels, blocks, stride of the first block)
 STAGES = [(64, 128, 64, 5, 2), (64, 256, 128, 1, 2), (128, 256, 128, 6, 1), (128, 512, 128, 1, 2), (128, 256, 128, 2, 1)]
 
@@ -79,7 +98,7 @@ STAGES = [(64, 128, 64, 5, 2), (64, 256, 128, 1, 2), (128, 256, 128, 6, 1), (128
 class MobileFaceNet(nn.Module):
     """Modules are declared in execution order: the tflite weights are assigned in that order."""
 
-    def __init__(self):
+    def __init__(self, attention: bool = False):
         super().__init__()
         self.stem = ConvUnit(3, 64, 3, 2)
         self.stem_depthwise = ConvUnit(64, 64, 3, 1, groups=64)
@@ -92,10 +111,16 @@ class MobileFaceNet(nn.Module):
         self.gdc = ConvUnit(512, 512, 7, groups=512, prelu=False, same=False)  # global depthwise 7x7 -> 1x1
         self.linear = ConvUnit(512, 512, prelu=False)
         self.embedding = ConvUnit(512, EMBEDDING_DIM, prelu=False)
+        self.attention = ChannelAttention(512) if attention else None  # last: the tflite order above stays
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.stem_pointwise(self.stem_depthwise(self.stem(x)))
-        x = self.conv_last(self.blocks(x))
+        return self.tail(self.blocks(self.stem_pointwise(self.stem_depthwise(self.stem(x)))))
+
+    def tail(self, x: torch.Tensor) -> torch.Tensor:
+        """The layers after the bottlenecks (fine-tuning runs only these over a cached trunk)."""
+        x = self.conv_last(x)
+        if self.attention is not None:
+            x = self.attention(x)
         return self.embedding(self.linear(self.gdc(x))).flatten(1)
 
 
@@ -134,8 +159,9 @@ def from_tflite(tflite_path: str | os.PathLike) -> MobileFaceNet:
 
 
 def export_mobilefacenet(state_dict: dict[str, torch.Tensor], path: str | os.PathLike) -> None:
-    """ONNX of MobileFaceNet with these weights (e.g. `model.state_dict()` after fine-tuning):
-    input "input" (N, 3, 112, 112) normalised RGB, output "embedding" (N, 192), dynamic N."""
-    model = MobileFaceNet()
+    """ONNX of MobileFaceNet with these weights (e.g. `model.state_dict()` after fine-tuning), the
+    attention block included when the weights have one: input "input" (N, 3, 112, 112) normalised
+    RGB, output "embedding" (N, 192), dynamic N."""
+    model = MobileFaceNet(attention=any(k.startswith("attention.") for k in state_dict))
     model.load_state_dict(state_dict)
     export_onnx(model.eval(), path, (3, INPUT_SIZE, INPUT_SIZE), [ONNX_OUTPUT], ONNX_INPUT)

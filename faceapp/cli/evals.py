@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -55,14 +56,26 @@ def lfw_engine(args):
     from faceapp.config import DETECTOR
     from faceapp.vision.engine import Engine
 
-    if not (args.no_blazeface or args.no_closeup):
+    if not (args.no_blazeface or args.no_closeup or args.embedder):
         return output.engine()
     config = DETECTOR
     if args.no_blazeface:
         config = replace(config, second_pass="never", presence_check=False)  # MTCNN alone
     if args.no_closeup:
         config = replace(config, closeup_min_fraction=float("inf"))  # no face is big enough for it
-    return Engine(config)
+    return Engine(config, embedder_file=args.embedder)
+
+
+def embedder_file(p) -> None:
+    p.add_argument("--embedder", metavar="ONNX", type=existing_file,
+                   help="embed with these weights instead of the shipped ones (e.g. build/int8/mobilefacenet.int8.onnx "
+                        "from `python -m trainer.build.quantize`)")
+
+
+def existing_file(text: str) -> str:
+    if not Path(text).is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {text}")
+    return text
 
 
 def print_at_thresholds(m: dict) -> None:
@@ -269,6 +282,7 @@ def add_commands(sub) -> None:
     p.add_argument("--no-closeup", action="store_true", help="ablation: without the close-up pass of the detector")
     p.add_argument("--no-blazeface", action="store_true", help="ablation: MTCNN alone, no BlazeFace second pass")
     p.add_argument("--flip", action="store_true", help="ablation: flip-averaged embeddings (crop + mirror image)")
+    embedder_file(p)
     far_at(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval_lfw)

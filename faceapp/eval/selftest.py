@@ -58,6 +58,19 @@ def check_detections(found: list[Detection], frame: np.ndarray) -> None:
         expect(bool(((marks >= box[:2] - side) & (marks <= box[2:] + side)).all()), "detector landmarks lie far outside their box")
 
 
+def provider_setting(data_dir) -> str:
+    """The stored `inference.provider`; "automatic" where the database cannot say (its own check
+    reports why)."""
+    from faceapp import settings
+    from faceapp.storage.gallery import Gallery
+
+    try:
+        with Gallery.open(data_dir) as gallery:
+            return settings.value(gallery, "inference.provider")
+    except Exception:  # noqa: BLE001 (the database check below names the failure)
+        return "automatic"
+
+
 def run_self_test(data_dir=None, *, as_json: bool = False) -> int:
     checks: list[dict] = []
 
@@ -74,9 +87,13 @@ def run_self_test(data_dir=None, *, as_json: bool = False) -> int:
 
     def load_models():
         from faceapp.vision.engine import Engine
+        from faceapp.vision.onnx_model import active_providers, notices, use_provider
 
+        use_provider(provider_setting(data_dir))
         state["engine"] = Engine()
-        return "detector, embedder, eyes, mask classifier, anti-spoofing loaded"
+        fallbacks = [reason.text() for reason in notices()]
+        return {"loaded": "detector, embedder, eyes, mask classifier, anti-spoofing", "provider": " + ".join(active_providers()),
+                **({"fallback": fallbacks} if fallbacks else {})}
 
     def pipeline():
         engine = state["engine"]

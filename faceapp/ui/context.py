@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from faceapp import settings
 from faceapp.access import admin_pin as adminpin
 from faceapp.logfile import remove_logging, setup_logging
+from faceapp.reasons import ReasonError
 from faceapp.ui import i18n
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ class AppContext(QObject):
     lock_changed = Signal(bool)  # True: the admin parts are unlocked
     action_failed = Signal(str)  # a door output action failed (forwarded from the live worker)
     model_changed = Signal()  # another embedder version was activated (Trainer tab)
+    models_loaded = Signal()  # the engine finished loading (in a worker thread; queued to the GUI)
 
     def __init__(self, data_dir: Path, parent: QObject | None = None, *, engine=None):
         """engine: an Engine already loaded (tests share one); by default it loads on first use."""
@@ -53,6 +55,7 @@ class AppContext(QObject):
         self._unlocked = not self.pin_is_set()
         self.model_changed.connect(self.follow_active_model)
         i18n.set_language(str(self.ui_settings.value("language", i18n.DEFAULT)))
+        self._choose_provider()
 
     # --- models -------------------------------------------------------------------------------
     def engine(self):
@@ -63,7 +66,19 @@ class AppContext(QObject):
 
                 log.info("loading models")
                 self._engine = Engine(embedder_file=self.active_embedder_file())
+                self.models_loaded.emit()
             return self._engine
+
+    def _choose_provider(self) -> None:
+        """The models load on the provider stored in Settings; a change applies at the next start
+        (sessions are not reopened under a running camera)."""
+        from faceapp.vision.onnx_model import use_provider
+
+        try:
+            use_provider(settings.value(self.gallery, "inference.provider"))
+        except ReasonError as exc:  # a value stored by hand: the default, not a dead app
+            log.warning("stored provider refused (%s); choosing automatically", exc)
+            use_provider("automatic")
 
     def active_embedder_file(self) -> Path:
         """The ONNX file of the gallery's active model version; the shipped model if that file is gone."""

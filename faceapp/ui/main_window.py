@@ -49,6 +49,9 @@ class MainWindow(QMainWindow):
         self.lock_button.clicked.connect(self._lock_clicked)
         self.data_label = QLabel()
         self.statusBar().addWidget(self.data_label, 1)
+        self.provider_label = QLabel()
+        self.provider_label.setObjectName("providerLabel")
+        self.statusBar().addPermanentWidget(self.provider_label)
         self.statusBar().addPermanentWidget(self.lock_button)
         # "Offline since HH:MM, N events waiting" on a door of a shared server (faceapp.storage.door)
         self.door_label = QLabel()
@@ -70,6 +73,7 @@ class MainWindow(QMainWindow):
         context.language_changed.connect(self.retranslate)
         context.lock_changed.connect(self._update_lock_button)
         context.action_failed.connect(self._action_failed)
+        context.models_loaded.connect(self._models_loaded)
         self.retranslate()
         self._restore()
 
@@ -107,6 +111,20 @@ class MainWindow(QMainWindow):
     def _action_failed(self, error: str) -> None:
         self.statusBar().showMessage(tr("The door output failed: {error}").format(error=error), 15000)
 
+    def _models_loaded(self) -> None:
+        """Name the provider the models run on, and say once why it is not the one chosen."""
+        from faceapp.vision.onnx_model import notices
+
+        self._render_provider()
+        messages = [reason.text(tr) for reason in notices()]
+        if messages:
+            self.statusBar().showMessage(" ".join(messages), 30000)
+
+    def _render_provider(self) -> None:
+        from faceapp.vision.onnx_model import active_providers
+
+        self.provider_label.setText(tr("Inference: {provider}").format(provider=" + ".join(active_providers())))
+
     # --- state --------------------------------------------------------------------------------
     def _update_lock_button(self, *_):
         if not self.context.pin_is_set():
@@ -121,6 +139,7 @@ class MainWindow(QMainWindow):
         for index, title in enumerate(TAB_TITLES):
             self.tabs.setTabText(index, tr(title))
         self.data_label.setText(tr("Data folder: {path}").format(path=self.context.data_dir))
+        self._render_provider()
         self._update_lock_button()
         self._update_door_status()
         self.live.retranslate()

@@ -43,3 +43,21 @@ def test_locked_last_tab_opens_on_live(context, qtbot):
     second = MainWindow(context)
     qtbot.addWidget(second)
     assert second.tabs.currentIndex() == LIVE
+
+
+def test_status_bar_names_the_provider_and_shows_a_fallback_once(window, context):
+    from faceapp.vision import onnx_model
+    from faceapp.vision.embedder import Embedder
+
+    assert window.provider_label.text() == "Inference: CPU"
+    try:
+        onnx_model.use_provider("openvino")  # not in this machine's onnxruntime
+        Embedder()
+        context.models_loaded.emit()
+        assert window.statusBar().currentMessage() == "OpenVINO is not offered by the installed onnxruntime; running on the CPU."
+        assert window.provider_label.text() == "Inference: CPU"
+        window.statusBar().clearMessage()
+        context.models_loaded.emit()
+        assert window.statusBar().currentMessage() == ""  # once
+    finally:
+        onnx_model.use_provider("automatic")

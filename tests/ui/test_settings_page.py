@@ -65,3 +65,12 @@ def test_pin_dialog_sets_and_removes_the_pin(window, context, monkeypatch):
     assert window.lock_button.text() == "Lock"
     window.settings.remove_pin()
     assert not context.pin_is_set() and window.lock_button.text() == "No admin PIN set"
+
+
+def test_provider_choice_is_saved(window, context):
+    page = window.settings
+    assert page.provider.currentData() == "automatic"
+    assert [page.provider.itemData(i) for i in range(page.provider.count())][:2] == ["automatic", "cuda"]
+    page.provider.setCurrentIndex(page.provider.findData("cpu"))
+    page.save()
+    assert context.gallery.setting("inference.provider") == "cpu"

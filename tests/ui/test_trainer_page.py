@@ -121,3 +121,22 @@ def test_tiny_finetune_activate_and_roll_back(page, context, qtbot, trainer_face
     in_use = [page.versions.item(r, 0).text() for r in range(page.versions.rowCount())
               if page.versions.item(r, 2).text() == "● In use"]
     assert in_use == ["Shipped model"] and not page.rollback_button.isEnabled()
+
+
+def test_expert_options_start_hidden_and_off_and_reach_the_settings(page):
+    assert not page.expert_button.isChecked() and not page.expert_box.isVisible()
+    assert page.focal.toolTip().startswith("Above 0") and page.expert_labels["mixup"].text() == "Batches with MixUp:"
+    s = page.training_settings()
+    assert (s.focal_gamma, s.cutmix, s.mixup, s.attention) == (0.0, 0.0, 0.0, False)
+    page.expert_button.click()
+    assert page.focal.isVisible() and page.attention.isVisible()
+    page.focal.setValue(2.0)
+    page.cutmix.setValue(30)
+    page.mixup.setValue(20)
+    page.attention.setChecked(True)
+    s = page.training_settings()
+    assert (s.focal_gamma, s.cutmix, s.mixup, s.attention) == (2.0, 0.3, 0.2, True)
+    page.restore_defaults()
+    assert page.training_settings().attention is False and not page.expert_box.isVisible()
+    page.attention.setChecked(True)
+    assert page.training_settings().attention is False  # the box is closed: no option applies

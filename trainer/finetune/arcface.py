@@ -57,5 +57,13 @@ class ArcFaceHead(nn.Module):
         return (target * phi + (1.0 - target) * cos) * self.s
 
 
-def arcface_loss(logits: torch.Tensor, labels: torch.Tensor, label_smoothing: float = 0.0) -> torch.Tensor:
-    return F.cross_entropy(logits, labels, label_smoothing=label_smoothing)
+def arcface_loss(logits: torch.Tensor, labels: torch.Tensor, label_smoothing: float = 0.0,
+                 focal_gamma: float = 0.0) -> torch.Tensor:
+    """Cross-entropy over the margin logits; with focal_gamma > 0 the Focal Loss (Lin et al., 2017):
+    each photo's term scaled by (1 - p_true)^gamma, so the photos the head already gets right weigh
+    less and a person with few, hard photos is not drowned by the easy ones."""
+    if focal_gamma == 0:
+        return F.cross_entropy(logits, labels, label_smoothing=label_smoothing)
+    ce = F.cross_entropy(logits, labels, label_smoothing=label_smoothing, reduction="none")
+    p_true = F.softmax(logits, dim=1).gather(1, labels[:, None]).squeeze(1)
+    return ((1.0 - p_true).clamp_min(0.0).pow(focal_gamma) * ce).mean()

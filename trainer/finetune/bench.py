@@ -83,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--epochs", type=int, default=TrainingSettings().epochs)
     p.add_argument("--layers", default=TrainingSettings().layers, choices=LAYERS)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--focal-gamma", type=float, default=0.0, help="option rows of docs/finetune.md: Focal Loss gamma")
+    p.add_argument("--cutmix", type=float, default=0.0, help="share of CutMix batches")
+    p.add_argument("--mixup", type=float, default=0.0, help="share of MixUp batches")
+    p.add_argument("--attention", action="store_true", help="with the channel-attention block")
     p.add_argument("--cache", type=Path, help="folder for the aligned crops (.npz), reused on the next run")
     p.add_argument("--out", type=Path, help="export the ONNX here (and time the export)")
     p.add_argument("--json", action="store_true")
@@ -90,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
 
     faces = cached_faces(args.cache, args.people, args.photos)
     unseen = cached_unseen(args.cache)
-    cfg = TrainingSettings(epochs=args.epochs, layers=args.layers).config(seed=args.seed)
+    cfg = TrainingSettings(epochs=args.epochs, layers=args.layers, focal_gamma=args.focal_gamma, cutmix=args.cutmix,
+                           mixup=args.mixup, attention=args.attention).config(seed=args.seed)
     with progress_bar("fine-tuning", "step") as job:
         result = finetune(faces, cfg, job, unseen=unseen, export_dir=args.out)
     if args.json:

@@ -31,6 +31,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"share of training photos given a synthetic mask, 0-1 (default {FINETUNE.mask_share:g})")
     p.add_argument("--distill-weight", type=float, default=None,
                    help=f"how strongly the model is held to its old answers (default {FINETUNE.distill_weight:g})")
+    p.add_argument("--focal-gamma", type=float, default=None,
+                   help="expert: Focal Loss on the ArcFace logits with this gamma, e.g. 2 (default 0: cross-entropy)")
+    p.add_argument("--cutmix", type=float, default=None,
+                   help="expert: share of batches with CutMix, labels mixed by area, 0-1 (default 0)")
+    p.add_argument("--mixup", type=float, default=None,
+                   help="expert: share of batches with MixUp, labels mixed by weight, 0-1 (default 0)")
+    p.add_argument("--attention", action="store_true",
+                   help="expert: add a channel-attention block over the last feature map (kept in the model)")
     p.add_argument("--unseen-dir", help="a folder of photos with deepface-style pair CSVs of people NOT enrolled, "
                                         "to check that general recognition does not drop")
     p.add_argument("--activate", action="store_true",
@@ -57,7 +65,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from trainer.finetune.loop import finetune_with
 
-    chosen = {name: getattr(args, name) for name in ("epochs", "layers", "lr", "batch_size", "mask_share", "distill_weight")}
+    chosen = {name: getattr(args, name) for name in ("epochs", "layers", "lr", "batch_size", "mask_share", "distill_weight",
+                                                     "focal_gamma", "cutmix", "mixup")}
+    chosen["attention"] = args.attention or None
     settings = TrainingSettings(unseen_dir=args.unseen_dir or "", **{k: v for k, v in chosen.items() if v is not None})
     with Gallery.open(getattr(args, "data_dir", None)) as gallery:
         try:

@@ -59,6 +59,7 @@ from trainer.finetune.data import (
     to_input,
 )
 from trainer.finetune.eval_sets import PairSet
+from trainer.finetune.mix import mix_batch
 from trainer.finetune.metrics import Scores, class_templates, l2_normalize, pair_scores, probe_vs_templates
 
 
@@ -202,12 +203,27 @@ class _Trainee(nn.Module):
         super().__init__()
         self.backbone, self.head = backbone, head
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(self, x: torch.Tensor, labels: torch.Tensor, other: torch.Tensor | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, torch.Tensor]:
+        """(embeddings, margin logits for `labels`, for `other` (a mixed batch's second person) or
+        None, margin-free cosines)."""
         emb = self.backbone(x)
-        logits = self.head(emb, labels)
-        with torch.no_grad():
-            plain = self.head.cosine(emb)  # margin-free, for the accuracy readout
-        return emb, logits, plain
+        # The head in float32 even under autocast: cos(theta + m) near |cos| = 1 needs the precision.
+        with torch.autocast(emb.device.type, enabled=False):
+            emb32 = emb.float()
+            logits = self.head(emb32, labels)
+            logits_other = self.head(emb32, other) if other is not None else None
+            with torch.no_grad():
+                plain = self.head.cosine(emb32)  # margin-free, for the accuracy readout
+        return emb32, logits, logits_other, plain
+
+
+def autocast_for(device: torch.device):
+    """Mixed precision (float16 autocast) on a GPU; on the CPU nothing changes (no autocast: bfloat16
+    on a CPU is slower on most and would move the figures the docs give)."""
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.float16)
+    return contextlib.nullcontext()
 
 
 def _batches(crops: np.ndarray, device: torch.device, batch: int = 64):
@@ -257,8 +273,7 @@ class FrozenTrunk:
         model.eval()
         out = []
         for f in self._trunk(crops):
-            x = model.conv_last(model.blocks[self.k :](f))
-            out.append(model.embedding(model.linear(model.gdc(x))).flatten(1).float().cpu().numpy())
+            out.append(model.tail(model.blocks[self.k :](f)).float().cpu().numpy())
         model.train(was_training)
         return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
 
@@ -515,6 +530,10 @@ def _build_models(cfg: FinetuneConfig, d: _Dist, base_model: nn.Module | None, t
     for p in base.parameters():
         p.requires_grad_(False)
     student = copy.deepcopy(base).train()
+    if cfg.attention:
+        from trainer.mobilefacenet import ChannelAttention
+
+        student.attention = ChannelAttention(student.conv_last.conv.out_channels).to(d.device)
     trainable = select_trainable(student, cfg.layers, cfg.last_blocks)
     trunk = FrozenTrunk(base, first_trainable_block(student, cfg.layers, cfg.last_blocks))
 
@@ -569,6 +588,8 @@ def _train(run: _Run, models: _Models, train_set: FaceSet, eval_data: _EvalData 
     cfg, d = run.cfg, run.d
     dataset, sampler, loader = _loader(run, train_set)
     optimizer, scheduler = _optimizer(cfg, models, len(loader))
+    # Loss scaling for float16 on a GPU; disabled (a pass-through) on the CPU.
+    scaler = torch.amp.GradScaler("cuda", enabled=d.device.type == "cuda")
     state = _Training()
     t_train = time.perf_counter()
     for epoch in range(1, cfg.epochs + 1):
@@ -576,7 +597,7 @@ def _train(run: _Run, models: _Models, train_set: FaceSet, eval_data: _EvalData 
         dataset.set_epoch(epoch)
         if sampler is not None:
             sampler.set_epoch(epoch)
-        loss, accuracy = _train_epoch(run, models, loader, optimizer, scheduler, epoch, state, t_train)
+        loss, accuracy = _train_epoch(run, models, loader, optimizer, scheduler, scaler, epoch, state, t_train)
         if state.cancelled:
             break
         stop = d.main and _check_epoch(run, models, eval_data, epoch, state,
@@ -587,7 +608,7 @@ def _train(run: _Run, models: _Models, train_set: FaceSet, eval_data: _EvalData 
     return state
 
 
-def _train_epoch(run: _Run, models: _Models, loader, optimizer, scheduler, epoch: int, state: _Training,
+def _train_epoch(run: _Run, models: _Models, loader, optimizer, scheduler, scaler, epoch: int, state: _Training,
                  t_train: float) -> tuple[float, float]:
     """One pass over the train photos; (mean loss, train accuracy). Sets state.cancelled on a cancel."""
     cfg, d, model = run.cfg, run.d, models.model
@@ -595,6 +616,7 @@ def _train_epoch(run: _Run, models: _Models, loader, optimizer, scheduler, epoch
     model.train()
     loss_sum, correct, seen = 0.0, 0, 0
     optimizer.zero_grad(set_to_none=True)
+    rng = np.random.default_rng([cfg.seed, d.rank, epoch])  # the CutMix/MixUp draws
     for i, (x, y, idx) in enumerate(loader):
         if run.cancelled:
             state.cancelled = True
@@ -602,13 +624,23 @@ def _train_epoch(run: _Run, models: _Models, loader, optimizer, scheduler, epoch
         x, y, idx = x.to(d.device), y.to(d.device), idx.to(d.device)
         last_micro = (i + 1) % cfg.grad_accum == 0 or i + 1 == steps_per_epoch
         sync = model.no_sync() if (d.active and not last_micro) else contextlib.nullcontext()
+        mixed = mix_batch(x, rng, cfg.cutmix, cfg.mixup, cfg.mix_alpha)
+        other = None if mixed.perm is None else y[mixed.perm]
         with sync:
-            emb, logits, plain = model(x, y)
-            distill = (1.0 - F.cosine_similarity(emb, models.base_train[idx], dim=1)).mean()
-            loss = arcface_loss(logits, y, cfg.label_smoothing) + cfg.distill_weight * distill
-            (loss / cfg.grad_accum).backward()
+            with autocast_for(d.device):
+                emb, logits, logits_other, plain = model(mixed.x, y, other)
+            target = models.base_train[idx]
+            loss = arcface_loss(logits, y, cfg.label_smoothing, cfg.focal_gamma)
+            if logits_other is not None:  # label-mixed: each person by their share of the photo
+                target = mixed.lam * target + (1.0 - mixed.lam) * target[mixed.perm]
+                loss = mixed.lam * loss + (1.0 - mixed.lam) * arcface_loss(
+                    logits_other, other, cfg.label_smoothing, cfg.focal_gamma)
+            distill = (1.0 - F.cosine_similarity(emb, target, dim=1)).mean()
+            loss = loss + cfg.distill_weight * distill
+            scaler.scale(loss / cfg.grad_accum).backward()
         if last_micro:
-            optimizer.step()
+            scaler.step(optimizer)
+            scaler.update()
             optimizer.zero_grad(set_to_none=True)
             scheduler.step()
         loss_sum += loss.item() * len(y)
@@ -717,11 +749,12 @@ def build_parser() -> argparse.ArgumentParser:
     for name in SETTINGS_FLOAT + EXPERT_FLOAT:
         p.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(defaults, name))
     p.add_argument("--layers", choices=LAYERS, default=defaults.layers)
+    p.add_argument("--attention", action="store_true", help="add the channel-attention block (the ONNX keeps it)")
     return p
 
 
 # The options that are TrainingSettings fields, and the expert ones passed on to its config().
-SETTINGS_INT, SETTINGS_FLOAT = ("epochs", "batch_size", "threads"), ("lr", "distill_weight")
+SETTINGS_INT, SETTINGS_FLOAT = ("epochs", "batch_size", "threads"), ("lr", "distill_weight", "focal_gamma", "cutmix", "mixup")
 EXPERT_INT, EXPERT_FLOAT = ("grad_accum", "patience", "seed"), ("weight_decay", "warmup_epochs", "s", "m", "label_smoothing")
 
 
@@ -729,7 +762,7 @@ def main(argv: list[str] | None = None) -> int:
     from faceapp.cli.progress import progress_bar
 
     args = build_parser().parse_args(argv)
-    settings = TrainingSettings(layers=args.layers, unseen_dir=args.unseen_dir or "",
+    settings = TrainingSettings(layers=args.layers, unseen_dir=args.unseen_dir or "", attention=args.attention,
                                 **{n: getattr(args, n) for n in SETTINGS_INT + SETTINGS_FLOAT})
     expert = {n: getattr(args, n) for n in EXPERT_INT + EXPERT_FLOAT}
     if args.faces:

@@ -36,6 +36,7 @@ from faceapp.ui.i18n import N_, tr
 from faceapp.ui.dialogs.lock import pin_field
 from faceapp.ui.widgets.camera_list import CameraListEditor
 from faceapp.ui.workers.tasks import call_in_background
+from faceapp.vision.providers import PROVIDER_CHOICES, PROVIDER_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +176,9 @@ class SettingsPage(QWidget):
         for code, name in i18n.LANGUAGES.items():
             self.language.addItem(name, code)
         self.language.currentIndexChanged.connect(self._language_chosen)
+        self.provider = QComboBox()
+        self.provider.setObjectName("providerBox")
+        self.provider_hint = hint_label()
         self.general = QGroupBox()
         general_form = QFormLayout(self.general)
         general_form.addRow(self._new_label("camera"), camera_row)
@@ -183,6 +187,8 @@ class SettingsPage(QWidget):
         general_form.addRow(self._new_label("cameras"), self.camera_list)
         general_form.addRow("", self.camera_list_hint)
         general_form.addRow(self._new_label("language"), self.language)
+        general_form.addRow(self._new_label("provider"), self.provider)
+        general_form.addRow(self.provider_hint)
         # admin PIN
         self.pin_state = QLabel()
         self.pin_state.setObjectName("pinState")
@@ -288,6 +294,12 @@ class SettingsPage(QWidget):
         self.camera_list.retranslate()
         self.labels["language"].setText(tr("Language:"))
         self.probe_button.setText(tr("Find cameras"))
+        self.labels["provider"].setText(tr("Inference hardware:"))
+        self._fill_combo(self.provider, [("automatic", tr("Automatic (an accelerator if there is one, else the CPU)"))]
+                         + [(key, PROVIDER_NAMES[key]) for key in PROVIDER_CHOICES[1:]])
+        self.provider_hint.setText(tr(
+            "Applies when faceapp starts again. Hardware that is missing or fails to start falls back to "
+            "the CPU, and the status bar says so."))
         self.admin.setTitle(tr("Admin PIN"))
         self.pin_hint.setText(tr(
             "With a PIN set, People, Settings, Trainer and attendance export stay locked until the PIN is "
@@ -352,6 +364,7 @@ class SettingsPage(QWidget):
         self.camera.clear()
         self.camera.addItem(str(s.camera), s.camera)
         self.camera_list.set_cameras(s.cameras)
+        self.provider.setCurrentIndex(max(self.provider.findData(s.provider), 0))
         self.saved_label.setText(problem)
 
     def values(self) -> dict:
@@ -373,6 +386,7 @@ class SettingsPage(QWidget):
             "access.action": self.action(),
             "camera.source": self._camera_spec(),
             "camera.list": self.camera_list.cameras(),
+            "inference.provider": self.provider.currentData() or "automatic",
         }
 
     def action(self) -> dict:

@@ -17,6 +17,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
@@ -117,6 +118,26 @@ def too_few_text(exc) -> str | None:
     return None
 
 
+def percent_box(name: str) -> QSpinBox:
+    box = QSpinBox()
+    box.setObjectName(name)
+    box.setRange(0, 100)
+    box.setSuffix(" %")
+    return box
+
+
+# Expert option (the page's attribute) -> (form label or None, tooltip).
+EXPERT_TEXTS = {
+    "focal": (N_("Focal Loss gamma:"), N_("Above 0, photos the model already gets right count less, so people with "
+                                           "few or hard photos count more. 0: plain ArcFace.")),
+    "cutmix": (N_("Batches with CutMix:"), N_("Share of training steps where part of each photo is replaced by part "
+                                               "of another person's, as a hand or a scarf would cover it.")),
+    "mixup": (N_("Batches with MixUp:"), N_("Share of training steps where photos of two people are blended.")),
+    "attention": (None, N_("Lets the model weigh its features by what is visible; the fine-tuned model keeps the "
+                           "block.")),
+}
+
+
 class TrainerPage(QWidget):
     def __init__(self, context: AppContext, parent=None):
         super().__init__(parent)
@@ -145,10 +166,7 @@ class TrainerPage(QWidget):
         self.lr.setDecimals(5)
         self.lr.setRange(1e-5, 1e-2)
         self.lr.setSingleStep(1e-4)
-        self.mask_share = QSpinBox()
-        self.mask_share.setObjectName("maskShareSpin")
-        self.mask_share.setRange(0, 100)
-        self.mask_share.setSuffix(" %")
+        self.mask_share = percent_box("maskShareSpin")
         self.distill = QDoubleSpinBox()
         self.distill.setObjectName("distillSpin")
         self.distill.setRange(0.0, 10.0)
@@ -165,6 +183,27 @@ class TrainerPage(QWidget):
         unseen_row = QHBoxLayout()
         unseen_row.addWidget(self.unseen, 1)
         unseen_row.addWidget(self.unseen_button)
+        # expert options: the occluded-face recipe's extras, off by default (docs/finetune.md, "Options")
+        self.focal = QDoubleSpinBox()
+        self.focal.setObjectName("focalSpin")
+        self.focal.setRange(0.0, 5.0)
+        self.focal.setSingleStep(0.5)
+        self.cutmix = percent_box("cutmixSpin")
+        self.mixup = percent_box("mixupSpin")
+        self.attention = QCheckBox()
+        self.attention.setObjectName("attentionCheck")
+        self.expert_box = QGroupBox()
+        self.expert_box.setObjectName("expertOptions")
+        # Shown by a button beside "Restore defaults", so that closed they take no room; closed, no option applies.
+        self.expert_button = QPushButton()
+        self.expert_button.setObjectName("expertButton")
+        self.expert_button.setCheckable(True)
+        self.expert_button.toggled.connect(self.expert_box.setVisible)
+        expert_form = QFormLayout(self.expert_box)
+        self.expert_labels = {name: QLabel() for name in ("focal", "cutmix", "mixup")}
+        for name, field in (("focal", self.focal), ("cutmix", self.cutmix), ("mixup", self.mixup)):
+            expert_form.addRow(self.expert_labels[name], field)
+        expert_form.addRow(self.attention)
         self.defaults_button = QPushButton()
         self.defaults_button.setObjectName("defaultsButton")
         self.defaults_button.clicked.connect(self.restore_defaults)
@@ -178,8 +217,13 @@ class TrainerPage(QWidget):
                   ("distill", self.distill), ("batch", self.batch), ("unseen", unseen_row))
         for name, field in fields:
             form.addRow(self.form_labels[name], field)
+        form.addRow(self.expert_box)
         form.addRow(self.settings_hint)
-        form.addRow("", self.defaults_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.expert_button)
+        buttons.addWidget(self.defaults_button)
+        buttons.addStretch(1)
+        form.addRow("", buttons)
 
         self.start_button = QPushButton()
         self.start_button.setObjectName("startTraining")
@@ -291,12 +335,23 @@ class TrainerPage(QWidget):
         self.mask_share.setValue(round(100 * d.mask_share))
         self.distill.setValue(d.distill_weight)
         self.batch.setValue(d.batch_size)
+        self.focal.setValue(d.focal_gamma)
+        self.cutmix.setValue(round(100 * d.cutmix))
+        self.mixup.setValue(round(100 * d.mixup))
+        self.attention.setChecked(d.attention)
+        self.expert_button.setChecked(False)
+        self.expert_box.setVisible(False)
         self.unseen.clear()
 
     def training_settings(self) -> TrainingSettings:
+        expert = {}
+        if self.expert_button.isChecked():  # closed: every option stays off, whatever the boxes hold
+            expert = dict(focal_gamma=self.focal.value(), cutmix=self.cutmix.value() / 100,
+                          mixup=self.mixup.value() / 100, attention=self.attention.isChecked())
         return TrainingSettings(epochs=self.epochs.value(), layers=str(self.layers.currentData()), lr=self.lr.value(),
                                 batch_size=self.batch.value(), mask_share=self.mask_share.value() / 100,
-                                distill_weight=self.distill.value(), unseen_dir=self.unseen.text().strip())
+                                distill_weight=self.distill.value(), unseen_dir=self.unseen.text().strip(),
+                                **expert)
 
     def _choose_unseen(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, tr("Photos of people not enrolled"), self.unseen.text())
@@ -623,6 +678,13 @@ class TrainerPage(QWidget):
                                   "that the new model still tells strangers apart."))
         self.settings_hint.setText(tr("The defaults suit most galleries. Training uses {n} CPU cores; recognition "
                                       "keeps running meanwhile.").format(n=FINETUNE.gui_threads))
+        self.expert_box.setTitle(tr("Expert options"))
+        self.expert_button.setText(tr("Expert options"))
+        self.attention.setText(tr("Add a channel-attention block (kept in the model)"))
+        for name, (label, tip) in EXPERT_TEXTS.items():
+            if label:
+                self.expert_labels[name].setText(tr(label))
+            getattr(self, name).setToolTip(tr(tip))
         self.defaults_button.setText(tr("Restore defaults"))
         self.start_button.setText(tr("Start training"))
         self.cancel_button.setText(tr("Cancel"))
