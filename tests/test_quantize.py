@@ -19,7 +19,7 @@ def test_int8_embedder_is_built_reproducibly_and_embeds_like_fp32(trainer_faces,
     assert file_sha256(first) == file_sha256(second)
     assert first.stat().st_size < model_path("mobilefacenet.onnx").stat().st_size / 2.5
     probes = faces.crops[12:20]
-    int8, fp32 = Embedder(first).embed(probes), Embedder().embed(probes)
+    int8, fp32 = Embedder(first).embed(probes), Embedder(model_path("mobilefacenet.onnx")).embed(probes)
     assert int8.shape == fp32.shape == (len(probes), 192)
     assert np.sum(int8 * fp32, axis=1).min() > 0.9  # the same face, to within quantisation
 
