@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 from faceapp.cli import output
@@ -250,17 +249,12 @@ def cmd_eval_openset(args) -> int:
     def ints(text):
         return tuple(int(x) for x in text.split(",") if x)
 
-    last = {}
-
-    def progress(what, done, total):
-        if not args.json and (done == total or done - last.get(what, 0) >= 100):
-            last[what] = done
-            print(f"  {what}: {done}/{total}", file=sys.stderr, flush=True)
-
-    result = openset.eval_openset(output.engine, Path(args.folder), args.masked_real and Path(args.masked_real),
-                                  Path(args.cache) if args.cache else openset.default_cache_dir(),
-                                  embedders=tuple(args.embedders.split(",")), sizes=ints(args.sizes),
-                                  three_photo_sizes=ints(args.three_photo), strangers=args.strangers, progress=progress)
+    with progress_bar("open set", "image") as job:  # the one progress protocol: a bar on stderr
+        result = openset.eval_openset(output.engine, Path(args.folder), args.masked_real and Path(args.masked_real),
+                                      Path(args.cache) if args.cache else openset.default_cache_dir(),
+                                      embedders=tuple(args.embedders.split(",")), sizes=ints(args.sizes),
+                                      three_photo_sizes=ints(args.three_photo), strangers=args.strangers,
+                                      progress=lambda what, done, total: job.report(done, total, what))
     if args.det:
         result["det_plots"] = openset.det_plots(result, Path(args.det))
     show(result, args.json, openset.print_report)
