@@ -272,7 +272,7 @@ def soak(frames: int, clip: Path, log: Path | None = None) -> dict:
         enrolled = faceapp(data, "enroll", "Protagonist", str(SHARED / "faces-peer" / "obama.jpg"))
         clip = camera_sized(clip, Path(tmp) / f"{clip.stem}_640x480.avi")
         argv = [*FACEAPP, "--data-dir", str(data), "run", "--source", clip.resolve().as_uri(),
-                "--max-frames", str(frames), "--no-liveness"]
+                "--max-frames", str(frames)]  # the door's default checks, liveness included
         t0 = time.time()
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=ENV, text=True)
         samples: list[tuple[float, float]] = []
