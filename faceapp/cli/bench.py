@@ -20,11 +20,11 @@ def cmd_bench(args) -> int:
     if args.gallery and server:
         from faceapp.eval import server_bench
 
-        result["gallery_server"] = server_bench.gallery(server, args.gallery)
+        result["gallery_server"] = server_bench.gallery(server, args.gallery, dim=args.dim)
     elif args.gallery:
         from faceapp.recognition.search import bench_gallery
 
-        result["gallery"] = bench_gallery(args.gallery)
+        result["gallery"] = bench_gallery(args.gallery, dim=args.dim)
     if args.doors:
         from faceapp.eval import server_bench
 
@@ -98,6 +98,8 @@ def add_commands(sub) -> None:
     p.add_argument("--frames", type=int, default=100,
                    help="frames for the every-stage table (the live figure runs over the whole clip)")
     p.add_argument("--gallery", type=int, metavar="N", help="time 1:N search over N synthetic identities")
+    p.add_argument("--dim", type=int, default=128,
+                   help="with --gallery: vector size (default 128, the shipped embedder SFace's)")
     p.add_argument("--startup", action="store_true", help="time until the main window shows")
     p.add_argument("--database", dest="bench_database", metavar="URL",
                    help="with --gallery: the server's HNSW 1:N against the in-memory search on the same data; "
