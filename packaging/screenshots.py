@@ -96,6 +96,16 @@ def save(widget, out: Path, name: str) -> Path:
     return jpg
 
 
+def shown_window(context):
+    """The main window on context, shown at the size of the screenshots (the xvfb screen's)."""
+    from faceapp.ui.main_window import MainWindow
+
+    window = MainWindow(context)
+    window.resize(1280, 800)
+    window.show()
+    return window
+
+
 def seed(context) -> None:
     """Enroll the demo people and give them two weeks of attendance."""
     import cv2
@@ -126,16 +136,14 @@ def seed(context) -> None:
 def trainer_shot(app, out: Path) -> Path:
     """The Trainer tab after a short real fine-tune, in a data folder of its own (needs torch)."""
     from faceapp.ui.context import AppContext
-    from faceapp.ui.main_window import TRAINER, MainWindow
+    from faceapp.ui.main_window import TRAINER
 
     context = AppContext(Path(tempfile.mkdtemp(prefix="faceapp-train-")))
     enroller = context.enroller()
     folders = sorted(d for d in (SHARED / "lfw" / "images").iterdir() if len(list(d.glob("*.jpg"))) >= TRAIN_PHOTOS)
     for folder in folders[:TRAIN_PEOPLE]:
         enroller.enroll(folder.name.replace("_", " "), sorted(folder.glob("*.jpg"))[:TRAIN_PHOTOS])
-    window = MainWindow(context)
-    window.resize(1280, 800)
-    window.show()
+    window = shown_window(context)
     window.tabs.setCurrentIndex(TRAINER)
     page = window.trainer
     page.epochs.setValue(TRAIN_EPOCHS)
@@ -154,7 +162,6 @@ def cameras_shot(app, out: Path) -> Path:
     """The live view with two cameras of one door, In and Out, side by side (two clips standing in)."""
     from faceapp import settings
     from faceapp.ui.context import AppContext
-    from faceapp.ui.main_window import MainWindow
     from faceapp.ui.workers import live as lw
 
     context = AppContext(Path(tempfile.mkdtemp(prefix="faceapp-shots-")))
@@ -162,9 +169,7 @@ def cameras_shot(app, out: Path) -> Path:
     settings.save(context.gallery, {"camera.list": [
         {"source": str(VIDEO), "door": "Front door", "direction": "in"},
         {"source": str(SHARED / "videos" / "multispeaker_short.mp4"), "door": "Front door", "direction": "out"}]})
-    window = MainWindow(context)
-    window.resize(1280, 800)
-    window.show()
+    window = shown_window(context)
     live = window.live
     live.start(context.default_source())
     wait_until(app, lambda: all(t.view.result is not None and t.view.result.tracks for t in live.wall.tiles), 120,
@@ -205,14 +210,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from faceapp.ui.workers import live as lw
     from faceapp.ui.context import AppContext
-    from faceapp.ui.main_window import ATTENDANCE, LIVE, PEOPLE as PEOPLE_TAB, SETTINGS, MainWindow
+    from faceapp.ui.main_window import ATTENDANCE, LIVE, PEOPLE as PEOPLE_TAB, SETTINGS
 
     data = Path(tempfile.mkdtemp(prefix="faceapp-shots-"))
     context = AppContext(data)
     seed(context)
-    window = MainWindow(context)
-    window.resize(1280, 800)
-    window.show()
+    window = shown_window(context)
     live = window.live
     shots = []
 

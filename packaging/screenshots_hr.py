@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "packaging"))
 
-from screenshots import save, settle  # noqa: E402 (the same grab and size limit as the app's screenshots)
+from screenshots import save, settle, shown_window  # noqa: E402 (the same window, grab and size limit as the app's)
 
 STAFF = [("Lina Vogt", "R&D"), ("Chen Wei 陈伟", "R&D"), ("王芳", "R&D"), ("Marco Rossi", "Sales"), ("李娜", "Sales"),
          ("Sara Lind", "Finance"), ("张伟", "Finance"), ("Tom Berg", "R&D"), ("刘洋", "Sales"), ("Anna Berger", "Finance"),
@@ -72,14 +72,12 @@ def main(argv: list[str] | None = None) -> int:
     from faceapp.ui.context import AppContext
     from faceapp.ui.dialogs.person_day import PersonDayDialog
     from faceapp.ui.dialogs.report import ReportDialog
-    from faceapp.ui.main_window import ATTENDANCE, MainWindow
+    from faceapp.ui.main_window import ATTENDANCE
 
     app = application()
     context = AppContext(Path(tempfile.mkdtemp(prefix="faceapp-hr-shots-")))
     seed(context)
-    window = MainWindow(context)
-    window.resize(1280, 800)
-    window.show()
+    window = shown_window(context)
     page = window.attendance
     shots = []
     for lang, suffix in (("en", ""), ("zh_CN", "_zh")):

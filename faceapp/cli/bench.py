@@ -7,7 +7,7 @@ import os
 
 from faceapp.cli import output
 from faceapp import paths
-from faceapp.cli.output import show
+from faceapp.cli.output import json_command, show
 from faceapp.storage.database import is_server_url
 
 
@@ -119,5 +119,4 @@ def add_commands(sub) -> None:
                    help="--cameras in one thread, frame by frame, instead of a thread per camera (for comparison)")
     p.add_argument("--every-frame", action="store_true",
                    help="--cameras without the camera clock: every frame as fast as it goes, none dropped (capacity)")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_bench)
+    json_command(p, cmd_bench)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from faceapp.cli import output
-from faceapp.cli.output import show
+from faceapp.cli.output import json_command, show
 from faceapp.cli.progress import progress_bar
 from faceapp.vision.imageio import load_image
 
@@ -267,8 +267,7 @@ def add_commands(sub) -> None:
     p.add_argument("video", metavar="VIDEO")
     p.add_argument("--still", action="store_true", help="VIDEO is a photo: make a shaky, noisy clip of it (must find 0)")
     p.add_argument("--still-frames", type=int, default=75)
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_eval_blink)
+    json_command(p, cmd_eval_blink)
 
     p = ev.add_parser("lfw", help="LFW 10-fold verification, unmasked and with the second image masked")
     p.add_argument("folder", metavar="LFW_DIR", help="folder with pairs_resolved.csv and images/")
@@ -279,8 +278,7 @@ def add_commands(sub) -> None:
     p.add_argument("--flip", action="store_true", help="ablation: flip-averaged embeddings (crop + mirror image)")
     embedder_file(p)
     far_at(p)
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_eval_lfw)
+    json_command(p, cmd_eval_lfw)
 
     p = ev.add_parser("openset", help="open-set 1:N identification: FPIR (strangers named) and FNIR at gallery sizes N")
     p.add_argument("folder", metavar="LFW_DIR", help="folder with images/<Name>/ (../shared/data/lfw)")
@@ -291,21 +289,18 @@ def add_commands(sub) -> None:
     p.add_argument("--strangers", type=int, default=1100, help="stranger count (one photo each)")
     p.add_argument("--cache", metavar="DIR", help="crop and embedding cache (default: the user cache folder)")
     p.add_argument("--det", metavar="PNG", help="write DET plots (FNIR vs FPIR, log axes) here, one per embedder")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_eval_openset)
+    json_command(p, cmd_eval_openset)
 
     p = ev.add_parser("verify", help="leave-one-out verification on a labelled folder (faces-sample)")
     p.add_argument("folder", metavar="DIR")
     far_at(p)
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_eval_verify)
+    json_command(p, cmd_eval_verify)
 
     p = ev.add_parser("masks", help="mask detection: share called masked on masked and on unmasked photos")
     p.add_argument("masked", metavar="MASKED_DIR", help="folder of photos of masked people (e.g. masked-real)")
     p.add_argument("unmasked", metavar="UNMASKED_DIR", help="folder of photos without masks (e.g. lfw/images)")
     p.add_argument("--limit", type=int, default=1000, help="at most this many unmasked photos")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_eval_masks)
+    json_command(p, cmd_eval_masks)
 
     p = ev.add_parser("detection", help="masked-face recall and false detections, app settings vs plain MTCNN")
     p.add_argument("masked", metavar="MASKED_DIR", help="../shared/data/masked-real")
@@ -325,8 +320,7 @@ def add_commands(sub) -> None:
     p.add_argument("--clip", type=Path, action="append", default=[], metavar="VIDEO",
                    help="also count detections on this clip's frames (repeatable)")
     p.add_argument("--clip-every", type=int, default=5, metavar="N", help="every N-th frame of the clips")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_eval_detection)
+    json_command(p, cmd_eval_detection)
 
     p = ev.add_parser("spoof", help="presentation attacks: APCER, BPCER, ACER, AUC of the passive anti-spoofing check")
     p.add_argument("folder", metavar="DIR", help="images and a labels.csv (file,label with label live or spoof)")
@@ -335,5 +329,4 @@ def add_commands(sub) -> None:
     p.add_argument("--sheet", metavar="PNG", help="draw the errors (accepted attacks, refused live faces) on a contact sheet")
     p.add_argument("--boxes", action="store_true",
                    help="measure the crop convention: our detectors' boxes (MTCNN, BlazeFace+ONet) at several scales")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_eval_spoof)
+    json_command(p, cmd_eval_spoof)

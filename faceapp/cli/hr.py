@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from faceapp.cli.output import find_person, show
+from faceapp.cli.output import find_person, json_command, show
 from faceapp.cli.progress import progress_bar
 from faceapp.files import check_target, shown, sqlite_companions
 from faceapp.storage.gallery import Gallery
@@ -162,8 +162,7 @@ def add_commands(sub) -> None:
     p.add_argument("--csv", metavar="OUT.csv", help="write every person-day as CSV")
     p.add_argument("--department", metavar="DEPT")
     p.add_argument("--force", action="store_true", help="replace the files if they exist (never the database)")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_report)
+    json_command(p, cmd_report)
 
     p = sub.add_parser("correct", help="an admin's attendance correction (kept in the audit log)")
     p.add_argument("kind", choices=("record", "leave"), help="add a missing record, or mark a day as leave")
@@ -174,5 +173,4 @@ def add_commands(sub) -> None:
 
     p = sub.add_parser("audit", help="the audit log: corrections, schedule and holiday changes, newest first")
     p.add_argument("--limit", type=int, default=50)
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_audit)
+    json_command(p, cmd_audit)

@@ -25,6 +25,13 @@ def show(obj, as_json: bool, table) -> None:
         table(obj)
 
 
+def json_command(parser, func) -> None:
+    """End a command whose result goes through `show`: its --json switch (the last option, so that
+    --help lists it last) and the function that runs it."""
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(func=func)
+
+
 def find_person(gallery: Gallery, who: str):
     """A person by id or name."""
     person = gallery.find_person(who)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from faceapp.cli import output
-from faceapp.cli.output import find_person, show
+from faceapp.cli.output import find_person, json_command, show
 from faceapp.cli.progress import progress_bar
 from faceapp.files import printable, shown
 from faceapp.recognition.names import clean_name
@@ -109,12 +109,10 @@ def add_commands(sub) -> None:
     p.add_argument("--department")
     p.add_argument("--largest", action="store_true", help="use the largest face of photos with several faces")
     p.add_argument("--no-masked-variants", action="store_true", help="store no synthetic masked templates")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_enroll)
+    json_command(p, cmd_enroll)
 
     p = sub.add_parser("people", help="list enrolled people (and remove or (de)activate one)")
     p.add_argument("--remove", metavar="NAME_OR_ID")
     p.add_argument("--activate", metavar="NAME_OR_ID")
     p.add_argument("--deactivate", metavar="NAME_OR_ID")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_people)
+    json_command(p, cmd_people)

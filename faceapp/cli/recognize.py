@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from faceapp.cli import output
-from faceapp.cli.output import show
+from faceapp.cli.output import json_command, show
 from faceapp.storage.gallery import Gallery
 from faceapp.files import shown
 from faceapp.vision.imageio import ImageError, load_image
@@ -117,16 +117,13 @@ def cmd_compare(args) -> int:
 def add_commands(sub) -> None:
     p = sub.add_parser("identify", help="name the faces in photos (no liveness check)")
     p.add_argument("images", nargs="+", metavar="IMAGE")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_identify)
+    json_command(p, cmd_identify)
 
     p = sub.add_parser("detect", help="find faces in images")
     p.add_argument("images", nargs="+", metavar="IMAGE")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_detect)
+    json_command(p, cmd_detect)
 
     p = sub.add_parser("compare", help="are two photos the same person?")
     p.add_argument("image_a", metavar="IMAGE_A")
     p.add_argument("image_b", metavar="IMAGE_B")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_compare)
+    json_command(p, cmd_compare)

@@ -6,7 +6,7 @@ import json
 import sys
 
 from faceapp import settings
-from faceapp.cli.output import show
+from faceapp.cli.output import json_command, show
 from faceapp.config import SETTING_DEFAULTS
 from faceapp.reasons import ReasonError
 from faceapp.storage.gallery import Gallery
@@ -55,5 +55,4 @@ def add_commands(sub) -> None:
     p = sub.add_parser("settings", help="show the runtime settings, or set some: faceapp settings KEY=VALUE ...")
     p.add_argument("assignments", nargs="*", metavar="KEY=VALUE",
                    help="values as JSON where they are JSON (0.5, true, null, {...}); saved together or not at all")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_settings)
+    json_command(p, cmd_settings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton, QTabWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget
 
 from faceapp.ui.pages.attendance import AttendancePage
 from faceapp.ui.context import AppContext
@@ -14,6 +14,7 @@ from faceapp.ui.dialogs.lock import LockGate, require_unlock
 from faceapp.ui.pages.people import PeoplePage
 from faceapp.ui.pages.settings import SettingsPage
 from faceapp.ui.pages.trainer import TrainerPage
+from faceapp.ui.widgets.builders import button
 
 LIVE, PEOPLE, ATTENDANCE, TRAINER, SETTINGS = range(5)
 TAB_TITLES = (N_("Live"), N_("People"), N_("Attendance"), N_("Trainer"), N_("Settings"))
@@ -43,10 +44,8 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(page, "")
         self.setCentralWidget(self.tabs)
 
-        self.lock_button = QPushButton()
-        self.lock_button.setObjectName("lockButton")
+        self.lock_button = button("lockButton", self._lock_clicked)
         self.lock_button.setFlat(True)
-        self.lock_button.clicked.connect(self._lock_clicked)
         self.data_label = QLabel()
         self.statusBar().addWidget(self.data_label, 1)
         self.provider_label = QLabel()

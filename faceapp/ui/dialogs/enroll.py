@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QMessageBox,
-    QPushButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -26,6 +25,7 @@ from faceapp.live import guided_capture as gc
 from faceapp.reasons import joined
 from faceapp.ui.workers import live as lw
 from faceapp.ui.context import AppContext
+from faceapp.ui.widgets.builders import button, button_row
 from faceapp.ui.widgets.enroll import IMAGE_FILTER, CaptureView, DropArea, ShotStrip, dropped_images
 from faceapp.ui.errors import show_error
 from faceapp.ui.i18n import tr
@@ -65,9 +65,7 @@ class EnrollDialog(QDialog):
         self.feedback.setWordWrap(True)
         self.guidance.setWordWrap(True)
         self.view.setMinimumHeight(300)
-        self.capture_button = QPushButton()
-        self.capture_button.setObjectName("captureButton")
-        self.capture_button.clicked.connect(self.toggle_capture)
+        self.capture_button = button("captureButton", self.toggle_capture)
         camera_side = QVBoxLayout()
         camera_side.addWidget(self.guidance)
         camera_side.addWidget(self.feedback)
@@ -81,19 +79,12 @@ class EnrollDialog(QDialog):
         # photos tab
         self.drop = DropArea()
         self.drop.files_dropped.connect(self.add_files)
-        self.files_button = QPushButton()
-        self.files_button.setObjectName("addFilesButton")
-        self.files_button.clicked.connect(self.choose_files)
-        self.folder_button = QPushButton()
-        self.folder_button.clicked.connect(self.choose_folder)
-        photo_buttons = QHBoxLayout()
-        photo_buttons.addWidget(self.files_button)
-        photo_buttons.addWidget(self.folder_button)
-        photo_buttons.addStretch(1)
+        self.files_button = button("addFilesButton", self.choose_files)
+        self.folder_button = button(clicked=self.choose_folder)
         photos_tab = QWidget()
         photos_layout = QVBoxLayout(photos_tab)
         photos_layout.addWidget(self.drop, 1)
-        photos_layout.addLayout(photo_buttons)
+        photos_layout.addLayout(button_row(self.files_button, self.folder_button))
 
         self.sources = QTabWidget()
         self.sources.setObjectName("enrollSources")
@@ -103,8 +94,7 @@ class EnrollDialog(QDialog):
 
         self.accepted_label = QLabel()
         self.accepted = ShotStrip()
-        self.remove_button = QPushButton()
-        self.remove_button.clicked.connect(self.remove_selected)
+        self.remove_button = button(clicked=self.remove_selected)
         accepted_head = QHBoxLayout()
         accepted_head.addWidget(self.accepted_label, 1)
         accepted_head.addWidget(self.remove_button)

@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QLabel,
     QLineEdit,
-    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from faceapp.ui.context import AppContext
 from faceapp.ui.i18n import tr
+from faceapp.ui.widgets.builders import button
 
 
 def pin_field() -> QLineEdit:
@@ -48,10 +48,8 @@ class LockScreen(QWidget):
         self.pin.setObjectName("lockPin")
         self.pin.setFixedWidth(220)
         self.pin.returnPressed.connect(self.try_unlock)
-        self.button = QPushButton()
-        self.button.setObjectName("unlockButton")
+        self.button = button("unlockButton", self.try_unlock)
         self.button.setFixedWidth(220)
-        self.button.clicked.connect(self.try_unlock)
         self.error = QLabel()
         self.error.setStyleSheet("color: #da3633;")
         self.error.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -25,6 +24,7 @@ from faceapp.ui.dialogs.lock import require_unlock
 from faceapp.ui.dialogs.save_as import export_path
 from faceapp.ui.errors import show_error
 from faceapp.ui.i18n import N_, tr
+from faceapp.ui.widgets.builders import button, fill_table
 from faceapp.ui.workers.tasks import run_with_progress
 
 # the columns of faceapp.hr.export.SUMMARY_HEADER, as the UI shows them
@@ -75,11 +75,8 @@ class ReportDialog(QDialog):
         self.department.setObjectName("reportDepartment")
         fill_departments(self.department, context.gallery)
         self.month_label, self.department_label = QLabel(), QLabel()
-        self.xlsx_button, self.csv_button = QPushButton(), QPushButton()
-        self.xlsx_button.setObjectName("exportXlsx")
-        self.csv_button.setObjectName("exportCsv")
-        self.xlsx_button.clicked.connect(lambda: self.export("xlsx"))
-        self.csv_button.clicked.connect(lambda: self.export("csv"))
+        self.xlsx_button = button("exportXlsx", lambda: self.export("xlsx"))
+        self.csv_button = button("exportCsv", lambda: self.export("csv"))
         bar = QHBoxLayout()
         for w in (self.month_label, self.month, self.department_label, self.department):
             bar.addWidget(w)
@@ -136,10 +133,7 @@ class ReportDialog(QDialog):
         rows = summary_rows(report)
         self.summary.setColumnCount(len(SUMMARY_COLUMNS))
         self.summary.setHorizontalHeaderLabels([tr(c) for c in SUMMARY_COLUMNS])
-        self.summary.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                self.summary.setItem(r, c, QTableWidgetItem(f"{value:.1f}" if isinstance(value, float) else str(value)))
+        fill_table(self.summary, [[f"{v:.1f}" if isinstance(v, float) else str(v) for v in row] for row in rows])
         self.summary.resizeColumnsToContents()
         days, grid = report.days, report.grid()
         self.timesheet.setColumnCount(1 + len(days))

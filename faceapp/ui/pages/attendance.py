@@ -8,15 +8,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QDate, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QPushButton,
     QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -29,6 +25,7 @@ from faceapp.ui.dialogs.hr_edit import CorrectionDialog, SchedulesDialog
 from faceapp.ui.dialogs.person_day import PersonDayDialog
 from faceapp.ui.dialogs.report import ReportDialog, fill_departments
 from faceapp.ui.dialogs.save_as import export_path
+from faceapp.ui.widgets.builders import button, fill_table, record_table
 from faceapp.ui.widgets.hr_charts import AttendanceCharts
 from faceapp.ui.widgets.today_board import TodayBoard
 from faceapp.ui.errors import show_error
@@ -46,22 +43,9 @@ BOARD_TICK_MS = 60_000
 
 
 def _table(columns: int, name: str) -> QTableWidget:
-    table = QTableWidget(0, columns)
-    table.setObjectName(name)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table = record_table(name, columns, stretch=1)  # the name
     table.setAlternatingRowColors(True)
-    table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the name
     return table
-
-
-def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            table.setItem(r, c, QTableWidgetItem(text))
 
 
 class AttendancePage(RefreshWhenShown, QWidget):
@@ -92,16 +76,10 @@ class AttendancePage(RefreshWhenShown, QWidget):
         self.department = QComboBox()
         self.department.setObjectName("departmentFilter")
         self.department.currentIndexChanged.connect(self._changed)
-        self.report_button, self.correct_button, self.schedules_button = QPushButton(), QPushButton(), QPushButton()
-        self.report_button.setObjectName("reportButton")
-        self.correct_button.setObjectName("correctButton")
-        self.schedules_button.setObjectName("schedulesButton")
-        self.report_button.clicked.connect(self.open_report)
-        self.correct_button.clicked.connect(self.open_correction)
-        self.schedules_button.clicked.connect(self.open_schedules)
-        self.export_button = QPushButton()
-        self.export_button.setObjectName("exportButton")
-        self.export_button.clicked.connect(self.export_csv)
+        self.report_button = button("reportButton", self.open_report)
+        self.correct_button = button("correctButton", self.open_correction)
+        self.schedules_button = button("schedulesButton", self.open_schedules)
+        self.export_button = button("exportButton", self.export_csv)
         bar = QHBoxLayout()
         for w in (self.from_label, self.date_from, self.to_label, self.date_to, self.department_label, self.department,
                   self.person_label, self.person):
@@ -219,11 +197,13 @@ class AttendancePage(RefreshWhenShown, QWidget):
         if department is not None:
             records = [r for r in records if r.department == department]
             summary = [d for d in summary if d.department == department]
-        _fill(self.records, [[r.time.strftime("%Y-%m-%d %H:%M:%S"), r.person_name, r.employee_no or "", r.department,
-                              "" if r.score is None else f"{r.score:.2f}",
-                              "" if r.masked is None else (tr("yes") if r.masked else tr("no"))] for r in reversed(records)])
-        _fill(self.summary, [[d.day, d.person_name, d.employee_no or "", d.department, d.first_in.strftime("%H:%M:%S") if d.first_in else "",
-                              d.last_out.strftime("%H:%M:%S") if d.last_out else "", str(d.records)] for d in summary])
+        fill_table(self.records, [[r.time.strftime("%Y-%m-%d %H:%M:%S"), r.person_name, r.employee_no or "", r.department,
+                                   "" if r.score is None else f"{r.score:.2f}",
+                                   "" if r.masked is None else (tr("yes") if r.masked else tr("no"))]
+                                  for r in reversed(records)])
+        fill_table(self.summary, [[d.day, d.person_name, d.employee_no or "", d.department,
+                                   d.first_in.strftime("%H:%M:%S") if d.first_in else "",
+                                   d.last_out.strftime("%H:%M:%S") if d.last_out else "", str(d.records)] for d in summary])
         self.count_label.setText(tr("{n} records, {m} person-days").format(n=len(records), m=len(summary)))
 
     def show_day(self, person_id: int, status) -> None:

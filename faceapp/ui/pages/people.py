@@ -11,15 +11,12 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListView,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
-    QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -28,6 +25,7 @@ from PySide6.QtWidgets import (
 from faceapp.ui.context import AppContext
 from faceapp.ui.errors import show_error
 from faceapp.ui.i18n import N_, tr
+from faceapp.ui.widgets.builders import button, record_table
 from faceapp.ui.widgets.person_form import PersonForm
 from faceapp.ui.qimage import bgr_to_pixmap
 from faceapp.ui.pages.refresh import RefreshWhenShown
@@ -61,34 +59,20 @@ class PeoplePage(RefreshWhenShown, QWidget):
         self.search.setObjectName("peopleSearch")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._filter)
-        self.enroll_button = QPushButton()
-        self.enroll_button.setObjectName("enrollButton")
-        self.enroll_button.clicked.connect(self.enroll)
-        self.edit_button = QPushButton()
-        self.edit_button.clicked.connect(self.edit_selected)
-        self.photos_button = QPushButton()
-        self.photos_button.clicked.connect(self.add_photos)
-        self.active_button = QPushButton()
-        self.active_button.setObjectName("activeButton")
-        self.active_button.clicked.connect(self.toggle_active)
-        self.delete_button = QPushButton()
-        self.delete_button.setObjectName("deleteButton")
-        self.delete_button.clicked.connect(self.delete_selected)
+        self.enroll_button = button("enrollButton", self.enroll)
+        self.edit_button = button(clicked=self.edit_selected)
+        self.photos_button = button(clicked=self.add_photos)
+        self.active_button = button("activeButton", self.toggle_active)
+        self.delete_button = button("deleteButton", self.delete_selected)
         bar = QHBoxLayout()
         bar.addWidget(self.search, 1)
         for b in (self.enroll_button, self.edit_button, self.photos_button, self.active_button, self.delete_button):
             bar.addWidget(b)
 
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("peopleTable")
+        self.table = record_table("peopleTable", len(COLUMNS), stretch=1)  # the name
         self.table.setIconSize(QSize(THUMB, THUMB))
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(THUMB + 8)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.itemDoubleClicked.connect(lambda _: self.edit_selected())
 
@@ -204,13 +188,9 @@ class PeoplePage(RefreshWhenShown, QWidget):
         if person is None:
             return
         dialog = EditPersonDialog(person, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        try:
-            self.context.gallery.update_person(person.id, **dialog.form.values())
-        except Exception as exc:
-            show_error(self, tr("The changes could not be saved.") + f"\n{exc}", exc)
-        self.context.people_changed.emit()
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self._change(lambda: self.context.gallery.update_person(person.id, **dialog.form.values()),
+                         tr("The changes could not be saved."))
 
     def add_photos(self):
         from faceapp.ui.dialogs.enroll import EnrollDialog
@@ -224,13 +204,9 @@ class PeoplePage(RefreshWhenShown, QWidget):
 
     def toggle_active(self) -> None:
         person = self.selected()
-        if person is None:
-            return
-        try:
-            self.context.gallery.set_active(person.id, not person.active)
-        except Exception as exc:
-            show_error(self, tr("The change could not be saved.") + f"\n{exc}", exc)
-        self.context.people_changed.emit()
+        if person is not None:
+            self._change(lambda: self.context.gallery.set_active(person.id, not person.active),
+                         tr("The change could not be saved."))
 
     def delete_selected(self) -> None:
         person = self.selected()
@@ -244,10 +220,14 @@ class PeoplePage(RefreshWhenShown, QWidget):
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )
-        if answer != QMessageBox.StandardButton.Yes:
-            return
+        if answer == QMessageBox.StandardButton.Yes:
+            self._change(lambda: self.context.gallery.remove_person(person.id), tr("The person could not be deleted."))
+
+    def _change(self, change, failed: str) -> None:
+        """Make a change to the gallery, saying why when it fails; the pages show the gallery as it
+        is either way."""
         try:
-            self.context.gallery.remove_person(person.id)
+            change()
         except Exception as exc:
-            show_error(self, tr("The person could not be deleted.") + f"\n{exc}", exc)
+            show_error(self, failed + f"\n{exc}", exc)
         self.context.people_changed.emit()

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QProgressBar,
-    QPushButton,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -54,6 +53,7 @@ from faceapp.ui.errors import show_error
 from faceapp.ui.i18n import N_, tr
 from faceapp.ui.workers.tasks import JobThread, run_with_progress
 from faceapp.ui.workers.training import training_thread
+from faceapp.ui.widgets.builders import button, button_row, record_table
 from faceapp.ui.widgets.training_plot import TrainingPlot
 
 log = logging.getLogger(__name__)
@@ -195,8 +195,7 @@ class TrainerPage(QWidget):
         self.expert_box = QGroupBox()
         self.expert_box.setObjectName("expertOptions")
         # Shown by a button beside "Restore defaults", so that closed they take no room; closed, no option applies.
-        self.expert_button = QPushButton()
-        self.expert_button.setObjectName("expertButton")
+        self.expert_button = button("expertButton")
         self.expert_button.setCheckable(True)
         self.expert_button.toggled.connect(self.expert_box.setVisible)
         expert_form = QFormLayout(self.expert_box)
@@ -204,9 +203,7 @@ class TrainerPage(QWidget):
         for name, field in (("focal", self.focal), ("cutmix", self.cutmix), ("mixup", self.mixup)):
             expert_form.addRow(self.expert_labels[name], field)
         expert_form.addRow(self.attention)
-        self.defaults_button = QPushButton()
-        self.defaults_button.setObjectName("defaultsButton")
-        self.defaults_button.clicked.connect(self.restore_defaults)
+        self.defaults_button = button("defaultsButton", self.restore_defaults)
         self.settings_hint = QLabel()
         self.settings_hint.setWordWrap(True)
         self.settings_hint.setStyleSheet("color: palette(placeholder-text); font-size: 12px;")
@@ -219,19 +216,11 @@ class TrainerPage(QWidget):
             form.addRow(self.form_labels[name], field)
         form.addRow(self.expert_box)
         form.addRow(self.settings_hint)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.expert_button)
-        buttons.addWidget(self.defaults_button)
-        buttons.addStretch(1)
-        form.addRow("", buttons)
+        form.addRow("", button_row(self.expert_button, self.defaults_button))
 
-        self.start_button = QPushButton()
-        self.start_button.setObjectName("startTraining")
+        self.start_button = button("startTraining", self.start)
         self.start_button.setDefault(True)
-        self.start_button.clicked.connect(self.start)
-        self.cancel_button = QPushButton()
-        self.cancel_button.setObjectName("cancelTraining")
-        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button = button("cancelTraining", self.cancel)
         run_row = QHBoxLayout()
         run_row.addWidget(self.start_button, 1)
         run_row.addWidget(self.cancel_button)
@@ -244,29 +233,16 @@ class TrainerPage(QWidget):
         self.missing.setTextFormat(Qt.TextFormat.RichText)
 
         # --- model versions -------------------------------------------------------------------
-        self.versions = QTableWidget(0, len(VERSION_COLUMNS))
-        self.versions.setObjectName("versionsTable")
-        self.versions.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.versions = record_table("versionsTable", len(VERSION_COLUMNS))
         self.versions.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.versions.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.versions.verticalHeader().setVisible(False)
-        self.versions.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.versions.horizontalHeader().setStretchLastSection(True)
         self.versions.itemSelectionChanged.connect(self._selection_changed)
-        self.activate_button = QPushButton()
-        self.activate_button.setObjectName("activateModel")
-        self.activate_button.clicked.connect(self.activate_selected)
-        self.rollback_button = QPushButton()
-        self.rollback_button.setObjectName("rollbackModel")
-        self.rollback_button.clicked.connect(self.roll_back)
-        version_buttons = QHBoxLayout()
-        version_buttons.addWidget(self.activate_button)
-        version_buttons.addWidget(self.rollback_button)
-        version_buttons.addStretch(1)
+        self.activate_button = button("activateModel", self.activate_selected)
+        self.rollback_button = button("rollbackModel", self.roll_back)
         self.versions_box = QGroupBox()
         versions_layout = QVBoxLayout(self.versions_box)
         versions_layout.addWidget(self.versions, 1)
-        versions_layout.addLayout(version_buttons)
+        versions_layout.addLayout(button_row(self.activate_button, self.rollback_button))
 
         # --- progress and results -------------------------------------------------------------
         self.status = QLabel()

@@ -6,9 +6,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QHBoxLayout,
     QHeaderView,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -17,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from faceapp.settings import DIRECTIONS
 from faceapp.ui.i18n import N_, tr
+from faceapp.ui.widgets.builders import button, button_row
 
 DIRECTION_NAMES = {"in": N_("Entry"), "out": N_("Exit"), "both": N_("Entry and exit")}
 SOURCE, DOOR, DIRECTION = range(3)
@@ -31,20 +30,12 @@ class CameraListEditor(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(SOURCE, QHeaderView.ResizeMode.Stretch)
         self.table.setMinimumHeight(120)
-        self.add_button = QPushButton()
-        self.add_button.setObjectName("addCamera")
-        self.add_button.clicked.connect(lambda: self.add_camera(self.table.rowCount(), "", "both"))
-        self.remove_button = QPushButton()
-        self.remove_button.setObjectName("removeCamera")
-        self.remove_button.clicked.connect(self.remove_selected)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.add_button)
-        buttons.addWidget(self.remove_button)
-        buttons.addStretch(1)
+        self.add_button = button("addCamera", lambda: self.add_camera(self.table.rowCount(), "", "both"))
+        self.remove_button = button("removeCamera", self.remove_selected)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table)
-        layout.addLayout(buttons)
+        layout.addLayout(button_row(self.add_button, self.remove_button))
         self.retranslate()
 
     def add_camera(self, source, door: str, direction: str) -> None:
