@@ -246,7 +246,7 @@ class Settings:
     @classmethod
     def load(cls, gallery) -> Settings:
         """The stored settings (defaults for keys never saved), checked like a save checks them."""
-        return cls(**{FIELD_OF[key]: value for key, value in validate({k: gallery.setting(k) for k in SPECS}).items()})
+        return cls(**{FIELD_OF[key]: value for key, value in validate(_stored(gallery, SPECS)).items()})
 
     def camera_list(self) -> list[Camera]:
         """The cameras to run: the list when one is set, else the one camera at this door."""
@@ -259,6 +259,20 @@ class Settings:
 
 SPECS: dict[str, Mapping[str, Any]] = {f.metadata["key"]: f.metadata for f in fields(Settings)}
 FIELD_OF: dict[str, str] = {f.metadata["key"]: f.name for f in fields(Settings)}
+
+
+_NOT_SAVED = object()
+
+
+def _stored(gallery, keys) -> dict[str, Any]:
+    """{key: stored value, or its default if never saved}. A door set up before liveness modes
+    stored liveness.enabled instead, whose off meant no liveness check at all: it reads as mode
+    "none" until a mode is saved (on was what the default mode does now)."""
+    values = {key: gallery.setting(key) for key in keys}
+    if ("liveness.mode" in values and gallery.setting("liveness.mode", _NOT_SAVED) is _NOT_SAVED
+            and gallery.setting("liveness.enabled", None) is False):  # stored as checked: a JSON bool
+        values["liveness.mode"] = "none"
+    return values
 
 
 def check_range(key: str) -> tuple[float, float]:
@@ -280,7 +294,7 @@ def validate(values: Mapping[str, Any]) -> dict[str, Any]:
 
 def value(gallery, key: str) -> Any:
     """One stored setting (its default if never saved), checked: for a reader that needs only one."""
-    return validate({key: gallery.setting(key)})[key]
+    return validate(_stored(gallery, [key]))[key]
 
 
 def save(gallery, values: Mapping[str, Any]) -> dict[str, Any]:

@@ -186,12 +186,33 @@ def cameras_shot(app, out: Path) -> Path:
     return shot
 
 
+def settings_shots(app, out: Path) -> list[Path]:
+    """The Settings tab in English and in Chinese (a fresh data folder: it shows the defaults)."""
+    from faceapp.ui.context import AppContext
+    from faceapp.ui.main_window import SETTINGS, MainWindow
+
+    context = AppContext(Path(tempfile.mkdtemp(prefix="faceapp-shots-")))
+    window = MainWindow(context)
+    window.resize(1280, 800)
+    window.show()
+    window.tabs.setCurrentIndex(SETTINGS)
+    settle(app)
+    shots = [save(window, out, "settings")]
+    context.set_language("zh_CN")
+    settle(app)
+    shots.append(save(window, out, "settings_zh"))
+    window.close()
+    context.close()
+    return shots
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--no-pixelate", action="store_true", help="show the people (for a local look only)")
     parser.add_argument("--only-trainer", action="store_true", help="only the Trainer tab (a real fine-tune: minutes)")
     parser.add_argument("--only-cameras", action="store_true", help="only the live view with two cameras")
+    parser.add_argument("--only-settings", action="store_true", help="only the Settings tab, in both languages")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -204,9 +225,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not args.no_pixelate:
         pixelate_pictures()
-    if args.only_cameras:
-        shot = cameras_shot(app, args.out)
-        print(f"{shot}  {shot.stat().st_size // 1000} KB")
+    if args.only_cameras or args.only_settings:
+        shots = [cameras_shot(app, args.out)] if args.only_cameras else []
+        shots += settings_shots(app, args.out) if args.only_settings else []
+        for shot in shots:
+            print(f"{shot}  {shot.stat().st_size // 1000} KB")
         return 0
     from faceapp.ui.workers import live as lw
     from faceapp.ui.context import AppContext
@@ -244,10 +267,6 @@ def main(argv: list[str] | None = None) -> int:
     settle(app)
     shots.append(save(window, args.out, "attendance_records"))
     window.attendance.views.setCurrentIndex(0)
-
-    window.tabs.setCurrentIndex(SETTINGS)
-    settle(app)
-    shots.append(save(window, args.out, "settings"))
 
     # the enroll dialog: photos with a rejected one, then the guided camera capture
     window.tabs.setCurrentIndex(PEOPLE_TAB)
@@ -289,12 +308,10 @@ def main(argv: list[str] | None = None) -> int:
     wait_until(app, lambda: live.state == lw.RUNNING and live.banner.granted is not None, 120, "a door decision")
     settle(app, 0.5)
     shots.append(save(window, args.out, "live_zh"))
-    window.tabs.setCurrentIndex(SETTINGS)
-    settle(app)
-    shots.append(save(window, args.out, "settings_zh"))
 
     window.close()
     context.close()
+    shots += settings_shots(app, args.out)
     shots.append(cameras_shot(app, args.out))
     shots.append(trainer_shot(app, args.out))
     for path in shots:

@@ -131,6 +131,24 @@ def test_load_refuses_a_bad_stored_value(gallery):
     assert settings.value(gallery, "attendance.cooldown_s") == 300.0  # the other keys still read
 
 
+@pytest.mark.parametrize("enabled, mode", [(False, "none"), (True, "both")])
+def test_a_stored_liveness_enabled_reads_as_its_mode(gallery, enabled, mode):
+    """liveness.enabled, stored before liveness modes: off meant no liveness check, on the default."""
+    gallery.set_setting("liveness.enabled", enabled)
+    assert Settings.load(gallery).liveness_mode == mode and settings.value(gallery, "liveness.mode") == mode
+
+    save(gallery, {"match.margin": 0.1})  # a save without the mode (the CLI's) keeps the mapping
+    assert Settings.load(gallery).liveness_mode == mode
+    save(gallery, Settings.load(gallery).values())  # the Settings page saves every key: the mode is stored
+    assert gallery.setting("liveness.mode", None) == mode and Settings.load(gallery).liveness_mode == mode
+
+
+def test_a_saved_liveness_mode_wins_over_liveness_enabled(gallery):
+    gallery.set_setting("liveness.enabled", False)
+    save(gallery, {"liveness.mode": "blink"})
+    assert Settings.load(gallery).liveness_mode == "blink"
+
+
 def test_camera_list_is_typed_and_checked(gallery):
     typed = validate({"camera.list": [{"source": "0", "door": "  Front   door ", "direction": "IN"},
                                       {"source": "rtsp://cam.local:554/out", "door": "Front door", "direction": "out"}]})

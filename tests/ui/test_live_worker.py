@@ -121,10 +121,12 @@ def test_camera_picker_lists_probed_cameras(window, context, qtbot, monkeypatch)
     opened = []
     monkeypatch.setattr(live.worker.session, "_open_source", lambda spec: opened.append(spec) or FlakySource([]))
     live.start("/videos/door.mp4")
-    monkeypatch.setattr(context, "probe_cameras", lambda: [SimpleNamespace(index=0, width=640, height=480),
-                                                           SimpleNamespace(index=2, width=1280, height=720)])
-    live.probe_cameras()
+    monkeypatch.setattr("faceapp.live.sources.probe_cameras", lambda: [SimpleNamespace(index=0, width=640, height=480),
+                                                                       SimpleNamespace(index=2, width=1280, height=720)])
+    live.probe_button.click()
+    assert not live.probe_button.isEnabled()  # until the answer comes
     qtbot.waitUntil(lambda: live.source_box.count() == 3, timeout=5000)
+    assert live.probe_button.isEnabled()
     assert [live.source_box.itemText(i) for i in range(3)] == ["Camera 0  (640×480)", "Camera 2  (1280×720)", "door.mp4"]
     assert live.source_box.currentText() == "door.mp4"  # the source showing stays chosen
     live.source_box.activated.emit(1)

@@ -74,3 +74,51 @@ def test_provider_choice_is_saved(window, context):
     page.provider.setCurrentIndex(page.provider.findData("cpu"))
     page.save()
     assert context.gallery.setting("inference.provider") == "cpu"
+
+
+def test_door_thresholds_and_lower_mask(window, context, qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
+    from faceapp import settings
+
+    settings.save(context.gallery, {"access.threshold_unmasked": 0.6, "access.threshold_masked": 0.65,
+                                    "access.lower_mask": False})
+    page = window.settings
+    page.load()
+    assert (page.door_unmasked.value(), page.door_masked.value(), page.lower_mask.isChecked()) == (0.6, 0.65, False)
+    # range and default from the setting itself, worded as the validator words a value outside it
+    assert (page.door_unmasked.minimum(), page.door_unmasked.maximum()) == settings.check_range("access.threshold_unmasked")
+    assert page.door_masked.toolTip() == "Door threshold, with mask must be between 0.1 and 0.95.\nDefault: 0.55."
+    assert page.labels["door_unmasked"].text() == "Door threshold, no mask:"
+
+    page.door_unmasked.setValue(0.58)
+    page.lower_mask.setChecked(True)
+    page.save()
+    s = context.gallery.setting
+    assert (s("access.threshold_unmasked"), s("access.threshold_masked"), s("access.lower_mask")) == (0.58, 0.65, True)
+    assert page.saved_label.text() == "Saved."
+
+    page.mask_policy.setCurrentIndex(page.mask_policy.findData(True))
+    assert not page.lower_mask.isEnabled()  # a required mask is never asked to come off
+    page.mask_policy.setCurrentIndex(page.mask_policy.findData(False))
+    assert page.lower_mask.isEnabled()
+
+    # the box keeps to the range; a value past it (a box built wider, a hand edit) is still refused
+    page.saved_label.clear()
+    page.door_masked.setMaximum(1.0)
+    page.door_masked.setValue(0.99)
+    page.door_unmasked.setValue(0.7)
+    page.save()
+    (box,) = [b for b in page.findChildren(QMessageBox) if b.objectName() == "errorDialog"]
+    assert box.text() == "Door threshold, with mask must be between 0.1 and 0.95."
+    assert (s("access.threshold_unmasked"), s("access.threshold_masked")) == (0.58, 0.65)  # nothing of the batch
+    assert page.saved_label.text() == ""
+    box.close()
+
+
+def test_door_widgets_in_chinese(window, context):
+    page = window.settings
+    page.language.setCurrentIndex(page.language.findData("zh_CN"))
+    assert page.labels["door_masked"].text() == "门禁阈值（戴口罩）:"
+    assert page.lower_mask.text() == "门禁处请戴口罩者摘下口罩"
+    assert page.door_unmasked.toolTip() == "门禁阈值（无口罩）必须在 0.1 到 0.95 之间。\n默认值：0.52。"

@@ -28,6 +28,7 @@ from faceapp import config
 from faceapp.hr.schedule import Schedule
 from faceapp.reasons import ReasonError
 from faceapp.storage.gallery import GalleryError
+from faceapp.ui.dialogs.form import ok_cancel_layout
 from faceapp.ui.dialogs.report import WEEKDAY_SHORT, departments
 from faceapp.ui.errors import show_error
 from faceapp.ui.i18n import tr
@@ -74,12 +75,7 @@ class CorrectionDialog(QDialog):
         form.addRow(tr("Correction:"), kinds)
         form.addRow(tr("When:"), self.when)
         form.addRow(tr("Reason:"), self.reason)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
+        ok_cancel_layout(self, self.save, form)
 
     def save(self) -> None:
         person_id = self.person.currentData()

@@ -30,7 +30,7 @@ from faceapp.types import Decision, FrameResult
 from faceapp.ui.workers import live as lw
 from faceapp.ui.context import AppContext
 from faceapp.ui.i18n import tr
-from faceapp.ui.workers.tasks import call_in_background
+from faceapp.ui.workers.tasks import ButtonTask
 from faceapp.ui.widgets.camera_list import DIRECTION_NAMES
 from faceapp.ui.widgets.camera_wall import CameraWall
 
@@ -136,7 +136,9 @@ class LivePage(QWidget):
         self.source_box.activated.connect(self._source_chosen)
         self.probe_button = QToolButton()
         self.probe_button.setObjectName("probeButton")
-        self.probe_button.clicked.connect(self.probe_cameras)
+        self.probe = ButtonTask(self.probe_button, context.probe_cameras)
+        self.probe.succeeded.connect(self._on_probed)
+        self.probe.failed.connect(self._on_probe_failed)
         self.file_button = QPushButton()
         self.file_button.clicked.connect(self.open_video_file)
         self.url_button = QPushButton()
@@ -304,13 +306,8 @@ class LivePage(QWidget):
         text = str(spec)
         return text if "://" in text else Path(text).name
 
-    def probe_cameras(self) -> None:
-        self.probe_button.setEnabled(False)
-        call_in_background(self.context.probe_cameras, self._on_probed, self._on_probe_failed)
-
     @Slot(object)
     def _on_probed(self, cameras) -> None:
-        self.probe_button.setEnabled(True)
         keep = [(self.source_box.itemText(i), self.source_box.itemData(i)) for i in range(self.source_box.count())
                 if not isinstance(self.source_box.itemData(i), int)]
         self.source_box.clear()
@@ -326,7 +323,6 @@ class LivePage(QWidget):
 
     @Slot(object)
     def _on_probe_failed(self, exc) -> None:
-        self.probe_button.setEnabled(True)
         self.video.set_message(tr("The cameras could not be listed. Details are in the log file."))
 
     def open_video_file(self) -> None:

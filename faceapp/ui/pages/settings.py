@@ -1,5 +1,5 @@
-"""Settings tab: recognition thresholds, attendance, liveness, door rules and output, camera,
-language and the admin PIN. Values live in the gallery's settings table; Save writes them."""
+"""Settings tab: recognition thresholds, attendance, liveness, the door's thresholds, rules and
+output, camera, language and the admin PIN. Values live in the gallery's settings table; Save writes them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
@@ -28,14 +27,16 @@ from PySide6.QtWidgets import (
 
 from faceapp import settings
 from faceapp.access.admin_pin import PinError, check_new_pin
-from faceapp.reasons import ReasonError
+from faceapp.config import SETTING_DEFAULTS
+from faceapp.reasons import Reason, ReasonError
 from faceapp.ui import i18n
 from faceapp.ui.context import AppContext
 from faceapp.ui.errors import show_error
 from faceapp.ui.i18n import N_, tr
+from faceapp.ui.dialogs.form import ok_cancel_layout
 from faceapp.ui.dialogs.lock import pin_field
 from faceapp.ui.widgets.camera_list import CameraListEditor
-from faceapp.ui.workers.tasks import call_in_background
+from faceapp.ui.workers.tasks import ButtonTask
 from faceapp.vision.providers import PROVIDER_CHOICES, PROVIDER_NAMES
 
 log = logging.getLogger(__name__)
@@ -69,13 +70,7 @@ class SetPinDialog(QDialog):
         form = QFormLayout()
         form.addRow(tr("New PIN (6 or more digits, or a passphrase of 10 or more characters):"), self.pin)
         form.addRow(tr("Repeat the PIN:"), self.repeat)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self._check)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(buttons)
+        ok_cancel_layout(self, self._check, form, self.error)
 
     def _check(self) -> None:
         if self.pin.text() != self.repeat.text():
@@ -94,6 +89,7 @@ class SettingsPage(QWidget):
         super().__init__(parent)
         self.context = context
         self.labels: dict[str, QLabel] = {}
+        self.ranged: list[tuple[QDoubleSpinBox, str]] = []  # (box, settings key): tooltips from the key's range
         # recognition
         self.unmasked = self._threshold_box("thresholdUnmasked", "match.threshold_unmasked")
         self.masked = self._threshold_box("thresholdMasked", "match.threshold_masked")
@@ -123,6 +119,13 @@ class SettingsPage(QWidget):
         # door
         self.mask_policy = QComboBox()
         self.mask_policy.setObjectName("maskPolicy")
+        self.mask_policy.currentIndexChanged.connect(self._mask_rule_changed)
+        self.door_unmasked = self._threshold_box("doorThresholdUnmasked", "access.threshold_unmasked")
+        self.door_masked = self._threshold_box("doorThresholdMasked", "access.threshold_masked")
+        self.door_threshold_hint = hint_label()
+        self.lower_mask = QCheckBox()
+        self.lower_mask.setObjectName("lowerMask")
+        self.lower_mask_hint = hint_label()
         self.always_open = QCheckBox()
         self.always_open.setObjectName("alwaysOpen")
         self.always_open.toggled.connect(self._schedule_enabled)
@@ -148,6 +151,9 @@ class SettingsPage(QWidget):
         self.test_button = QPushButton()
         self.test_button.setObjectName("testActionButton")
         self.test_button.clicked.connect(self.test_action)
+        self.test_task = ButtonTask(self.test_button)
+        self.test_task.succeeded.connect(self._on_tested)
+        self.test_task.failed.connect(self._on_test_failed)
         self.test_result = QLabel()
         self.test_result.setObjectName("testResult")
         self.test_result.setWordWrap(True)
@@ -157,7 +163,12 @@ class SettingsPage(QWidget):
         action_row.addWidget(self.test_button)
         self.door = QGroupBox()
         door_form = QFormLayout(self.door)
+        door_form.addRow(self._new_label("door_unmasked"), self.door_unmasked)
+        door_form.addRow(self._new_label("door_masked"), self.door_masked)
+        door_form.addRow(self.door_threshold_hint)
         door_form.addRow(self._new_label("mask"), self.mask_policy)
+        door_form.addRow("", self.lower_mask)
+        door_form.addRow(self.lower_mask_hint)
         door_form.addRow(self._new_label("hours"), self.always_open)
         door_form.addRow("", schedule)
         door_form.addRow(self._new_label("action"), action_row)
@@ -167,7 +178,9 @@ class SettingsPage(QWidget):
         self.camera.setObjectName("cameraBox")
         self.camera.setEditable(True)
         self.probe_button = QPushButton()
-        self.probe_button.clicked.connect(self.probe_cameras)
+        self.probe = ButtonTask(self.probe_button, context.probe_cameras)
+        self.probe.succeeded.connect(self._on_probed)
+        self.probe.failed.connect(self._on_probe_failed)
         camera_row = QHBoxLayout()
         camera_row.addWidget(self.camera, 1)
         camera_row.addWidget(self.probe_button)
@@ -242,15 +255,22 @@ class SettingsPage(QWidget):
         self.retranslate()
         self.load()
 
-    @staticmethod
-    def _threshold_box(name: str, key: str) -> QDoubleSpinBox:
+    def _threshold_box(self, name: str, key: str) -> QDoubleSpinBox:
         box = QDoubleSpinBox()
         box.setObjectName(name)
         box.setRange(*settings.check_range(key))
         box.setSingleStep(0.01)
         box.setDecimals(2)
         box.setMaximumWidth(120)
+        self.ranged.append((box, key))
         return box
+
+    @staticmethod
+    def _range_tip(key: str) -> str:
+        """The range as the validator words a value outside it, and the default."""
+        low, high = settings.check_range(key)
+        limits = Reason("out_of_range", {"label": settings.SPECS[key]["label"], "low": low, "high": high})
+        return limits.text(tr) + "\n" + tr("Default: {value:g}.").format(value=SETTING_DEFAULTS[key])
 
     # --- texts --------------------------------------------------------------------------------
     def retranslate(self) -> None:
@@ -260,7 +280,7 @@ class SettingsPage(QWidget):
         self.threshold_hint.setText(tr(
             "How alike a face must be to an enrolled person to count as them (0 to 1). Higher: fewer "
             "strangers taken for someone, but enrolled people are more often not recognised. A mask "
-            "hides half the face, so its threshold is lower."))
+            "hides half the face, so masked faces have a threshold of their own."))
         self.labels["liveness"].setText(tr("Liveness check:"))
         self._fill_combo(self.liveness, [(key, tr(text)) for key, text in LIVENESS_MODES])
         self.labels["spoof"].setText(tr("Photo/screen threshold:"))
@@ -275,7 +295,18 @@ class SettingsPage(QWidget):
         self.cooldown.setSuffix(" " + tr("min"))
         self.cooldown_hint.setText(tr("A person seen again within this time is not recorded twice."))
         self.door.setTitle(tr("Door access"))
+        for key, setting in (("door_unmasked", "access.threshold_unmasked"), ("door_masked", "access.threshold_masked")):
+            self.labels[key].setText(tr(settings.SPECS[setting]["label"]) + ":")
+        self.door_threshold_hint.setText(tr(
+            "The door asks for a closer match than attendance, since letting a stranger in costs more than "
+            "a missed record. Higher: fewer strangers taken for an enrolled person, but enrolled people are "
+            "more often asked to look at the camera again."))
         self.labels["mask"].setText(tr("Mask rule:"))
+        self.lower_mask.setText(tr(settings.SPECS["access.lower_mask"]["label"]))
+        self.lower_mask_hint.setText(tr(
+            "A mask hides too much of the face to tell people apart as surely as a door needs: with this on, "
+            "a masked face is asked to lower the mask and is then checked without it. Off: masked faces are "
+            "checked against the door threshold with mask. Not used when a mask is required."))
         self.labels["hours"].setText(tr("Opening hours:"))
         self.labels["action"].setText(tr("On access granted:"))
         self._fill_combo(self.mask_policy, [(False, tr("No mask rule")), (True, tr("A mask is required"))])
@@ -310,6 +341,8 @@ class SettingsPage(QWidget):
         self.language.blockSignals(True)  # the language may have been switched elsewhere
         self.language.setCurrentIndex(max(self.language.findData(i18n.language()), 0))
         self.language.blockSignals(False)
+        for box, key in self.ranged:
+            box.setToolTip(self._range_tip(key))
         self.saved_label.clear()
         self._render_pin()
 
@@ -348,6 +381,10 @@ class SettingsPage(QWidget):
         self.spoof_threshold.setValue(s.spoof_threshold)
         self.cooldown.setValue(round(s.cooldown_s / 60))
         self.mask_policy.setCurrentIndex(max(self.mask_policy.findData(s.mask_required), 0))
+        self._mask_rule_changed()
+        self.door_unmasked.setValue(s.door_threshold_unmasked)
+        self.door_masked.setValue(s.door_threshold_masked)
+        self.lower_mask.setChecked(s.lower_mask)
         schedule = s.schedule
         self.always_open.setChecked(schedule is None)
         for day, check, start, end in zip(settings.WEEKDAYS, self.day_checks, self.day_from, self.day_to):
@@ -382,6 +419,9 @@ class SettingsPage(QWidget):
             "liveness.spoof_threshold": round(self.spoof_threshold.value(), 2),
             "attendance.cooldown_s": float(self.cooldown.value() * 60),
             "access.mask_required": bool(self.mask_policy.currentData()),
+            "access.threshold_unmasked": round(self.door_unmasked.value(), 2),
+            "access.threshold_masked": round(self.door_masked.value(), 2),
+            "access.lower_mask": self.lower_mask.isChecked(),
             "access.schedule": schedule,
             "access.action": self.action(),
             "camera.source": self._camera_spec(),
@@ -425,6 +465,9 @@ class SettingsPage(QWidget):
             for w in widgets:
                 w.setEnabled(not always)
 
+    def _mask_rule_changed(self, *_) -> None:
+        self.lower_mask.setEnabled(not self.mask_policy.currentData())  # a required mask stays on
+
     def _action_kind_changed(self, *_) -> None:
         kind = self.action_kind.currentData()
         self.action_target.setEnabled(kind in ("command", "http"))
@@ -433,29 +476,21 @@ class SettingsPage(QWidget):
         self.action_target.setPlaceholderText(examples.get(kind, ""))
 
     def test_action(self) -> None:
-        action = self.action()
-        self.test_button.setEnabled(False)
+        action = self.action()  # read here, in the GUI thread
         self.test_result.setText(tr("Testing…"))
-        call_in_background(lambda: self.context.test_action(action), self._on_tested, self._on_test_failed)
+        self.test_task.run(lambda: self.context.test_action(action))
 
     @Slot(object)
     def _on_tested(self, message) -> None:
-        self.test_button.setEnabled(True)
         self.test_result.setText(tr("Test done: {result}").format(result=message))
 
     @Slot(object)
     def _on_test_failed(self, exc) -> None:
-        self.test_button.setEnabled(True)
         error = exc.reason.text(tr) if isinstance(exc, ReasonError) else exc
         self.test_result.setText(tr("Test failed: {error}").format(error=error))
 
-    def probe_cameras(self) -> None:
-        self.probe_button.setEnabled(False)
-        call_in_background(self.context.probe_cameras, self._on_probed, self._on_probe_failed)
-
     @Slot(object)
     def _on_probed(self, cameras) -> None:
-        self.probe_button.setEnabled(True)
         current = self._camera_spec()
         self.camera.clear()
         for cam in cameras:
@@ -467,7 +502,7 @@ class SettingsPage(QWidget):
 
     @Slot(object)
     def _on_probe_failed(self, exc) -> None:
-        self.probe_button.setEnabled(True)
+        self.saved_label.setText(tr("The cameras could not be listed. Details are in the log file."))
 
     def _language_chosen(self, index: int) -> None:
         self.context.set_language(self.language.itemData(index))

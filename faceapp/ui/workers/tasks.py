@@ -1,7 +1,8 @@
 """Work off the GUI thread, one way for every job: a JobThread runs work(job) with a faceapp.jobs.Job,
 sends the job's progress as a signal and its result or error at the end. run_with_progress shows a
 job behind a progress bar with Cancel; call_in_background runs a short call and hands its result to
-a slot; the Trainer tab keeps its own view of a training JobThread."""
+a slot, and a ButtonTask does so for a button that stays off meanwhile; the Trainer tab keeps its own
+view of a training JobThread."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, Qt, QThread, Signal
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtWidgets import QAbstractButton, QProgressDialog, QWidget
 
 from faceapp.jobs import Cancelled, Job, Step
 from faceapp.ui.i18n import tr
@@ -113,6 +114,40 @@ def call_in_background(fn: Callable[[], Any], on_done: Callable[[Any], None],
     call.finished.connect(lambda: _running.discard(call))
     call.start()
     return call
+
+
+class ButtonTask(QObject):
+    """A button's short call off the GUI thread (call_in_background): the button stays off until the
+    call answers, so one click makes one call; the answer comes as succeeded(result) or failed(error).
+    With fn, a click runs it; else the page calls run() with what the click should do."""
+
+    succeeded = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, button: QAbstractButton, fn: Callable[[], Any] | None = None):
+        super().__init__(button)  # gone with the button, and so is an answer still on its way
+        self.button = button
+        self.fn = fn
+        if fn is not None:
+            button.clicked.connect(self._clicked)
+
+    def run(self, fn: Callable[[], Any]) -> None:
+        self.button.setEnabled(False)
+        call_in_background(fn, self._succeeded, self._failed)
+
+    @Slot()
+    def _clicked(self) -> None:
+        self.run(self.fn)
+
+    @Slot(object)
+    def _succeeded(self, result) -> None:
+        self.button.setEnabled(True)
+        self.succeeded.emit(result)
+
+    @Slot(object)
+    def _failed(self, error) -> None:
+        self.button.setEnabled(True)
+        self.failed.emit(error)
 
 
 def wait_for_background(timeout_ms: int = 5000) -> None:
