@@ -46,3 +46,22 @@ def test_waiting_for_a_blink_is_amber(qtbot):
     assert track_colour(waiting) == AMBER and "blink pending" in track_states(waiting)
     pixels = prompt_colour_pixels(qtbot, waiting)
     assert pixels["amber"] > 500 and pixels["red"] < 50
+
+
+def test_labels_stay_inside_the_view_and_clear_of_each_other():
+    from PySide6.QtCore import QRectF
+
+    from faceapp.ui.widgets.video_view import place_label
+
+    bounds = QRectF(0, 0, 400, 300)
+    # a face at the right edge: its label is pulled in, not cut off
+    edge = place_label(QRectF(380, 100, 20, 20), 120, 30, bounds, [])
+    assert bounds.contains(edge) and edge.top() < 100
+    # three faces side by side, each label wider than the gap between them: none hides another
+    taken: list[QRectF] = []
+    for x in (100, 140, 180):
+        taken.append(place_label(QRectF(x, 120, 30, 30), 150, 30, bounds, taken))
+    assert all(not a.intersects(b) for i, a in enumerate(taken) for b in taken[i + 1:])
+    assert all(bounds.contains(r) for r in taken)
+    # a face at the top: the label goes below its box
+    assert place_label(QRectF(50, 5, 40, 40), 100, 30, bounds, []).top() >= 45

@@ -27,6 +27,25 @@ def track_colour(track: TrackView) -> QColor:
     return RED if track.match is not None else BLUE
 
 
+def place_label(box: QRectF, width: float, height: float, bounds: QRectF, taken: list[QRectF]) -> QRectF:
+    """Where a face's label goes: above its box, else below it, kept inside the view (a face at the
+    edge must not have its name cut off) and, where it can, clear of the labels already placed (faces
+    side by side in a group would otherwise hide each other's names)."""
+    left = min(max(box.left(), bounds.left()), max(bounds.left(), bounds.right() - width))
+    above, below = box.top() - height - 2, box.bottom() + 2
+    tops = [t for t in (above, below) if bounds.top() <= t <= bounds.bottom() - height] or [max(bounds.top(), above)]
+    for top in tops:
+        label = QRectF(left, top, width, height)
+        if not any(label.intersects(other) for other in taken):
+            return label
+    # every side clashes: stack under the lowest clashing label
+    label = QRectF(left, tops[0], width, height)
+    for other in sorted(taken, key=QRectF.top):
+        if label.intersects(other):
+            label.moveTop(other.bottom() + 1)
+    return label
+
+
 def track_label(track: TrackView) -> str:
     match = track.match
     if match is None:
@@ -91,8 +110,9 @@ class VideoView(QWidget):
             p.drawImage(target, self.image)
             if self.result is not None:
                 scale = target.width() / self.image.width()
+                taken: list[QRectF] = []  # labels already drawn this frame
                 for track in self.result.tracks:
-                    self._paint_track(p, track, target.topLeft(), scale)
+                    taken.append(self._paint_track(p, track, target.topLeft(), scale, taken))
                 # a suspected photo or screen first: no blink helps it, and the person holding it
                 # should know why nothing happens
                 if any(t.spoof_suspected for t in self.result.tracks):
@@ -109,7 +129,7 @@ class VideoView(QWidget):
     def paint_guides(self, p: QPainter, target: QRectF) -> None:
         """Subclasses draw over the picture here (one painter per paint event, also for grab())."""
 
-    def _paint_track(self, p: QPainter, track: TrackView, origin: QPointF, scale: float) -> None:
+    def _paint_track(self, p: QPainter, track: TrackView, origin: QPointF, scale: float, taken: list[QRectF]) -> QRectF:
         x1, y1, x2, y2 = (float(v) for v in track.box)
         box = QRectF(origin.x() + x1 * scale, origin.y() + y1 * scale, (x2 - x1) * scale, (y2 - y1) * scale)
         colour = track_colour(track)
@@ -128,14 +148,14 @@ class VideoView(QWidget):
         line_h = metrics.height()
         width = max(metrics.horizontalAdvance(s) for s in lines) + 12
         height = line_h * len(lines) + 6
-        top = box.top() - height - 2 if box.top() - height - 2 > 0 else box.bottom() + 2
-        label = QRectF(box.left(), top, width, height)
+        label = place_label(box, width, height, QRectF(self.rect()), taken)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(colour)
         p.drawRoundedRect(label, 4, 4)
         p.setPen(QColor("white"))
         for i, text in enumerate(lines):
             p.drawText(QRectF(label.left() + 6, label.top() + 3 + i * line_h, width, line_h), Qt.AlignmentFlag.AlignLeft, text)
+        return label
 
     def _paint_prompt(self, p: QPainter, target: QRectF, text: str, colour: QColor) -> None:
         font = QFont(self.font())
