@@ -10,7 +10,6 @@ signals. Other threads steer it with `set_source`, `post`, `set_tap` and `stop`.
 from __future__ import annotations
 
 import logging
-import statistics
 import threading
 import time
 from collections import deque
@@ -70,12 +69,21 @@ Update = StateChanged | Processed | Tapped | ActionDone
 _NO_REQUEST = object()
 
 
+# Frame times are kept as a histogram, not a list: a door runs for months, and a list of every
+# frame's time grew by 32 bytes a frame (69 MB a day at 25 FPS; seen in the 100,000-frame soak).
+# Log-spaced bins 1% wide from 0.01 ms to ~100 s: a percentile is read to within 0.5%.
+_BIN_RATIO = 1.01
+_BIN_FLOOR_MS = 0.01
+_BINS = int(np.ceil(np.log(1e7) / np.log(_BIN_RATIO))) + 1
+
+
 @dataclass
 class Speed:
     """Per-frame times (read and decode included, pacing waits excluded) and throughput: frames
-    handled per wall second from the first read to the last result."""
+    handled per wall second from the first read to the last result. Fixed memory however long it runs."""
 
-    frame_ms: list[float] = field(default_factory=list)
+    counts: np.ndarray = field(default_factory=lambda: np.zeros(_BINS, np.int64))
+    frames: int = 0
     started: float | None = None
     finished: float | None = None
     rate: float = 0.0  # smoothed, for the live readout
@@ -88,17 +96,26 @@ class Speed:
         if self.started is None:
             self.started = begin
         self.finished = now
-        self.frame_ms.append(busy_ms)
+        b = int(np.log(max(busy_ms, _BIN_FLOOR_MS) / _BIN_FLOOR_MS) / np.log(_BIN_RATIO))
+        self.counts[min(b, _BINS - 1)] += 1
+        self.frames += 1
+
+    def percentile(self, q: float) -> float | None:
+        """The q-th percentile of the frame times (ms), the centre of its bin."""
+        if not self.frames:
+            return None
+        b = int(np.searchsorted(np.cumsum(self.counts), q / 100 * self.frames))
+        return float(_BIN_FLOOR_MS * _BIN_RATIO ** (b + 0.5))
 
     def summary(self) -> dict[str, Any]:
         seconds = (self.finished - self.started) if self.started is not None else 0.0
-        ms = self.frame_ms
+        median, p90 = self.percentile(50), self.percentile(90)
         return {
-            "frames": len(ms),
+            "frames": self.frames,
             "seconds": round(seconds, 2),
-            "throughput_fps": round(len(ms) / seconds, 1) if seconds > 0 else None,
-            "median_ms": round(float(statistics.median(ms)), 2) if ms else None,
-            "p90_ms": round(float(np.percentile(ms, 90)), 2) if ms else None,
+            "throughput_fps": round(self.frames / seconds, 1) if seconds > 0 else None,
+            "median_ms": round(median, 2) if median is not None else None,
+            "p90_ms": round(p90, 2) if p90 is not None else None,
         }
 
 
@@ -187,7 +204,7 @@ class LiveSession:
                 self._load()
             while not self._stop.is_set():
                 yield from self._drain_actions()
-                if max_frames is not None and len(self.speed.frame_ms) >= max_frames:
+                if max_frames is not None and self.speed.frames >= max_frames:
                     yield self._set(State.STOPPED, f"{max_frames} frames")
                     break
                 request = self._take_request()
