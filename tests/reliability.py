@@ -244,6 +244,17 @@ def _rss_mb(pid: int) -> float | None:
     return None
 
 
+def _frame_count(clip: Path) -> int:
+    import cv2
+
+    cap = cv2.VideoCapture(str(clip))
+    n = 0
+    while cap.grab():
+        n += 1
+    cap.release()
+    return n
+
+
 def camera_sized(clip: Path, out: Path, size: tuple[int, int] = (640, 480)) -> Path:
     """The clip re-encoded (MJPG) at the size faceapp asks a camera for (config.SOURCES.camera_size)."""
     import cv2
@@ -271,6 +282,7 @@ def soak(frames: int, clip: Path, log: Path | None = None) -> dict:
         data = Path(tmp) / "data"
         enrolled = faceapp(data, "enroll", "Protagonist", str(SHARED / "faces-peer" / "obama.jpg"))
         clip = camera_sized(clip, Path(tmp) / f"{clip.stem}_640x480.avi")
+        clip_frames = _frame_count(clip)
         argv = [*FACEAPP, "--data-dir", str(data), "run", "--source", clip.resolve().as_uri(),
                 "--max-frames", str(frames)]  # the door's default checks, liveness included
         t0 = time.time()
@@ -296,7 +308,7 @@ def soak(frames: int, clip: Path, log: Path | None = None) -> dict:
         while proc.poll() is None:
             rss = _rss_mb(proc.pid)
             if rss is not None and not stopping[0]:
-                samples.append((time.time() - t0, rss))
+                samples.append((time.time() - t0, rss, loops[0]))
                 if log is not None:  # progress survives an interrupted soak
                     with open(log, "a") as f:
                         f.write(json.dumps({"s": round(samples[-1][0]), "loops": loops[0], "rss_mb": round(rss, 1)}) + "\n")
@@ -306,10 +318,12 @@ def soak(frames: int, clip: Path, log: Path | None = None) -> dict:
         reader.join(timeout=10)
         warm = samples[first_loop_at or 0:]
         start, end = warm[0][1], warm[-1][1]
+        settled = next((rss for _, rss, passes in warm if passes * clip_frames >= frames / 10), start)
         return {"clip": clip.name, "frames": summary.get("frames"), "loops": loops[0], "seconds": round(time.time() - t0),
                 "throughput_fps": summary.get("throughput_fps"), "status": summary.get("status"), "enroll_rc": enrolled.returncode,
-                "rss_start_mb": round(start, 1), "rss_end_mb": round(end, 1), "rss_max_mb": round(max(r for _, r in warm), 1),
-                "rss_growth_pct": round(100 * (end - start) / start, 2), "exit_code": proc.returncode}
+                "rss_start_mb": round(start, 1), "rss_end_mb": round(end, 1), "rss_max_mb": round(max(r for _, r, _ in warm), 1),
+                "rss_growth_pct": round(100 * (end - start) / start, 2), "rss_warm_mb": round(settled, 1),
+                "rss_growth_after_warm_pct": round(100 * (end - settled) / settled, 2), "exit_code": proc.returncode}
 
 
 def main(argv: list[str]) -> int:
