@@ -283,7 +283,8 @@ def add_commands(sub) -> None:
     p = ev.add_parser("openset", help="open-set 1:N identification: FPIR (strangers named) and FNIR at gallery sizes N")
     p.add_argument("folder", metavar="LFW_DIR", help="folder with images/<Name>/ (../shared/data/lfw)")
     p.add_argument("--masked-real", metavar="DIR", help="real masked strangers (../shared/data/masked-real)")
-    p.add_argument("--embedders", default="sface", help="comma-separated: sface (shipped), mobilefacenet, fusion (the mean of both cosines)")
+    p.add_argument("--embedders", default="sface", help="comma-separated: sface (shipped), mobilefacenet, fusion (the mean of both cosines), "
+                   "or an .onnx file (an INT8 copy sface.int8.onnx is judged at sface's thresholds)")
     p.add_argument("--sizes", default="100,1000", help="gallery sizes N, one photo each")
     p.add_argument("--three-photo", default="100", help="gallery sizes N with three photos each")
     p.add_argument("--strangers", type=int, default=1100, help="stranger count (one photo each)")

@@ -627,9 +627,13 @@ def eval_openset(engine, lfw_dir: Path, real_dir: Path | None, cache_dir: Path, 
                  sizes: tuple[int, ...] = (100, 1000), three_photo_sizes: tuple[int, ...] = (100,),
                  gallery_pool: int = 1200, strangers: int = 1100, development: int = 300,
                  progress: Callable[[str, int, int], None] | None = None) -> dict:
-    """The whole protocol (module docstring) for each embedder ('mobilefacenet', 'sface', 'fusion')."""
+    """The whole protocol (module docstring) for each embedder ('mobilefacenet', 'sface', 'fusion', or
+    an ONNX embedder file's path)."""
     from faceapp.config import THRESHOLDS
 
+    for name in embedders:  # before the crops, which may take hours
+        if name != "fusion":
+            embedder_path(name)
     split = split_people([r for r, _ in lfw_photos(lfw_dir)], gallery_pool=gallery_pool, strangers=strangers,
                          development=development)
     crops = prepare(engine, lfw_dir, real_dir, cache_dir, split, n_max=max(sizes),
@@ -648,16 +652,34 @@ def eval_openset(engine, lfw_dir: Path, real_dir: Path | None, cache_dir: Path, 
     return result
 
 
-def embedder_vectors(name: str, crops: Crops, cache_dir: Path) -> tuple[Vectors, int]:
+def embedder_path(name: str) -> Path:
+    """The weights of a name of EMBEDDERS, or NAME itself if it is an ONNX file."""
     from faceapp.resources import model_path
+
+    if name in EMBEDDERS:
+        return model_path(EMBEDDERS[name])
+    if name.endswith(".onnx") and Path(name).is_file():
+        return Path(name)
+    raise ValueError(f"unknown embedder {name!r}; choose from {', '.join(EMBEDDERS)}, fusion or an .onnx file")
+
+
+def shipped_name(name: str) -> str:
+    """The EMBEDDERS name whose thresholds apply: an INT8 copy (build/int8/sface.int8.onnx) is judged
+    at its FP32 source's, so the figures compare at the same operating points; '' for other files."""
+    from faceapp.vision.embedder import source_name
+
+    if name in EMBEDDERS or name == "fusion":
+        return name
+    return next((k for k, file in EMBEDDERS.items() if file == source_name(name)), "")
+
+
+def embedder_vectors(name: str, crops: Crops, cache_dir: Path) -> tuple[Vectors, int]:
     from faceapp.vision.embedder import Embedder
 
     if name == "fusion":
         (a, da), (b, db) = embedder_vectors("mobilefacenet", crops, cache_dir), embedder_vectors("sface", crops, cache_dir)
         return fuse(a, b), da + db
-    if name not in EMBEDDERS:
-        raise ValueError(f"unknown embedder {name!r}; choose from {', '.join(EMBEDDERS)}")
-    embedder = Embedder(model_path(EMBEDDERS[name]))
+    embedder = Embedder(embedder_path(name))
     return embed_crops(crops, embedder, cache_dir), embedder.dim
 
 
@@ -689,7 +711,7 @@ def evaluate_embedder(name: str, split: Split, crops: Crops, cache_dir: Path, si
 
     vectors, dim = embedder_vectors(name, crops, cache_dir)
     adapter = dev_adapter(split, crops, vectors)
-    points = operating_points(name)
+    points = operating_points(shipped_name(name))
     stranger_items = [(-1, "probe", r) for r in split.strangers]
     more_items = [(-1, "probe", split.stranger_more.get(r, "")) for r in split.strangers]
     real_items = [(-1, "real", r) for r in crops["real"]]
@@ -820,7 +842,8 @@ def det_plots(result: dict, path: Path) -> list[str]:
         key = max((k for k, g in r["galleries"].items() if "det" in g), key=lambda k: r["galleries"][k]["people"])
         g = r["galleries"][key]
         curves = {KIND_LABELS[k]: (np.array(fp), np.array(fn)) for k, (fp, fn) in g["det"].items()}
-        out = path if len(result["embedders"]) == 1 else path.with_name(f"{path.stem}-{name}{path.suffix}")
+        tag = Path(name).name.removesuffix(".onnx")  # a file's name, not its folders
+        out = path if len(result["embedders"]) == 1 else path.with_name(f"{path.stem}-{tag}{path.suffix}")
         written.append(str(det_plot(curves, out, f"{name}, N = {g['people']}, one photo each")))
     return written
 

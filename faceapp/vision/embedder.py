@@ -25,6 +25,18 @@ MOBILEFACENET = Preprocessing(127.5, 128.0, 192)
 SFACE = Preprocessing(0.0, 1.0, 128)
 # By file name: fine-tuned models (data folder's models/) are MobileFaceNets.
 PREPROCESSING = {"mobilefacenet.onnx": MOBILEFACENET, "sface.onnx": SFACE}
+INT8_SUFFIX = ".int8.onnx"  # trainer/build/quantize.py's copies: <stem>.int8.onnx
+
+
+def source_name(path: str | os.PathLike) -> str:
+    """The FP32 file an embedder file stands for: its own name, or for an INT8 copy its source's
+    ("sface.int8.onnx" -> "sface.onnx"), whose preprocessing and thresholds it keeps."""
+    name = Path(path).name
+    return name[: -len(INT8_SUFFIX)] + ".onnx" if name.endswith(INT8_SUFFIX) else name
+
+
+def preprocessing_of(path: str | os.PathLike) -> Preprocessing:
+    return PREPROCESSING.get(source_name(path), MOBILEFACENET)
 
 
 class Embedder(OnnxModel):
@@ -39,7 +51,7 @@ class Embedder(OnnxModel):
 
     def __init__(self, path: str | os.PathLike | None = None, threads: int | None = None):
         super().__init__(path, threads)
-        self.preprocessing = PREPROCESSING.get(Path(self.path).name, MOBILEFACENET)
+        self.preprocessing = preprocessing_of(self.path)
         self.dim = self.preprocessing.dim
 
     def embed(self, aligned_bgr: np.ndarray, flip: bool = False) -> np.ndarray:

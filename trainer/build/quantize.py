@@ -1,18 +1,20 @@
-"""INT8 copies of the embedder, statically quantised with onnxruntime.quantization.
+"""INT8 copies of the embedders, statically quantised with onnxruntime.quantization.
 
 Calibration data: ArcFace-aligned crops of every face the app finds in the shared photo folders
 (faces-sample and faces-peer by default), each also with the three enrollment mask styles drawn on,
-so the activation ranges cover masked faces as well. Never LFW: LFW is the evaluation set.
+so the activation ranges cover masked faces as well, preprocessed as that embedder's own
+(faceapp.vision.embedder.PREPROCESSING). Never LFW: LFW is the evaluation set.
 Static, per-channel signed weights, MinMax ranges over the crops in file order: the same photos
 give the same file (no random draws anywhere). The defaults, QDQ with unsigned activations on every
-op, are the most accurate of the variants tried; none is shipped: each loses accuracy on LFW for at
-most a fifth of a 6 ms stage, and the quantiser's own default (signed activations) is slower than
-FP32 on this CPU (figures and commands: docs/benchmarks.md, "INT8").
+op, are the most accurate of the variants tried on MobileFaceNet; none is shipped: each loses
+accuracy for a small saving, and the quantiser's own default (signed activations) is slower than
+FP32 on this CPU (figures, commands and the ship decision per embedder: docs/benchmarks.md, "INT8").
 
-    python -m trainer.build.quantize [--photos DIR ...] [--out build/int8] [--format F --activations A --ops O]
-    python -m trainer.build.quantize --time-only [--out DIR]    # ms per face of the FP32 and INT8 files
+    python -m trainer.build.quantize [--embedder sface.onnx|mobilefacenet.onnx] [--photos DIR ...]
+                                     [--out build/int8] [--format F --activations A --ops O]
+    python -m trainer.build.quantize [--embedder E] --time-only [--out DIR]   # ms per face, FP32 and INT8
 
-Figures and the ship/no-ship decision: docs/benchmarks.md, "INT8".
+The output is <out>/<stem>.int8.onnx; the app's Embedder gives it its source's preprocessing.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "data"
 DEFAULT_OUT = ROOT / "build" / "int8"
-EMBEDDER_INT8 = "mobilefacenet.int8.onnx"
 
 
 def calibration_crops(folders: list[Path]) -> np.ndarray:
@@ -49,9 +50,18 @@ def calibration_crops(folders: list[Path]) -> np.ndarray:
     return np.stack(crops)
 
 
-def embedder_input(crops: np.ndarray) -> np.ndarray:
-    """The embedder's own preprocessing (faceapp.vision.embedder): BGR->RGB, NCHW, (x-127.5)/128."""
-    return (crops[..., ::-1].transpose(0, 3, 1, 2).astype(np.float32) - 127.5) / 128.0
+def int8_name(embedder: str) -> str:
+    from faceapp.vision.embedder import INT8_SUFFIX
+
+    return Path(embedder).stem + INT8_SUFFIX
+
+
+def embedder_input(crops: np.ndarray, embedder: str | Path) -> np.ndarray:
+    """The network input the app's Embedder feeds this file: BGR->RGB, NCHW, (x - offset) / scale."""
+    from faceapp.vision.embedder import preprocessing_of
+
+    p = preprocessing_of(embedder)
+    return (crops[..., ::-1].transpose(0, 3, 1, 2).astype(np.float32) - p.offset) / p.scale
 
 
 def quantize_embedder(source: Path, target: Path, crops: np.ndarray, fmt: str = "qdq",
@@ -72,7 +82,7 @@ def quantize_embedder(source: Path, target: Path, crops: np.ndarray, fmt: str = 
     target.parent.mkdir(parents=True, exist_ok=True)
     prepared = target.with_suffix(".prep.onnx")
     quant_pre_process(str(source), str(prepared), skip_symbolic_shape=True)
-    quantize_static(str(prepared), str(target), Crops(embedder_input(crops), name),
+    quantize_static(str(prepared), str(target), Crops(embedder_input(crops, source), name),
                     quant_format={"qoperator": QuantFormat.QOperator, "qdq": QuantFormat.QDQ}[fmt], per_channel=True,
                     activation_type={"uint8": QuantType.QUInt8, "int8": QuantType.QInt8}[activations],
                     weight_type=QuantType.QInt8, op_types_to_quantize=["Conv"] if ops == "conv" else None)
@@ -99,7 +109,12 @@ def ms_per_face(path: Path, threads: int = 2, faces: int = 200) -> dict[str, flo
 
 
 def main(argv: list[str] | None = None) -> None:
+    from faceapp.recognition.model_versions import BASE_MODEL_FILE
+    from faceapp.vision.embedder import PREPROCESSING
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--embedder", choices=sorted(PREPROCESSING), default=BASE_MODEL_FILE,
+                        help="the shipped embedder to quantise (default: the app's, %(default)s)")
     parser.add_argument("--photos", type=Path, nargs="+",
                         default=[SHARED / "faces-sample", SHARED / "faces-peer"])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
@@ -114,8 +129,8 @@ def main(argv: list[str] | None = None) -> None:
 
     from faceapp.resources import model_path
 
-    source = model_path("mobilefacenet.onnx")
-    target = args.out / EMBEDDER_INT8
+    source = model_path(args.embedder)
+    target = args.out / int8_name(args.embedder)
     if not args.time_only:
         crops = calibration_crops(args.photos)
         print(f"calibrating on {len(crops)} aligned crops from {', '.join(p.name for p in args.photos)}")
