@@ -365,18 +365,20 @@ class StorageConfig:
     # Nearest samples the server's HNSW scan returns before they are joined to their people and
     # filtered (unmasked only): enough that a person's 3-8 variants cannot crowd out the runner-up.
     hnsw_candidates: int = 40
-    # pgvector's search breadth (its default: 40). On 100k random 192-d vectors recall@1 was 0.62 at
-    # 40, 0.87 at 100, 0.97 at 200, 0.99 at 400 (docs/benchmarks.md); 200 keeps a duplicate check
-    # from missing one enrolment in 30 for about 1.6x the time of 40.
+    # pgvector's search breadth (its default: 40). On random 128-d vectors (HNSW's hardest case)
+    # recall@1 was 0.82 / 0.98 / 1.00 / 1.00 at 40 / 100 / 200 / 400 with 100k rows, but 0.32 / 0.49
+    # / 0.62 / 0.83 with 1M (docs/benchmarks.md): 200 keeps a duplicate check among 100k enrolments
+    # exact for about 1.6x the time of 40; a site near 1M rows should raise it (or m and
+    # ef_construction at index build) and measure with `faceapp bench --gallery N --database URL`.
     hnsw_ef_search: int = 200
     # Above this many embeddings of the searched version a door's 1:N search asks the server's HNSW
-    # index instead of holding them in memory. The in-memory matrix is N x 192 x 4 bytes, re-read
-    # from the server after every enrolment at any door, and each query reads all of it (73 MB and
-    # ~4.7 ms at 100k, 54 ms at 1M on an idle machine; docs/benchmarks.md): at 500k that is ~370 MB
-    # per door and ~27 ms a face, no faster than HNSW (13-40 ms at 100k). The price: every
-    # identification is a round trip to the server (while it is down a door loads its offline copy
-    # into memory after all) and HNSW is approximate (recall@1 0.97 on random vectors, ef_search 200).
-    server_search_above: int = 500_000
+    # index instead of holding them in memory. The in-memory matrix is N x 128 x 4 bytes, re-read
+    # from the server after every enrolment at any door, and each query reads all of it: at 1M, 488
+    # MB and 42 ms (min; 64 ms median at load 8), exact. HNSW at 1M answers in 19-27 ms but finds the
+    # right row only 62% of the time (ef_search 200, random vectors), so up to 1M the door keeps the
+    # exact search; the price above: every identification is a round trip to the server (while it is
+    # down a door loads its offline copy into memory after all) and an approximate answer.
+    server_search_above: int = 1_000_000
     # Queued events a door sends per server transaction when it is back: one round trip of
     # commit per 200 instead of per event (1,000 events: ~10 s one by one on a LAN-less test box).
     send_batch: int = 200
