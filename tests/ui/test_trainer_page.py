@@ -104,7 +104,9 @@ def test_tiny_finetune_activate_and_roll_back(page, context, qtbot, trainer_face
                         lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
     with qtbot.waitSignal(context.model_changed):
         page.activate_button.click()
-    assert bool(asked) != result.recommended  # a model that is not better asks first
+    # always asked, and told that a fine-tune is not for a door; a model that is not better says so first
+    assert len(asked) == 1 and "For door access, keep the shipped model." in asked[0]
+    assert asked[0].startswith("This model was not better") != result.recommended
     assert context.gallery.active_model().id == result.version_id
     assert Path(context._engine.embedder.path) == result.onnx_path
     assert len(context.gallery.embedding_matrix(result.version_id)[0]) == 20
