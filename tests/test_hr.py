@@ -116,7 +116,7 @@ def test_today_not_yet_due_then_absent_and_the_current_day(gallery):
     g.add_schedule(Schedule.make("Office", "09:00", "18:00", grace_min=10))
     g.add_schedule(Schedule.make("Night", "22:00", "06:00"))
     g.assign_schedule("Office")
-    ann, bob, cat = person(g, "Ann"), person(g, "Bob"), person(g, "Cat")
+    ann, _bob, cat = person(g, "Ann"), person(g, "Bob"), person(g, "Cat")
     g.assign_schedule("Night", person_id=cat.id)
     book.record(ann.id, t("2026-03-02", 8, 50))
     book.record(cat.id, t("2026-03-02", 21, 58))
@@ -176,7 +176,7 @@ def test_person_deactivated_mid_month_and_enrolled_mid_month(gallery):
     g, book = gallery, Attendance(gallery)
     g.add_schedule(Schedule.make("Office", "09:00", "18:00"))
     g.assign_schedule("Office")
-    ann, bob = person(g, "Ann"), person(g, "Bob", created="2026-11-16")
+    ann, _bob = person(g, "Ann"), person(g, "Bob", created="2026-11-16")
     g.set_active(ann.id, False)
     g.db.execute("UPDATE person_activity SET day = '2026-11-14'")  # she left on Saturday the 14th
     book.record(ann.id, t("2026-11-13", 9))
