@@ -268,11 +268,10 @@ def _stored(gallery, keys) -> dict[str, Any]:
     """{key: stored value, or its default if never saved}. A door set up before liveness modes
     stored liveness.enabled instead, whose off meant no liveness check at all: it reads as mode
     "none" until a mode is saved (on was what the default mode does now)."""
-    values = {key: gallery.setting(key) for key in keys}
-    if ("liveness.mode" in values and gallery.setting("liveness.mode", _NOT_SAVED) is _NOT_SAVED
-            and gallery.setting("liveness.enabled", None) is False):  # stored as checked: a JSON bool
-        values["liveness.mode"] = "none"
-    return values
+    values = {key: gallery.setting(key, _NOT_SAVED) for key in keys}
+    if values.get("liveness.mode", None) is _NOT_SAVED and gallery.setting("liveness.enabled", None) is False:
+        values["liveness.mode"] = "none"  # stored as checked: a JSON bool
+    return {key: config.SETTING_DEFAULTS[key] if v is _NOT_SAVED else v for key, v in values.items()}
 
 
 def check_range(key: str) -> tuple[float, float]:

@@ -10,6 +10,7 @@ signals. Other threads steer it with `set_source`, `post`, `set_tap` and `stop`.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections import deque
@@ -74,7 +75,8 @@ _NO_REQUEST = object()
 # Log-spaced bins 1% wide from 0.01 ms to ~100 s: a percentile is read to within 0.5%.
 _BIN_RATIO = 1.01
 _BIN_FLOOR_MS = 0.01
-_BINS = int(np.ceil(np.log(1e7) / np.log(_BIN_RATIO))) + 1
+_LOG_RATIO = math.log(_BIN_RATIO)
+_BINS = math.ceil(math.log(1e7) / _LOG_RATIO) + 1
 
 
 @dataclass
@@ -96,7 +98,7 @@ class Speed:
         if self.started is None:
             self.started = begin
         self.finished = now
-        b = int(np.log(max(busy_ms, _BIN_FLOOR_MS) / _BIN_FLOOR_MS) / np.log(_BIN_RATIO))
+        b = int(math.log(max(busy_ms, _BIN_FLOOR_MS) / _BIN_FLOOR_MS) / _LOG_RATIO)
         self.counts[min(b, _BINS - 1)] += 1
         self.frames += 1
 

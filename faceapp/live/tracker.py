@@ -68,6 +68,8 @@ class Track:
     state: dict = field(default_factory=dict)
     jumped: bool = False  # this frame's box jumped from the last one (TrackerConfig.jump_iou)
     look: np.ndarray | None = None  # thumbnail of the last aligned crop (appearance)
+    # (crop, its thumbnail) last computed: looks_changed and analysed see the same crop in a frame
+    thumb_of: tuple[np.ndarray, np.ndarray | None] | None = None
 
     @property
     def box(self) -> np.ndarray:
@@ -91,9 +93,14 @@ class Track:
         if face.embedding is not None:
             self.embedding, self.embedded_at = face.embedding, t
 
+    def _thumbnail(self, aligned: np.ndarray) -> np.ndarray | None:
+        if self.thumb_of is None or self.thumb_of[0] is not aligned:
+            self.thumb_of = (aligned, thumbnail(aligned))
+        return self.thumb_of[1]
+
     def looks_changed(self, face: Face) -> bool:
         """This frame's aligned face no longer looks like the last one (TrackerConfig.look_change)."""
-        now = None if self.look is None or face.aligned is None else thumbnail(face.aligned)
+        now = None if self.look is None or face.aligned is None else self._thumbnail(face.aligned)
         return now is not None and float(now @ self.look) < self.config.look_change
 
     def disagrees(self, face: Face) -> bool:
@@ -105,7 +112,7 @@ class Track:
         """This frame's face after the per-face stages (eyes, mask, embedding) ran on it."""
         self.face = face
         if face.aligned is not None:
-            self.look = thumbnail(face.aligned)
+            self.look = self._thumbnail(face.aligned)
         if face.embedding is not None:
             self.embedding, self.embedded_at = face.embedding, t
         if face.mask_score is not None:
