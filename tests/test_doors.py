@@ -320,6 +320,7 @@ def test_large_gallery_searched_through_the_server_hnsw_index(doors, monkeypatch
     monkeypatch.setattr(config, "STORAGE", replace(config.STORAGE, server_search_above=50))
     on_server = GallerySearch(b, mv)
     assert len(on_server.refresh()) == 0 and on_server.on_server.id == mv.id  # nothing held in memory
+    assert on_server.people() == in_memory.people() == 60  # the thresholds rise with N either way
     expected = [r.best.person_id for r in in_memory.search_batch(probes, k=2, templates=Templates.UNMASKED)]
     assert [on_server.search(p, k=2, templates=Templates.UNMASKED).best.person_id for p in probes] == expected
     assert [r.best.person_id for r in on_server.search_batch(probes, k=2)] == expected

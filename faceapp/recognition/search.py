@@ -182,6 +182,7 @@ class GallerySearch:
         # The model version searched on the server instead of in memory (above
         # STORAGE.server_search_above embeddings); None while the index is in memory.
         self.on_server: ModelVersion | None = None
+        self._people_count = 0  # people the searched embeddings belong to, in memory or on the server
 
     def refresh(self, force: bool = False, in_memory: bool = False) -> EmbeddingIndex | None:
         """The current index, reloaded first if the gallery changed (or `force`); None without a model
@@ -192,7 +193,7 @@ class GallerySearch:
                 mv = self.model_version if self.model_version is not None else self.gallery.active_model()
                 self.on_server = None
                 if mv is None:
-                    self._index = None
+                    self._index, self._people_count = None, 0
                 else:
                     if not isinstance(mv, ModelVersion):
                         mv = self.gallery.model_version(mv)
@@ -200,8 +201,10 @@ class GallerySearch:
                             self.gallery.embedding_count(mv) > config.STORAGE.server_search_above:
                         self.on_server = mv  # too large to hold: search() asks the server's HNSW index
                         self._index = EmbeddingIndex.empty(mv.dim)
+                        self._people_count = self.gallery.embedded_people(mv)
                     else:
                         self._index = EmbeddingIndex(*self.gallery.embedding_matrix(mv), adapter=for_embedder(mv.sha256))
+                        self._people_count = self._index.people
                 self._people = {p.id: p for p in self.gallery.list_people()}
                 self._revision = revision
             return self._index
@@ -211,10 +214,12 @@ class GallerySearch:
         door shows at once), from memory; None if removed."""
         self.refresh()
         return self._people.get(person_id)
+
     def people(self) -> int:
-        """How many people the searched embeddings belong to."""
-        index = self.refresh()
-        return index.people if index is not None else 0
+        """How many people the searched embeddings belong to (the thresholds rise with it), also when
+        they are searched on the server and none is held in memory."""
+        self.refresh()
+        return self._people_count
 
     def search(self, embedding: np.ndarray, k: int = 5, templates: Templates = Templates.ALL,
                masked_probe: bool = False) -> SearchResult:

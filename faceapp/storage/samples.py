@@ -141,6 +141,12 @@ class Samples(Database):
         rows = self.query("SELECT COUNT(*) AS n FROM embeddings WHERE model_version_id = ?", (model_id(model_version),))
         return int(rows[0]["n"])
 
+    def embedded_people(self, model_version: int | ModelVersion) -> int:
+        """How many people have embeddings of a model version (the 1:N gallery size N)."""
+        rows = self.query("""SELECT COUNT(DISTINCT s.person_id) AS n FROM embeddings e JOIN samples s ON s.id = e.sample_id
+                             WHERE e.model_version_id = ?""", (model_id(model_version),))
+        return int(rows[0]["n"])
+
     def embedding_matrix(self, model_version: int | ModelVersion) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(vectors (N, D) float32, person ids, sample ids, masked flags) of a model version,
         ordered by person."""
