@@ -75,11 +75,13 @@ def run_with_progress(parent: QWidget | None, title: str, work: Work, *, delay_m
     thread = JobThread(work)
 
     def on_progress(step: Step) -> None:
-        # the bar and a count; the job's own text is English, for logs and the CLI
-        dialog.setMaximum(max(step.total, 0))
-        dialog.setValue(min(step.done, step.total) if step.total > 0 else 0)
+        # the bar and a count; the job's own text is English, for logs and the CLI. The label goes
+        # first: a modal dialog's setValue processes events, so a newer step can run inside it,
+        # and a label set after it would then be one step behind the bar.
         if step.total > 0 and not thread.job.cancelled:
             dialog.setLabelText(f"{title}\n" + tr("{done} of {total}").format(done=step.done, total=step.total))
+        dialog.setMaximum(max(step.total, 0))
+        dialog.setValue(min(step.done, step.total) if step.total > 0 else 0)
 
     def on_cancel() -> None:
         thread.cancel()
