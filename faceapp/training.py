@@ -134,7 +134,7 @@ class TrainingSettings:
     cutmix: float = 0.0
     mixup: float = 0.0
     attention: bool = False
-    unseen_dir: str = ""  # photos of people not enrolled, with deepface-style pair lists; "" for none
+    unseen_dir: str = ""  # photos of people not enrolled (pair lists optional); "" for none, no recommendation
     threads: int | None = None  # torch threads; None: torch's default (the GUI passes FINETUNE.gui_threads)
 
     def validate(self) -> None:

@@ -45,6 +45,21 @@ def trainer_faces(shared):
     return FaceSet.from_groups(groups), pair_set_from_csv(folder, landmarks=landmarks, exclude=seen)
 
 
+@pytest.fixture
+def strangers_dir(shared, tmp_path):
+    """A plain folder of 6 photos of faces-sample people with fewer than 5 photos, so never among
+    trainer_faces' people: strangers for the fine-tune's door check."""
+    from faceapp.eval.verification import faces_sample_identities
+
+    identities = faces_sample_identities(shared / "faces-sample")
+    counts = {label: list(identities.values()).count(label) for label in set(identities.values())}
+    folder = tmp_path / "strangers"
+    folder.mkdir()
+    for photo in sorted(p for p, label in identities.items() if counts[label] < 5)[:6]:
+        (folder / photo).symlink_to(shared / "faces-sample" / photo)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def engine():
     """One Engine with every model, for the tests that run the real pipeline."""

@@ -40,7 +40,7 @@ def test_refuses_a_setting_out_of_range_at_once(tmp_path, capsys):
     assert "masked share must be between 0 and 1" in capsys.readouterr().err
 
 
-def test_train_registers_activates_and_rolls_back(tmp_path, trainer_faces, capsys):
+def test_train_registers_activates_and_rolls_back(tmp_path, trainer_faces, strangers_dir, capsys):
     faces, _ = trainer_faces
     with Gallery(tmp_path / "faceapp.db") as g:
         for k, name in enumerate(faces.names):
@@ -55,6 +55,15 @@ def test_train_registers_activates_and_rolls_back(tmp_path, trainer_faces, capsy
         mv = g.model_version(out["version_id"])
         assert mv.metrics["recommended"] == out["recommended"]
         assert out["activated"] == out["recommended"] == (g.active_model() is not None and g.active_model().id == mv.id)
+
+    # without strangers to check against there is no recommendation; with them the door check is printed
+    assert not out["recommended"] and out["reason"].startswith("not checked against strangers")
+    assert cmd_train(_args("--data-dir", str(tmp_path), "--epochs", "1", "--batch-size", "8",
+                           "--unseen-dir", str(strangers_dir))) == 0
+    text = capsys.readouterr().out
+    assert "  strangers        named at the door (0.52): " in text and " of 6   enrolled missed " in text
+    assert "  masked           named at the door (0.55): " in text
+    assert "\nrecommended: " in text or "\nnot recommended: " in text
 
     assert cmd_train(_args("--data-dir", str(tmp_path), "--rollback", "--json")) == 0
     active = json.loads(capsys.readouterr().out)["active"]

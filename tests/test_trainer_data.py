@@ -1,5 +1,6 @@
 """Trainer data: refusal with a clear message, per-person split, augmentation shapes and ranges."""
 
+import cv2
 import numpy as np
 import pytest
 
@@ -106,3 +107,18 @@ def test_gallery_faces_leave_out_synthetic_variants_and_inactive_people(tmp_path
     assert faces.names == ["Ann", "Bob"] and faces.person_ids == [a, b]
     assert list(faces.counts()) == [3, 3]
     assert np.array_equal(faces.crops[0], real[0].crop)
+
+
+def test_people_not_enrolled_from_a_plain_folder_of_photos(shared, tmp_path):
+    """No pair lists needed for the door check: every photo's largest face is a stranger; a file
+    without a face is left out."""
+    from trainer.finetune.eval_sets import unseen_set
+
+    for name in ("img1.jpg", "img2.jpg", "img3.jpg"):
+        (tmp_path / "sub").mkdir(exist_ok=True)
+        (tmp_path / "sub" / name).symlink_to(shared / "faces-sample" / name)
+    (tmp_path / "notes.txt").write_text("not a photo")
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), np.full((200, 200, 3), 128, np.uint8))
+    strangers = unseen_set(tmp_path)
+    assert strangers.crops.shape == (3, 112, 112, 3) and strangers.pairs.shape == (0, 2) and not len(strangers.same)

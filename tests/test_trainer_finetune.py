@@ -48,6 +48,7 @@ def test_tiny_finetune_trains_exports_and_reports(trainer_faces, tmp_path):
     for ev in (result.before, result.after):
         assert 0.5 <= ev.held_out.auc <= 1 and 0.5 <= ev.held_out_masked.auc <= 1
         assert ev.unseen is not None and ev.unseen.n_genuine > 0 and ev.unseen.n_impostor > 0
+        assert ev.door.strangers == ev.door_masked.strangers == len(unseen.crops) and 0 <= ev.door.fnir <= 1
     assert isinstance(result.recommended, bool) and result.reason
 
     tuned = MobileFaceNet()
@@ -82,12 +83,13 @@ def test_the_builder_maps_the_users_choices_and_refuses_bad_ones():
             TrainingSettings(**bad).config()
 
 
-def _ev(auc=0.99, tar_m=0.9, auc_m=0.98, margin_m=0.2, unseen_auc=0.995):
+def _ev(auc=0.99, tar_m=0.9, auc_m=0.98, margin_m=0.2, unseen_auc=0.995, named=0, named_m=1, door=True):
     from trainer.finetune.loop import Evaluation
-    from trainer.finetune.metrics import Scores
+    from trainer.finetune.metrics import DoorCheck, Scores
 
     return Evaluation(Scores(auc, 0.95, 1.0, margin=0.4), Scores(auc_m, tar_m, 0.95, margin=margin_m),
-                      Scores(unseen_auc, 0.9))
+                      Scores(unseen_auc, 0.9), door=DoorCheck(0.52, named, 60, 0.05) if door else None,
+                      door_masked=DoorCheck(0.55, named_m, 60, 0.3) if door else None)
 
 
 def test_recommend_only_a_better_model_that_keeps_general_recognition():
@@ -104,3 +106,28 @@ def test_recommend_only_a_better_model_that_keeps_general_recognition():
     ok, why = recommend(before, _ev(tar_m=0.99, unseen_auc=0.989))
     assert not ok and "unseen-people AUC" in why
     assert recommend(before, _ev(tar_m=0.99, auc=0.986, unseen_auc=0.991))[0]  # within 0.5 points
+
+
+def test_recommend_needs_the_door_to_name_no_more_strangers():
+    from trainer.finetune.loop import recommend
+
+    before, better = _ev(), dict(tar_m=0.99)
+    assert recommend(before, _ev(**better, named_m=0))[0]  # fewer masked strangers named is fine
+    ok, why = recommend(before, _ev(**better, named=1))
+    assert not ok and why == "the door would name 1 of 60 strangers at its threshold 0.52 (before: 0)"
+    ok, why = recommend(before, _ev(**better, named_m=2))
+    assert not ok and "2 of 60 masked strangers" in why
+    ok, why = recommend(_ev(door=False), _ev(**better, door=False))  # no photos of people not enrolled
+    assert not ok and why.startswith("not checked against strangers")
+
+
+def test_door_check_decides_as_the_door_does():
+    from trainer.finetune.metrics import door_check
+
+    templates = np.eye(3, 4, dtype=np.float32)  # three enrolled people on three axes
+    probes = np.array([[1, 0, 0, 0], [0, 0.9, 0.1, 0], [0.5, 0, 0, 0.9], [0, 1, 0, 0]], np.float32)
+    labels = np.array([0, 1, 0, 2])  # the third is below the threshold, the fourth is misnamed
+    strangers = np.array([[0, 0, 0, 1], [0, 0, 1, 0.3], [0.6, 0.6, 0, 0]], np.float32)
+    check = door_check(probes, labels, strangers, templates, threshold=0.7)
+    assert (check.strangers_named, check.strangers, check.fnir) == (2, 3, 0.5)
+    assert check.fpir == pytest.approx(2 / 3) and check.as_dict()["threshold"] == 0.7

@@ -64,7 +64,7 @@ def test_without_torch_it_explains_the_trainer_extra(context, qtbot, monkeypatch
     assert not page.running
 
 
-def test_tiny_finetune_activate_and_roll_back(page, context, qtbot, trainer_faces, monkeypatch):
+def test_tiny_finetune_activate_and_roll_back(page, context, qtbot, trainer_faces, strangers_dir, monkeypatch):
     faces, _ = trainer_faces  # 4 people x 5 aligned photos: 16 train, 4 held out
     for k, name in enumerate(faces.names):
         context.gallery.add_person(name, samples=[Sample(c) for c in faces.crops[faces.labels == k]])
@@ -80,6 +80,7 @@ def test_tiny_finetune_activate_and_roll_back(page, context, qtbot, trainer_face
     assert len(page.plot.points) < 6 and context.gallery.model_versions() == []
 
     page.epochs.setValue(1)
+    page.unseen.setText(str(strangers_dir))  # plain photos, no pair lists
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not page.running, timeout=LONG)
     result = page.result
@@ -90,7 +91,10 @@ def test_tiny_finetune_activate_and_roll_back(page, context, qtbot, trainer_face
     assert page.summary.text().startswith("4 people, 16 training and 4 held-out photos. Epochs run: 1 (best: 1)")
     for row in (0, 1):  # held-out unmasked and masked: before -> after
         assert all("→" in page.metrics.item(row, c).text() for c in range(3))
-    assert page.metrics.item(2, 0).text() == "–"  # no people-not-enrolled set given
+    assert page.metrics.item(2, 0).text() == "–"  # no pair lists: no verification of people not enrolled
+    b, a = result.before.door, result.after.door
+    assert page.door.text().startswith(f"Strangers the door would name: {b.strangers_named} → {a.strangers_named} "
+                                       "of 6 photos; masked:")
     assert page.verdict.text().startswith("Recommended" if result.recommended else "Not recommended")
 
     # the new version is listed and selected; activating it re-embeds the gallery, and the engine
@@ -142,3 +146,24 @@ def test_expert_options_start_hidden_and_off_and_reach_the_settings(page):
     assert page.training_settings().attention is False and not page.expert_box.isVisible()
     page.attention.setChecked(True)
     assert page.training_settings().attention is False  # the box is closed: no option applies
+
+
+def test_the_door_check_is_shown_and_its_folder_checked(page, tmp_path):
+    assert page._unseen_problem("") is None
+    assert page._unseen_problem(str(tmp_path / "gone")).startswith("The folder of people not enrolled was not found")
+    assert page._unseen_problem(str(tmp_path)) == "The folder of people not enrolled holds no photos."
+    (tmp_path / "deep").mkdir()
+    (tmp_path / "deep" / "a.JPG").write_bytes(b"")
+    assert page._unseen_problem(str(tmp_path)) is None
+
+    door = {"threshold": 0.52, "strangers_named": 0, "strangers": 61, "fnir": 0.0}
+    worse = dict(door, strangers_named=10)
+    page._show_metrics({"recommended": False, "reason": "x", "before": {"door": door, "door_masked": door},
+                        "after": {"door": worse, "door_masked": door}})
+    assert page.door.isVisible()
+    assert page.door.text() == "Strangers the door would name: 0 → 10 of 61 photos; masked: 0 → 0."
+    assert trainer_page.BAD in page.door.styleSheet()
+    page._show_metrics({"recommended": False, "reason": "x", "before": {}, "after": {}})  # trained without strangers
+    assert page.door.text().startswith("Not checked against strangers")
+    page._show_metrics(None)
+    assert not page.door.isVisible()

@@ -1,6 +1,6 @@
 """Figures for the docs: a full fine-tune on 20 LFW people x 10 photos, timed, with before/after figures.
 
-    python -m trainer.finetune.bench [--epochs 20] [--layers last_blocks] [--cache DIR] [--json]
+    python -m trainer.finetune.bench [--epochs 20] [--layers last_blocks] [--distill-weight 1] [--cache DIR] [--json]
 
 The 20 people are the first 20 (by name) of ../shared/data/lfw with at least 10 photos; each photo
 is aligned once with the app's detector (cached in --cache as .npz). Held out: 20% of every person's
@@ -19,6 +19,7 @@ import numpy as np
 
 from trainer.finetune.data import FaceSet
 from trainer.finetune.eval_sets import PairSet, align_files, pair_set_from_csv
+from trainer.finetune.metrics import door_lines
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 
@@ -83,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--epochs", type=int, default=TrainingSettings().epochs)
     p.add_argument("--layers", default=TrainingSettings().layers, choices=LAYERS)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--distill-weight", type=float, default=TrainingSettings().distill_weight)
     p.add_argument("--focal-gamma", type=float, default=0.0, help="option rows of docs/finetune.md: Focal Loss gamma")
     p.add_argument("--cutmix", type=float, default=0.0, help="share of CutMix batches")
     p.add_argument("--mixup", type=float, default=0.0, help="share of MixUp batches")
@@ -94,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
 
     faces = cached_faces(args.cache, args.people, args.photos)
     unseen = cached_unseen(args.cache)
-    cfg = TrainingSettings(epochs=args.epochs, layers=args.layers, focal_gamma=args.focal_gamma, cutmix=args.cutmix,
+    cfg = TrainingSettings(epochs=args.epochs, layers=args.layers, distill_weight=args.distill_weight, focal_gamma=args.focal_gamma, cutmix=args.cutmix,
                            mixup=args.mixup, attention=args.attention).config(seed=args.seed)
     with progress_bar("fine-tuning", "step") as job:
         result = finetune(faces, cfg, job, unseen=unseen, export_dir=args.out)
@@ -109,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  epoch {h.epoch:2d}: {h.seconds:5.1f} s  loss {h.loss:.3f}  train acc {h.accuracy:.3f}  "
               f"held-out AUC {h.held_out_auc:.4f}  masked margin {h.masked_margin:.3f}")
     print(table(result))
+    print("\n".join(door_lines(result.before, result.after)))
     b, a = result.before.held_out_masked, result.after.held_out_masked
     print(f"held-out masked margin over the nearest other person: {b.margin:.3f} -> {a.margin:.3f}")
     print(("recommended: " if result.recommended else "not recommended: ") + result.reason)

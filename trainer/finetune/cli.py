@@ -39,8 +39,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="expert: share of batches with MixUp, labels mixed by weight, 0-1 (default 0)")
     p.add_argument("--attention", action="store_true",
                    help="expert: add a channel-attention block over the last feature map (kept in the model)")
-    p.add_argument("--unseen-dir", help="a folder of photos with deepface-style pair CSVs of people NOT enrolled, "
-                                        "to check that general recognition does not drop")
+    p.add_argument("--unseen-dir", help="a folder of photos of people NOT enrolled: the door must not name more of "
+                                        "them after training (needed for a recommendation); with deepface-style "
+                                        "pair CSVs also checks that their verification does not drop")
     p.add_argument("--activate", action="store_true",
                    help="activate the new model when it is recommended (re-embeds the gallery)")
     p.add_argument("--rollback", action="store_true", help="do not train: make the shipped base model active again")
@@ -48,8 +49,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from faceapp.storage.gallery import Gallery, GalleryError
     from faceapp.recognition.model_versions import activate_version, rollback_to_base
+    from faceapp.storage.gallery import Gallery, GalleryError
+    from trainer.finetune.metrics import door_lines
 
     as_json = getattr(args, "json", False)
     if getattr(args, "rollback", False):
@@ -96,6 +98,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             b, a = out["before"][key] if out["before"] else None, out["after"][key] if out["after"] else None
             if b and a:
                 print(f"  {label:<16} AUC {b['auc']:.4f} -> {a['auc']:.4f}   TAR@FAR1% {b['tar_at_far1']:.3f} -> {a['tar_at_far1']:.3f}")
+        for line in door_lines(result.before, result.after):
+            print("  " + line)
         print(("recommended: " if result.recommended else "not recommended: ") + result.reason)
         if result.version_id is not None:
             print(f"registered as model version {result.version_id}" + (" and activated" if activated else

@@ -1,4 +1,5 @@
-"""Evaluation sets built from photos: faces of people the fine-tune never saw, as labelled pairs.
+"""Evaluation sets built from photos: faces of people the fine-tune never saw, as labelled pairs and as
+strangers at the door.
 
 Photos are detected and aligned once (largest face) with the app's own detector, so the crops are
 what the app would embed.
@@ -96,3 +97,17 @@ def pair_set_from_csv(folder: Path, csv_names: tuple[str, ...] = CSV_NAMES, dete
         pairs=np.array([(a, b) for a, b, _ in kept], np.int64).reshape(-1, 2),
         same=np.array([s for *_, s in kept], bool),
     )
+
+
+def unseen_set(folder: Path, detector=None) -> PairSet:
+    """Photos of people not enrolled: labelled pairs where the folder has deepface-style pair lists,
+    else every photo in it (largest face each) as a stranger, without pairs."""
+    from faceapp.recognition.enroll import IMAGE_SUFFIXES
+
+    folder = Path(folder)
+    if all((folder / name).is_file() for name in CSV_NAMES):
+        return pair_set_from_csv(folder, detector=detector)
+    photos = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    crops = list(align_files(photos, detector).values())
+    return PairSet(crops=np.stack(crops) if crops else np.zeros((0, 112, 112, 3), np.uint8),
+                   pairs=np.zeros((0, 2), np.int64), same=np.zeros(0, bool))

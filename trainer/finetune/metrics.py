@@ -1,4 +1,5 @@
-"""Before/after figures of a fine-tune: held-out photos against per-person templates, and labelled pairs."""
+"""Before/after figures of a fine-tune: held-out photos against per-person templates, labelled pairs, and
+strangers at the door (people never enrolled, against the enrolled people's templates)."""
 
 from __future__ import annotations
 
@@ -56,3 +57,48 @@ def probe_vs_templates(probes: np.ndarray, probe_labels: np.ndarray, templates: 
     rank1 = float(np.mean(sims.argmax(axis=1) == probe_labels))
     margin = float(np.mean(sims[own] - np.where(own, -np.inf, sims).max(axis=1)))
     return pair_scores(sims[own], sims[~own], rank1, margin)
+
+
+
+@dataclass(frozen=True, slots=True)
+class DoorCheck:
+    """The door's open-set decision at one threshold (FRVT's terms): strangers named, people missed."""
+
+    threshold: float
+    strangers_named: int  # stranger photos whose best score over the enrolled people reaches it
+    strangers: int
+    fnir: float  # share of held-out probes of enrolled people not named as themselves
+    best_mean: float = float("nan")  # the strangers' best scores: how close they come, below the threshold too
+    best_max: float = float("nan")
+
+    @property
+    def fpir(self) -> float:
+        return self.strangers_named / self.strangers if self.strangers else float("nan")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def door_lines(before, after) -> list[str]:
+    """The door checks of two Evaluations, before -> after, one line each (CLI and benchmark)."""
+    lines = []
+    for label, key in (("strangers", "door"), ("masked", "door_masked")):
+        b, a = getattr(before, key, None), getattr(after, key, None)
+        if b is not None and a is not None:
+            lines.append(f"{label:<16} named at the door ({a.threshold:.2f}): {b.strangers_named} -> {a.strangers_named} "
+                         f"of {a.strangers}   enrolled missed {b.fnir:.1%} -> {a.fnir:.1%}   strangers' best "
+                         f"score mean {b.best_mean:.2f} -> {a.best_mean:.2f}, max {b.best_max:.2f} -> {a.best_max:.2f}")
+    return lines
+
+
+def door_check(probes: np.ndarray, probe_labels: np.ndarray, strangers: np.ndarray, templates: np.ndarray,
+               threshold: float) -> DoorCheck:
+    """Probes and strangers against the enrolled people's templates, decided as the door decides: the
+    best-scoring person is named if the score reaches the threshold. A fine-tune on a few people pulls
+    everyone else's faces towards them, which pairs of strangers among themselves cannot show."""
+    sims = l2_normalize(probes) @ templates.T
+    named_right = (sims.argmax(axis=1) == probe_labels) & (sims.max(axis=1) >= threshold)
+    best_stranger = (l2_normalize(strangers) @ templates.T).max(axis=1)
+    return DoorCheck(float(threshold), int(np.sum(best_stranger >= threshold)), len(strangers),
+                     float(1.0 - named_right.mean()) if len(probes) else float("nan"),
+                     float(best_stranger.mean()), float(best_stranger.max()))

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from faceapp.config import FINETUNE
 from faceapp.jobs import Step
+from faceapp.recognition.enroll import IMAGE_SUFFIXES
 from faceapp.training import (
     TooFewPeople,
     TooFewPhotos,
@@ -267,6 +268,9 @@ class TrainerPage(QWidget):
         self.summary = QLabel()
         self.summary.setObjectName("trainingSummary")
         self.summary.setWordWrap(True)
+        self.door = QLabel()
+        self.door.setObjectName("doorCheck")
+        self.door.setWordWrap(True)
         self.verdict = QLabel()
         self.verdict.setObjectName("trainingVerdict")
         self.verdict.setWordWrap(True)
@@ -274,6 +278,7 @@ class TrainerPage(QWidget):
         results_layout = QVBoxLayout(self.results_box)
         results_layout.addWidget(self.metrics)
         results_layout.addWidget(self.summary)
+        results_layout.addWidget(self.door)
         results_layout.addWidget(self.verdict)
 
         left = QVBoxLayout()
@@ -337,12 +342,11 @@ class TrainerPage(QWidget):
     def _unseen_problem(self, folder: str) -> str | None:
         if not folder:
             return None
-        from trainer.finetune.eval_sets import CSV_NAMES
-
-        missing = [name for name in CSV_NAMES if not (Path(folder) / name).is_file()]
-        if missing:
-            return tr("The folder of people not enrolled needs the pair lists {files} (deepface's format).").format(
-                files=", ".join(missing))
+        path = Path(folder)
+        if not path.is_dir():
+            return tr("The folder of people not enrolled was not found: {folder}").format(folder=folder)
+        if not any(p.suffix.lower() in IMAGE_SUFFIXES for p in path.rglob("*")):  # stops at the first photo
+            return tr("The folder of people not enrolled holds no photos.")
         return None
 
     # --- training -------------------------------------------------------------------------------
@@ -545,14 +549,36 @@ class TrainerPage(QWidget):
         self._render_verdict()
         self._fit_metrics_height()
 
+    def _render_door(self) -> None:
+        """Strangers named at the door before -> after (trainer.finetune.metrics.DoorCheck, as stored)."""
+        metrics = self._shown_metrics
+        if not metrics or "recommended" not in metrics:
+            self.door.hide()
+            return
+        before, after = metrics.get("before") or {}, metrics.get("after") or {}
+        plain, masked = (before.get("door"), after.get("door")), (before.get("door_masked"), after.get("door_masked"))
+        self.door.show()
+        if None in plain or None in masked:
+            self.door.setText(tr("Not checked against strangers: choose a folder of photos of people not enrolled, "
+                                 "and train again."))
+            self.door.setStyleSheet(f"color: {WARN};")
+            return
+        self.door.setText(tr("Strangers the door would name: {before} → {after} of {n} photos; masked: "
+                             "{masked_before} → {masked_after}.").format(
+            before=plain[0]["strangers_named"], after=plain[1]["strangers_named"], n=plain[1]["strangers"],
+            masked_before=masked[0]["strangers_named"], masked_after=masked[1]["strangers_named"]))
+        worse = any(a["strangers_named"] > b["strangers_named"] for b, a in (plain, masked))
+        self.door.setStyleSheet(f"color: {BAD if worse else GOOD};")
+
     def _render_verdict(self) -> None:
+        self._render_door()
         metrics = self._shown_metrics
         if not metrics or "recommended" not in metrics:
             self.verdict.setText(tr("The figures before and after training appear here."))
             self.verdict.setStyleSheet("color: palette(placeholder-text);")
         elif metrics["recommended"]:
-            self.verdict.setText(tr("Recommended: better on masked faces, and no worse without a mask or on people "
-                                    "it never saw."))
+            self.verdict.setText(tr("Recommended: better on masked faces, no worse without a mask or on people it "
+                                    "never saw, and the door names no more strangers."))
             self.verdict.setStyleSheet(f"color: {GOOD};")
         else:
             self.verdict.setText(tr("Not recommended: {reason}").format(reason=metrics.get("reason", "")))
@@ -652,9 +678,10 @@ class TrainerPage(QWidget):
                                       "is mostly for."))
         self.distill.setToolTip(tr("How strongly the model is held to its old answers, so that recognition of "
                                    "everyone else does not suffer."))
-        self.unseen.setPlaceholderText(tr("Optional: a folder with pair lists"))
-        self.unseen.setToolTip(tr("Photos of people who are not enrolled, with deepface-style pair lists: checks "
-                                  "that the new model still tells strangers apart."))
+        self.unseen.setPlaceholderText(tr("Photos of strangers: needed for a recommendation"))
+        self.unseen.setToolTip(tr("A folder of photos of people who are not enrolled (one face each). The new model "
+                                  "is recommended only if the door names no more of them than before. With "
+                                  "deepface-style pair lists it also checks how well it tells them apart."))
         self.settings_hint.setText(tr("The defaults suit most galleries. Training uses {n} CPU cores; recognition "
                                       "keeps running meanwhile.").format(n=FINETUNE.gui_threads))
         self.expert_box.setTitle(tr("Expert options"))
