@@ -1,6 +1,6 @@
 """Figures for the docs: a full fine-tune on 20 LFW people x 10 photos, timed, with before/after figures.
 
-    python -m trainer.finetune.bench [--epochs 20] [--layers last_blocks] [--distill-weight 1] [--cache DIR] [--json]
+    python -m trainer.finetune.bench [--epochs 20] [--layers last_blocks] [--lr 3e-4] [--distill-weight 1] [--cache DIR] [--json]
 
 The 20 people are the first 20 (by name) of ../shared/data/lfw with at least 10 photos; each photo
 is aligned once with the app's detector (cached in --cache as .npz). Held out: 20% of every person's
@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--epochs", type=int, default=TrainingSettings().epochs)
     p.add_argument("--layers", default=TrainingSettings().layers, choices=LAYERS)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--lr", type=float, default=TrainingSettings().lr)
     p.add_argument("--distill-weight", type=float, default=TrainingSettings().distill_weight)
     p.add_argument("--focal-gamma", type=float, default=0.0, help="option rows of docs/finetune.md: Focal Loss gamma")
     p.add_argument("--cutmix", type=float, default=0.0, help="share of CutMix batches")
@@ -96,8 +97,9 @@ def main(argv: list[str] | None = None) -> int:
 
     faces = cached_faces(args.cache, args.people, args.photos)
     unseen = cached_unseen(args.cache)
-    cfg = TrainingSettings(epochs=args.epochs, layers=args.layers, distill_weight=args.distill_weight, focal_gamma=args.focal_gamma, cutmix=args.cutmix,
-                           mixup=args.mixup, attention=args.attention).config(seed=args.seed)
+    cfg = TrainingSettings(epochs=args.epochs, layers=args.layers, lr=args.lr, distill_weight=args.distill_weight,
+                           focal_gamma=args.focal_gamma, cutmix=args.cutmix, mixup=args.mixup,
+                           attention=args.attention).config(seed=args.seed)
     with progress_bar("fine-tuning", "step") as job:
         result = finetune(faces, cfg, job, unseen=unseen, export_dir=args.out)
     if args.json:
