@@ -17,6 +17,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QAbstractSpinBox,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -166,7 +167,7 @@ class TrainerPage(QWidget):
         self.lr.setObjectName("lrSpin")
         self.lr.setDecimals(5)
         self.lr.setRange(1e-5, 1e-2)
-        self.lr.setSingleStep(1e-4)
+        self.lr.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)  # 3e-5 -> 4e-5: steps that suit the value
         self.mask_share = percent_box("maskShareSpin")
         self.distill = QDoubleSpinBox()
         self.distill.setObjectName("distillSpin")
