@@ -95,6 +95,18 @@ TEMPLATES: dict[str, str] = {
     "bad_month": N_("“{month}” is not a month (use YYYY-MM)."),
     "no_reason": N_("Give a reason for the correction."),
     "timezone": N_("Unknown time zone “{zone}”."),
+    # a fine-tune's recommendation (trainer.finetune.loop.recommend)
+    "ft_better": N_("masked TAR@FAR1% {tar_before:.3f} → {tar_after:.3f}, masked AUC {auc_before:.4f} → "
+                    "{auc_after:.4f}, masked margin {margin_before:.3f} → {margin_after:.3f}"),
+    "ft_not_better": N_("not better on masked held-out photos (TAR@FAR1% {tar_before:.3f} → {tar_after:.3f}, AUC "
+                        "{auc_before:.4f} → {auc_after:.4f}, margin {margin_before:.3f} → {margin_after:.3f})"),
+    "ft_held_out_dropped": N_("held-out unmasked AUC dropped from {before:.4f} to {after:.4f} (more than {limit:.4f})"),
+    "ft_unseen_dropped": N_("unseen-people AUC dropped from {before:.4f} to {after:.4f} (more than {limit:.4f})"),
+    "ft_no_strangers": N_("not checked against strangers: give a folder of photos of people not enrolled"),
+    "ft_strangers_named": N_("the door would name {after} of {total} strangers at its threshold {threshold:.2f} "
+                             "(before: {before})"),
+    "ft_masked_strangers_named": N_("the door would name {after} of {total} masked strangers at its threshold "
+                                    "{threshold:.2f} (before: {before})"),
 }
 
 

@@ -21,7 +21,9 @@ def test_every_code_renders_in_both_languages():
               "yaw": 31.2, "roll": -27.0, "limit": 25, "pitch": 0.1, "brightness": 30.0, "clipped": 0.2, "best": 0.31,
               "label": "Match margin", "low": 0.0, "high": 0.5, "day": "Friday", "time": "8 am", "kind": "email",
               "key": "no.such", "waiting": 3, "since": "14:05", "direction": "sideways", "source": "0",
-              "month": "2026-13", "zone": "Mars/Base", "options": "blink, passive", "provider": "CUDA"}
+              "month": "2026-13", "zone": "Mars/Base", "options": "blink, passive", "provider": "CUDA",
+              "before": 0.99, "after": 0.98, "total": 61, "threshold": 0.52, "tar_before": 0.9, "tar_after": 1.0,
+              "auc_before": 0.99, "auc_after": 1.0, "margin_before": 0.28, "margin_after": 0.34}
     for code in TEMPLATES:
         reason = Reason(code, params)
         english, translated = reason.text(), reason.text(chinese)

@@ -110,7 +110,7 @@ def test_tiny_finetune_activate_and_roll_back(page, context, qtbot, trainer_face
         page.activate_button.click()
     # always asked, and told that a fine-tune is not for a door; a model that is not better says so first
     assert len(asked) == 1 and "For door access, keep the shipped model." in asked[0]
-    assert asked[0].startswith("This model was not better") != result.recommended
+    assert asked[0].startswith("This model is not recommended") != result.recommended
     assert context.gallery.active_model().id == result.version_id
     assert Path(context._engine.embedder.path) == result.onnx_path
     assert len(context.gallery.embedding_matrix(result.version_id)[0]) == 20
@@ -148,7 +148,7 @@ def test_expert_options_start_hidden_and_off_and_reach_the_settings(page):
     assert page.training_settings().attention is False  # the box is closed: no option applies
 
 
-def test_the_door_check_is_shown_and_its_folder_checked(page, tmp_path):
+def test_the_door_check_is_shown_and_its_folder_checked(page, context, tmp_path):
     assert page._unseen_problem("") is None
     assert page._unseen_problem(str(tmp_path / "gone")).startswith("The folder of people not enrolled was not found")
     assert page._unseen_problem(str(tmp_path)) == "The folder of people not enrolled holds no photos."
@@ -158,11 +158,19 @@ def test_the_door_check_is_shown_and_its_folder_checked(page, tmp_path):
 
     door = {"threshold": 0.52, "strangers_named": 0, "strangers": 61, "fnir": 0.0}
     worse = dict(door, strangers_named=10)
-    page._show_metrics({"recommended": False, "reason": "x", "before": {"door": door, "door_masked": door},
-                        "after": {"door": worse, "door_masked": door}})
+    why = {"code": "ft_strangers_named", "params": {"after": 10, "total": 61, "threshold": 0.52, "before": 0}}
+    metrics = {"recommended": False, "reason": "x", "why": why,
+               "before": {"door": door, "door_masked": door}, "after": {"door": worse, "door_masked": door}}
+    page._show_metrics(metrics)
     assert page.door.isVisible()
     assert page.door.text() == "Strangers the door would name: 0 → 10 of 61 photos; masked: 0 → 0."
     assert trainer_page.BAD in page.door.styleSheet()
+    assert page.verdict.text() == "Not recommended: the door would name 10 of 61 strangers at its threshold 0.52 (before: 0)"
+    context.set_language("zh_CN")  # the core's reason code, worded in the UI's language
+    page._show_metrics(metrics)
+    assert "门禁在阈值 0.52 下会把 61 个陌生人中的 10 个" in page.verdict.text()
+    assert page.door.text().startswith("门禁会误认的陌生人")
+    context.set_language("en")
     page._show_metrics({"recommended": False, "reason": "x", "before": {}, "after": {}})  # trained without strangers
     assert page.door.text().startswith("Not checked against strangers")
     page._show_metrics(None)

@@ -39,6 +39,7 @@ from torch import nn
 
 from faceapp.config import THRESHOLDS, TRAINER
 from faceapp.jobs import Job
+from faceapp.reasons import Reason
 from faceapp.training import (
     LAYERS,
     FinetuneConfig,
@@ -111,7 +112,8 @@ class TrainResult:
     before: Evaluation | None
     after: Evaluation | None
     recommended: bool
-    reason: str
+    reason: str  # in English, for logs and the CLI
+    why: Reason | None = None  # the recommendation's reason code, for the GUI to word
     history: list[EpochStats] = field(default_factory=list)
     best_epoch: int = 0
     cancelled: bool = False
@@ -135,6 +137,7 @@ class TrainResult:
         d["before"] = self.before.as_dict() if self.before else None
         d["after"] = self.after.as_dict() if self.after else None
         d["onnx_path"] = str(self.onnx_path) if self.onnx_path else None
+        d["why"] = self.why.to_json() if self.why else None
         d["seconds_per_epoch"] = self.seconds_per_epoch
         return d
 
@@ -330,31 +333,31 @@ def evaluate(embed_fn: Callable[[np.ndarray], np.ndarray], data: _EvalData, with
     return result
 
 
-def recommend(before: Evaluation, after: Evaluation, max_drop: float = TRAINER.max_auc_drop) -> tuple[bool, str]:
+def recommend(before: Evaluation, after: Evaluation, max_drop: float = TRAINER.max_auc_drop) -> tuple[bool, Reason]:
     """Offer the model only if masked held-out verification improves, nothing else drops, and the door
     names no more strangers than before (which needs photos of people not enrolled)."""
-    checks = [("held-out unmasked AUC", before.held_out.auc, after.held_out.auc)]
+    checks = [("ft_held_out_dropped", before.held_out.auc, after.held_out.auc)]
     if before.unseen is not None and after.unseen is not None:
-        checks.append(("unseen-people AUC", before.unseen.auc, after.unseen.auc))
-    for name, b, a in checks:
+        checks.append(("ft_unseen_dropped", before.unseen.auc, after.unseen.auc))
+    for code, b, a in checks:
         if a < b - max_drop:
-            return False, f"{name} dropped from {b:.4f} to {a:.4f} (more than {max_drop:.4f})"
+            return False, Reason(code, {"before": b, "after": a, "limit": max_drop})
     # After a fine-tune on 20 people, a 1,000-person gallery had to miss 36% of its people (13% before)
     # to name no more than 1 stranger in 1,000, while every 1:1 figure stayed level (docs/finetune.md):
     # the door check is what sees it, so it is required.
     if before.door is None or after.door is None:
-        return False, "not checked against strangers: give a folder of photos of people not enrolled"
-    for name, b, a in (("strangers", before.door, after.door), ("masked strangers", before.door_masked, after.door_masked)):
+        return False, Reason("ft_no_strangers")
+    for code, b, a in (("ft_strangers_named", before.door, after.door),
+                       ("ft_masked_strangers_named", before.door_masked, after.door_masked)):
         if a.strangers_named > b.strangers_named:
-            return False, (f"the door would name {a.strangers_named} of {a.strangers} {name} at its threshold "
-                           f"{a.threshold:.2f} (before: {b.strangers_named})")
+            return False, Reason(code, {"after": a.strangers_named, "total": a.strangers, "threshold": a.threshold,
+                                        "before": b.strangers_named})
     bm, am = before.held_out_masked, after.held_out_masked
+    figures = {"tar_before": bm.tar_at_far1, "tar_after": am.tar_at_far1, "auc_before": bm.auc, "auc_after": am.auc,
+               "margin_before": bm.margin, "margin_after": am.margin}
     # Masked TAR first; AUC and then the margin decide between equal TARs (both saturate on easy data).
-    if (am.tar_at_far1, am.auc, am.margin) > (bm.tar_at_far1, bm.auc, bm.margin):
-        return True, (f"masked TAR@FAR1% {bm.tar_at_far1:.3f} -> {am.tar_at_far1:.3f}, masked AUC {bm.auc:.4f} -> "
-                      f"{am.auc:.4f}, masked margin {bm.margin:.3f} -> {am.margin:.3f}")
-    return False, (f"not better on masked held-out photos (TAR@FAR1% {bm.tar_at_far1:.3f} -> {am.tar_at_far1:.3f}, "
-                   f"AUC {bm.auc:.4f} -> {am.auc:.4f}, margin {bm.margin:.3f} -> {am.margin:.3f})")
+    better = (am.tar_at_far1, am.auc, am.margin) > (bm.tar_at_far1, bm.auc, bm.margin)
+    return better, Reason("ft_better" if better else "ft_not_better", figures)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -527,8 +530,8 @@ def _finetune(run: _Run, source, unseen, base_model, export_dir) -> TrainResult:
     eval_data, before = _evaluate_base(run, models, train_set, held_set, unseen)
     training = _train(run, models, train_set, eval_data)
 
-    result = TrainResult(before, None, False, "", training.history, training.best_epoch, training.cancelled,
-                         num_people=faces.num_classes, num_train=len(train_set), num_held_out=len(held_set),
+    result = TrainResult(before, None, False, "", history=training.history, best_epoch=training.best_epoch,
+                         cancelled=training.cancelled, num_people=faces.num_classes, num_train=len(train_set), num_held_out=len(held_set),
                          world_size=d.world_size)
     if not d.main:
         result.reason = f"rank {d.rank}: results are on rank 0"
@@ -706,7 +709,8 @@ def _evaluate_and_export(run: _Run, models: _Models, best_state: dict, eval_data
     result.state_dict = best_state
     run.report("evaluate", message="evaluating the fine-tuned model")
     result.after = evaluate(functools.partial(models.trunk.embed, student), eval_data)
-    result.recommended, result.reason = recommend(result.before, result.after)
+    result.recommended, result.why = recommend(result.before, result.after)
+    result.reason = result.why.text()
 
     if export_dir:
         out_dir = Path(export_dir)
@@ -756,7 +760,7 @@ def register_version(gallery, result: TrainResult) -> int:
     from faceapp.recognition.model_versions import register_finetuned
 
     metrics = {"before": result.before.as_dict(), "after": result.after.as_dict(),
-               "recommended": result.recommended, "reason": result.reason}
+               "recommended": result.recommended, "reason": result.reason, "why": result.why.to_json()}
     return register_finetuned(gallery, result.onnx_path, metrics).id
 
 

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from faceapp.config import FINETUNE
 from faceapp.jobs import Step
+from faceapp.reasons import Reason
 from faceapp.recognition.enroll import IMAGE_SUFFIXES
 from faceapp.training import (
     TooFewPeople,
@@ -91,6 +92,13 @@ def duration_text(seconds: float) -> str:
 
 def _number(value) -> float | None:
     return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None
+
+
+def reason_text(metrics: dict) -> str:
+    """A stored recommendation's reason in the UI's language (English for models trained before
+    reason codes were stored)."""
+    why = metrics.get("why")
+    return Reason(why["code"], why["params"]).text(tr) if why else metrics.get("reason", "")
 
 
 def compare_cell(before, after, digits: int) -> tuple[str, str | None]:
@@ -582,7 +590,7 @@ class TrainerPage(QWidget):
                                     "never saw, and the door names no more strangers."))
             self.verdict.setStyleSheet(f"color: {GOOD};")
         else:
-            self.verdict.setText(tr("Not recommended: {reason}").format(reason=metrics.get("reason", "")))
+            self.verdict.setText(tr("Not recommended: {reason}").format(reason=reason_text(metrics)))
             self.verdict.setStyleSheet(f"color: {WARN};")
 
     def _fit_metrics_height(self) -> None:
@@ -602,8 +610,8 @@ class TrainerPage(QWidget):
         # Always asked: even a recommended fine-tune named far more strangers than the shipped model
         # in a 1,000-person gallery (docs/finetune.md), which its 1:1 checks cannot show.
         force = mv.metrics.get("recommended") is False
-        question = (tr("This model was not better than the current one on the held-out photos ({reason}). "
-                       "Activate it anyway?").format(reason=mv.metrics.get("reason", "")) if force else
+        question = (tr("This model is not recommended ({reason}). Activate it anyway?").format(
+                        reason=reason_text(mv.metrics)) if force else
                     tr("This model recognises your people's masked faces better."))
         caution = tr("In our tests a fine-tuned model let more strangers be taken for enrolled people in a "
                      "large gallery than the shipped model. For door access, keep the shipped model.")
