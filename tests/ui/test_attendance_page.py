@@ -66,7 +66,7 @@ def test_new_events_refresh_the_table(window, context, qtbot):
     person = context.gallery.add_person("Carol")
     context.attendance.record(person.id)
     context.events_added.emit([{"kind": "recognised", "person_id": person.id}])
-    qtbot.waitUntil(lambda: page.records.rowCount() == 1, timeout=3000)
+    qtbot.waitUntil(lambda: page.records.rowCount() == 1, timeout=10_000)
 
 
 def test_door_filter(window, context):

@@ -68,7 +68,7 @@ def test_board_follows_recognitions_live(window, context, qtbot):
     assert board.counts["in"].text() == "0" and board.counts["late"].text() == "0"
     context.attendance.record(eve.id)
     context.events_added.emit([{"kind": "recognised", "person_id": eve.id}])
-    qtbot.waitUntil(lambda: board.lists["late"].count() + board.lists["in"].count() == 1, timeout=3000)
+    qtbot.waitUntil(lambda: board.lists["late"].count() + board.lists["in"].count() == 1, timeout=10_000)
 
 
 def _november(context):

@@ -125,10 +125,10 @@ def test_camera_picker_lists_probed_cameras(window, context, qtbot, monkeypatch)
                                                                        SimpleNamespace(index=2, width=1280, height=720)])
     live.probe_button.click()
     assert not live.probe_button.isEnabled()  # until the answer comes
-    qtbot.waitUntil(lambda: live.source_box.count() == 3, timeout=5000)
+    qtbot.waitUntil(lambda: live.source_box.count() == 3, timeout=10_000)
     assert live.probe_button.isEnabled()
     assert [live.source_box.itemText(i) for i in range(3)] == ["Camera 0  (640×480)", "Camera 2  (1280×720)", "door.mp4"]
     assert live.source_box.currentText() == "door.mp4"  # the source showing stays chosen
     live.source_box.activated.emit(1)
     assert live.current_spec == 2
-    qtbot.waitUntil(lambda: 2 in opened, timeout=5000)
+    qtbot.waitUntil(lambda: 2 in opened, timeout=10_000)
