@@ -165,7 +165,8 @@ def test_the_door_check_is_shown_and_its_folder_checked(page, context, tmp_path)
     assert page.door.isVisible()
     assert page.door.text() == "Strangers the door would name: 0 → 10 of 61 photos; masked: 0 → 0."
     assert trainer_page.BAD in page.door.styleSheet()
-    assert page.verdict.text() == "Not recommended: the door would name 10 of 61 strangers at its threshold 0.52 (before: 0)"
+    assert page.verdict.text() == ("Not recommended: the door would name 10 of 61 strangers at its threshold 0.52 "
+                                   "(before: 0)")
     context.set_language("zh_CN")  # the core's reason code, worded in the UI's language
     page._show_metrics(metrics)
     assert "门禁在阈值 0.52 下会把 61 个陌生人中的 10 个" in page.verdict.text()

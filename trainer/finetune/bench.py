@@ -1,6 +1,7 @@
 """Figures for the docs: a full fine-tune on 20 LFW people x 10 photos, timed, with before/after figures.
 
-    python -m trainer.finetune.bench [--epochs 20] [--layers last_blocks] [--lr 3e-4] [--distill-weight 1] [--cache DIR] [--json]
+    python -m trainer.finetune.bench [--epochs 20] [--layers last_blocks] [--lr 3e-5] [--distill-weight 1]
+                                     [--cache DIR] [--json]
 
 The 20 people are the first 20 (by name) of ../shared/data/lfw with at least 10 photos; each photo
 is aligned once with the app's detector (cached in --cache as .npz). Held out: 20% of every person's

@@ -59,7 +59,6 @@ def probe_vs_templates(probes: np.ndarray, probe_labels: np.ndarray, templates: 
     return pair_scores(sims[own], sims[~own], rank1, margin)
 
 
-
 @dataclass(frozen=True, slots=True)
 class DoorCheck:
     """The door's open-set decision at one threshold (FRVT's terms): strangers named, people missed."""
@@ -85,8 +84,8 @@ def door_lines(before, after) -> list[str]:
     for label, key in (("strangers", "door"), ("masked", "door_masked")):
         b, a = getattr(before, key, None), getattr(after, key, None)
         if b is not None and a is not None:
-            lines.append(f"{label:<16} named at the door ({a.threshold:.2f}): {b.strangers_named} -> {a.strangers_named} "
-                         f"of {a.strangers}   enrolled missed {b.fnir:.1%} -> {a.fnir:.1%}   strangers' best "
+            lines.append(f"{label:<16} named at the door ({a.threshold:.2f}): {b.strangers_named} -> "
+                         f"{a.strangers_named} of {a.strangers}   enrolled missed {b.fnir:.1%} -> {a.fnir:.1%}   strangers' best "
                          f"score mean {b.best_mean:.2f} -> {a.best_mean:.2f}, max {b.best_max:.2f} -> {a.best_max:.2f}")
     return lines
 

@@ -175,7 +175,8 @@ class TrainerPage(QWidget):
         self.lr.setObjectName("lrSpin")
         self.lr.setDecimals(5)
         self.lr.setRange(1e-5, 1e-2)
-        self.lr.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)  # 3e-5 -> 4e-5: steps that suit the value
+        # steps that suit the value: 3e-5 -> 4e-5, 3e-4 -> 3.1e-4
+        self.lr.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
         self.mask_share = percent_box("maskShareSpin")
         self.distill = QDoubleSpinBox()
         self.distill.setObjectName("distillSpin")
