@@ -9,8 +9,9 @@ The loss is ArcFace over the enrolled people plus a distillation term, the cosin
 embedding to the frozen base model's embedding of the clean photo: without it a few local people
 pull the embedding space onto themselves and recognition of everyone else degrades; with clean
 targets it also teaches the masked photo to land where the unmasked one did. The result is checked
-before and after on held-out photos (unmasked and synthetic-masked) and on people it never saw, and
-`TrainResult.recommended` is False unless the masked figures improve without the others dropping.
+before and after on held-out photos (unmasked and synthetic-masked) and on people it never saw (as
+pairs, and as strangers at the door), and `TrainResult.recommended` is False unless the masked figures
+improve without the others dropping and the door names no more strangers than before.
 
 The same entry point runs distributed: `torchrun --nproc_per_node=N -m trainer.finetune.loop ...` (DDP,
 gloo on CPU, nccl on GPUs). Rank 0 evaluates, exports and registers; the others only train.
