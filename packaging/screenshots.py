@@ -189,12 +189,10 @@ def cameras_shot(app, out: Path) -> Path:
 def settings_shots(app, out: Path) -> list[Path]:
     """The Settings tab in English and in Chinese (a fresh data folder: it shows the defaults)."""
     from faceapp.ui.context import AppContext
-    from faceapp.ui.main_window import SETTINGS, MainWindow
+    from faceapp.ui.main_window import SETTINGS
 
     context = AppContext(Path(tempfile.mkdtemp(prefix="faceapp-shots-")))
-    window = MainWindow(context)
-    window.resize(1280, 800)
-    window.show()
+    window = shown_window(context)
     window.tabs.setCurrentIndex(SETTINGS)
     settle(app)
     shots = [save(window, out, "settings")]

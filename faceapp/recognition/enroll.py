@@ -10,7 +10,7 @@ Everything of one person is written in one transaction: a crash or a cancel save
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,6 +110,11 @@ class PhotoCheck:
     checked: Checked | None = None
     rejected: Rejected | None = None
     duplicate: Match | None = None  # an enrolled other person it already matches
+
+
+def photos_under(folder: str | os.PathLike) -> Iterator[Path]:
+    """The image files in a folder and its subfolders, as found (a caller may stop at the first)."""
+    return (p for p in Path(folder).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
 
 
 def image_files(paths: Iterable[str | os.PathLike]) -> list[Path | str]:

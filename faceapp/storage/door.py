@@ -35,8 +35,8 @@ _MIRROR = {
     "settings": "SELECT * FROM settings",
 }
 # Gallery methods the live view and the pages read: from the cache while offline.
-_READS = ("embedding_matrix", "embedding_count", "embedded_people", "list_people", "get_person", "find_person", "active_model", "model_version",
-          "model_versions", "setting")
+_READS = ("embedding_matrix", "embedding_count", "embedded_people", "list_people", "get_person", "find_person",
+          "active_model", "model_version", "model_versions", "setting")
 # Gallery methods that change what every door shares, or read what the copy lacks (crops, model
 # files): refused while offline.
 _SERVER_ONLY = ("add_person", "update_person", "set_active", "remove_person", "add_samples", "add_embeddings",

@@ -39,6 +39,11 @@ def preprocessing_of(path: str | os.PathLike) -> Preprocessing:
     return PREPROCESSING.get(source_name(path), MOBILEFACENET)
 
 
+def network_input(crops_bgr: np.ndarray, p: Preprocessing) -> np.ndarray:
+    """(N, 112, 112, 3) BGR crops -> the (N, 3, 112, 112) float32 RGB input the network was trained on."""
+    return (crops_bgr[..., ::-1].transpose(0, 3, 1, 2).astype(np.float32) - p.offset) / p.scale
+
+
 class Embedder(OnnxModel):
     """embed(aligned BGR crops) -> (N, dim) float32, L2-normalised.
 
@@ -69,9 +74,7 @@ class Embedder(OnnxModel):
             return np.zeros((0, self.dim), np.float32)
         if flip:
             crops = np.concatenate([crops, crops[:, :, ::-1]])
-        p = self.preprocessing
-        x = (crops[..., ::-1].transpose(0, 3, 1, 2).astype(np.float32) - p.offset) / p.scale  # BGR->RGB, NCHW
-        out = self.run(x)[0]
+        out = self.run(network_input(crops, self.preprocessing))[0]
         if flip:
             out = out[:n] + out[n:]
         return (out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)).astype(np.float32)

@@ -57,11 +57,10 @@ def int8_name(embedder: str) -> str:
 
 
 def embedder_input(crops: np.ndarray, embedder: str | Path) -> np.ndarray:
-    """The network input the app's Embedder feeds this file: BGR->RGB, NCHW, (x - offset) / scale."""
-    from faceapp.vision.embedder import preprocessing_of
+    """The network input the app's Embedder feeds this file."""
+    from faceapp.vision.embedder import network_input, preprocessing_of
 
-    p = preprocessing_of(embedder)
-    return (crops[..., ::-1].transpose(0, 3, 1, 2).astype(np.float32) - p.offset) / p.scale
+    return network_input(crops, preprocessing_of(embedder))
 
 
 def quantize_embedder(source: Path, target: Path, crops: np.ndarray, fmt: str = "qdq",

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from faceapp.training import AugmentConfig
+from faceapp.vision.embedder import MOBILEFACENET, network_input
 
 CROP = 112
 
@@ -94,8 +95,7 @@ def split_per_person(faces: FaceSet, held_out_fraction: float, seed: int) -> tup
 
 def to_input(crops_bgr: np.ndarray) -> np.ndarray:
     """(N, 112, 112, 3) BGR uint8 -> (N, 3, 112, 112) float32 RGB in [-1, 1): the embedder's input."""
-    x = np.asarray(crops_bgr, np.float32)[..., ::-1]
-    return np.ascontiguousarray(((x - 127.5) / 128.0).transpose(0, 3, 1, 2))
+    return np.ascontiguousarray(network_input(np.asarray(crops_bgr), MOBILEFACENET))
 
 
 def masked_copies(crops: np.ndarray, seed: int) -> np.ndarray:

@@ -102,12 +102,11 @@ def pair_set_from_csv(folder: Path, csv_names: tuple[str, ...] = CSV_NAMES, dete
 def unseen_set(folder: Path, detector=None) -> PairSet:
     """Photos of people not enrolled: labelled pairs where the folder has deepface-style pair lists,
     else every photo in it (largest face each) as a stranger, without pairs."""
-    from faceapp.recognition.enroll import IMAGE_SUFFIXES
+    from faceapp.recognition.enroll import photos_under
 
     folder = Path(folder)
     if all((folder / name).is_file() for name in CSV_NAMES):
         return pair_set_from_csv(folder, detector=detector)
-    photos = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-    crops = list(align_files(photos, detector).values())
+    crops = list(align_files(sorted(photos_under(folder)), detector).values())
     return PairSet(crops=np.stack(crops) if crops else np.zeros((0, 112, 112, 3), np.uint8),
                    pairs=np.zeros((0, 2), np.int64), same=np.zeros(0, bool))

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QPushButton,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -31,6 +30,7 @@ from faceapp.ui.workers import live as lw
 from faceapp.ui.context import AppContext
 from faceapp.ui.i18n import tr
 from faceapp.ui.workers.tasks import ButtonTask
+from faceapp.ui.widgets.builders import button
 from faceapp.ui.widgets.camera_list import DIRECTION_NAMES
 from faceapp.ui.widgets.camera_wall import CameraWall
 
@@ -139,13 +139,9 @@ class LivePage(QWidget):
         self.probe = ButtonTask(self.probe_button, context.probe_cameras)
         self.probe.succeeded.connect(self._on_probed)
         self.probe.failed.connect(self._on_probe_failed)
-        self.file_button = QPushButton()
-        self.file_button.clicked.connect(self.open_video_file)
-        self.url_button = QPushButton()
-        self.url_button.clicked.connect(self.open_stream_url)
-        self.run_button = QPushButton()
-        self.run_button.setObjectName("runButton")
-        self.run_button.clicked.connect(self._toggle_running)
+        self.file_button = button(clicked=self.open_video_file)
+        self.url_button = button(clicked=self.open_stream_url)
+        self.run_button = button("runButton", self._toggle_running)
         self.fps_label = QLabel()
         self.fps_label.setObjectName("fpsLabel")
         self.fps_label.setMinimumWidth(80)

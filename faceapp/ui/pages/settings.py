@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QScrollArea,
     QSpinBox,
     QTimeEdit,
@@ -35,6 +34,7 @@ from faceapp.ui.errors import show_error
 from faceapp.ui.i18n import N_, tr
 from faceapp.ui.dialogs.form import ok_cancel_layout
 from faceapp.ui.dialogs.lock import pin_field
+from faceapp.ui.widgets.builders import button
 from faceapp.ui.widgets.camera_list import CameraListEditor
 from faceapp.ui.workers.tasks import ButtonTask
 from faceapp.vision.providers import PROVIDER_CHOICES, PROVIDER_NAMES
@@ -148,9 +148,7 @@ class SettingsPage(QWidget):
         self.action_kind.currentIndexChanged.connect(self._action_kind_changed)
         self.action_target = QLineEdit()
         self.action_target.setObjectName("actionTarget")
-        self.test_button = QPushButton()
-        self.test_button.setObjectName("testActionButton")
-        self.test_button.clicked.connect(self.test_action)
+        self.test_button = button("testActionButton", self.test_action)
         self.test_task = ButtonTask(self.test_button)
         self.test_task.succeeded.connect(self._on_tested)
         self.test_task.failed.connect(self._on_test_failed)
@@ -177,7 +175,7 @@ class SettingsPage(QWidget):
         self.camera = QComboBox()
         self.camera.setObjectName("cameraBox")
         self.camera.setEditable(True)
-        self.probe_button = QPushButton()
+        self.probe_button = button()
         self.probe = ButtonTask(self.probe_button, context.probe_cameras)
         self.probe.succeeded.connect(self._on_probed)
         self.probe.failed.connect(self._on_probe_failed)
@@ -205,12 +203,8 @@ class SettingsPage(QWidget):
         # admin PIN
         self.pin_state = QLabel()
         self.pin_state.setObjectName("pinState")
-        self.set_pin_button = QPushButton()
-        self.set_pin_button.setObjectName("setPinButton")
-        self.set_pin_button.clicked.connect(self.change_pin)
-        self.remove_pin_button = QPushButton()
-        self.remove_pin_button.setObjectName("removePinButton")
-        self.remove_pin_button.clicked.connect(self.remove_pin)
+        self.set_pin_button = button("setPinButton", self.change_pin)
+        self.remove_pin_button = button("removePinButton", self.remove_pin)
         self.pin_hint = hint_label()
         pin_row = QHBoxLayout()
         pin_row.addWidget(self.pin_state, 1)
@@ -221,11 +215,8 @@ class SettingsPage(QWidget):
         admin_layout.addLayout(pin_row)
         admin_layout.addWidget(self.pin_hint)
 
-        self.save_button = QPushButton()
-        self.save_button.setObjectName("saveSettings")
-        self.save_button.clicked.connect(self.save)
-        self.revert_button = QPushButton()
-        self.revert_button.clicked.connect(self.load)
+        self.save_button = button("saveSettings", self.save)
+        self.revert_button = button(clicked=self.load)
         self.saved_label = QLabel()
         buttons = QHBoxLayout()
         buttons.addWidget(self.saved_label, 1)

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 from faceapp.config import FINETUNE
 from faceapp.jobs import Step
 from faceapp.reasons import Reason
-from faceapp.recognition.enroll import IMAGE_SUFFIXES
+from faceapp.recognition.enroll import photos_under
 from faceapp.training import (
     TooFewPeople,
     TooFewPhotos,
@@ -355,7 +355,7 @@ class TrainerPage(QWidget):
         path = Path(folder)
         if not path.is_dir():
             return tr("The folder of people not enrolled was not found: {folder}").format(folder=folder)
-        if not any(p.suffix.lower() in IMAGE_SUFFIXES for p in path.rglob("*")):  # stops at the first photo
+        if next(photos_under(path), None) is None:  # stops at the first photo
             return tr("The folder of people not enrolled holds no photos.")
         return None
 
